@@ -1,0 +1,14 @@
+package dev.magistrate.policy;
+
+/**
+ * A policy set ready to decide: compiled to bytecode, thread-safe, allocation-free on the common
+ * path. Obtain one with {@code PolicyCompiler.compile(PolicyLoader.load(path))}.
+ */
+public interface CompiledPolicy {
+
+    /** Decides one call. Never throws for any input: a failure inside evaluation is a denial. */
+    Decision decide(PolicyInput input);
+
+    /** The SHA-256 (hex) of the policy files that make this set; recorded with every decision. */
+    String version();
+}

@@ -1,0 +1,30 @@
+package dev.magistrate.policy;
+
+import java.time.Instant;
+
+/**
+ * What a policy can see of one call. Every accessor may return {@code null}: an absent attribute
+ * never throws, it makes comparisons with it false (see docs/policy-language.md).
+ */
+public interface PolicyInput {
+
+    String action();
+
+    String resource();
+
+    /** The id of the agent that wants to act. */
+    String agent();
+
+    String justification();
+
+    String urgency();
+
+    /** The estimated cost, a {@link Number}, or {@code null}. */
+    Object cost();
+
+    /** When the call was submitted; {@code time.hour} and {@code time.weekday} derive from it. */
+    Instant time();
+
+    /** The call's argument of that name ({@code args.NAME}), or {@code null} when there is none. */
+    Object argument(String name);
+}

@@ -1,0 +1,51 @@
+package dev.magistrate.audit;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One audit entry: what happened to which intent, when, with named fields. Field values are
+ * {@code String}, {@code Long}, {@code Boolean}, {@code List<String>} or {@code null}, so that the
+ * canonical bytes and the JSON export are defined for every entry. Never put a secret, a TOTP code
+ * or a key in a field.
+ */
+public record AuditEvent(AuditEventType type, String intentId, Instant time, Map<String, Object> fields) {
+
+    public AuditEvent {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(intentId, "intentId");
+        Objects.requireNonNull(time, "time");
+        Map<String, Object> copy = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : fields.entrySet()) {
+            copy.put(Objects.requireNonNull(e.getKey(), "field name"), checked(e.getKey(), e.getValue()));
+        }
+        fields = Collections.unmodifiableMap(copy);
+    }
+
+    public static AuditEvent of(AuditEventType type, String intentId, Instant time, Object... nameValuePairs) {
+        if (nameValuePairs.length % 2 != 0) throw new IllegalArgumentException("fields come in name/value pairs");
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (int i = 0; i < nameValuePairs.length; i += 2) {
+            fields.put((String) nameValuePairs[i], nameValuePairs[i + 1]);
+        }
+        return new AuditEvent(type, intentId, time, fields);
+    }
+
+    private static Object checked(String name, Object value) {
+        if (value == null || value instanceof String || value instanceof Boolean) return value;
+        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            return ((Number) value).longValue();
+        }
+        if (value instanceof List<?> list) {
+            for (Object o : list) {
+                if (!(o instanceof String)) throw new IllegalArgumentException("field " + name + ": lists hold strings only");
+            }
+            return List.copyOf(list);
+        }
+        throw new IllegalArgumentException("field " + name + ": unsupported value type " + value.getClass().getName());
+    }
+}

@@ -1,0 +1,17 @@
+package dev.magistrate.audit;
+
+/** Every step of a governed call that the audit trail records, in the order they happen. */
+public enum AuditEventType {
+    INTENT_SUBMITTED,
+    DECISION,
+    APPROVAL_REQUESTED,
+    VOTE,
+    WARRANT_ISSUED,
+    INTENT_DENIED,
+    INTENT_TIMED_OUT,
+    WARRANT_VERIFIED,
+    WARRANT_REJECTED,
+    EXECUTION_STARTED,
+    EXECUTION_COMPLETED,
+    EXECUTION_FAILED
+}
