@@ -1,0 +1,116 @@
+package dev.magistrate.policy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The base of every class {@link PolicyCompiler} generates. The generated part only finds which
+ * rules match (a bit per rule); combining them into a {@link Decision} happens here, once per
+ * distinct set of matched rules, and the result is cached, so the common path allocates nothing.
+ * Public only because generated classes live in their own class loader.
+ */
+public abstract class GeneratedPolicy implements CompiledPolicy {
+
+    /** Marks an attribute slot not yet fetched during one decision. */
+    public static final Object UNRESOLVED = new Object();
+
+    private static final ConcurrentHashMap<Long, Object[]> HANDOFF = new ConcurrentHashMap<>();
+    private static final int CACHE_SIZE = 1024;
+
+    private final PolicySet set;
+    private final Rule[] rules;
+    private final boolean wide;
+    private final int words;
+    private final Object[] cache = new Object[CACHE_SIZE];
+
+    protected GeneratedPolicy(PolicySet set) {
+        this.set = set;
+        this.rules = set.rules().toArray(new Rule[0]);
+        this.wide = rules.length > 64;
+        this.words = (rules.length + 63) / 64;
+    }
+
+    /** Called by a generated class's static initialiser to take the constants it was compiled with. */
+    public static Object[] constants(long id) {
+        Object[] k = HANDOFF.remove(id);
+        if (k == null) throw new IllegalStateException("no constants for generated policy " + id);
+        return k;
+    }
+
+    static void handOff(long id, Object[] constants) {
+        HANDOFF.put(id, constants);
+    }
+
+    /** Bits of the matched rules, for sets of at most 64 rules. */
+    protected long match(PolicyInput in) {
+        throw new UnsupportedOperationException();
+    }
+
+    /** Bits of the matched rules, for larger sets: bit {@code i % 64} of word {@code i / 64}. */
+    protected void matchWide(PolicyInput in, long[] matched) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public final Decision decide(PolicyInput in) {
+        try {
+            if (!wide) return decisionFor(match(in));
+            long[] m = new long[words];
+            matchWide(in, m);
+            return decisionFor(m);
+        } catch (RuntimeException | StackOverflowError e) {
+            return Decision.failClosed("policy evaluation failed (" + e.getClass().getSimpleName() + "): denied to be safe",
+                    set.version());
+        }
+    }
+
+    @Override
+    public final String version() {
+        return set.version();
+    }
+
+    public final PolicySet policySet() {
+        return set;
+    }
+
+    private record NarrowEntry(long key, Decision decision) {
+    }
+
+    private record WideEntry(long[] key, Decision decision) {
+    }
+
+    // A direct-mapped cache of immutable entries: racy reads and writes are safe (final fields), and a
+    // collision only costs recomputing the decision.
+    private Decision decisionFor(long bits) {
+        int slot = (int) mix(bits) & (CACHE_SIZE - 1);
+        Object e = cache[slot];
+        if (e instanceof NarrowEntry n && n.key == bits) return n.decision;
+        List<Rule> matched = new ArrayList<>(Long.bitCount(bits));
+        for (long b = bits; b != 0; b &= b - 1) matched.add(rules[Long.numberOfTrailingZeros(b)]);
+        Decision d = set.combine(matched);
+        cache[slot] = new NarrowEntry(bits, d);
+        return d;
+    }
+
+    private Decision decisionFor(long[] bits) {
+        int slot = (int) mix(Arrays.hashCode(bits)) & (CACHE_SIZE - 1);
+        Object e = cache[slot];
+        if (e instanceof WideEntry w && Arrays.equals(w.key, bits)) return w.decision;
+        List<Rule> matched = new ArrayList<>();
+        for (int w = 0; w < bits.length; w++) {
+            for (long b = bits[w]; b != 0; b &= b - 1) matched.add(rules[w * 64 + Long.numberOfTrailingZeros(b)]);
+        }
+        Decision d = set.combine(matched);
+        cache[slot] = new WideEntry(bits, d);
+        return d;
+    }
+
+    private static long mix(long x) {
+        x ^= x >>> 33;
+        x *= 0xff51afd7ed558ccdL;
+        x ^= x >>> 33;
+        return x;
+    }
+}

@@ -1,0 +1,265 @@
+package dev.magistrate.policy.expr;
+
+import dev.magistrate.policy.expr.Attribute.Kind;
+import dev.magistrate.policy.expr.Expr.Op;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The second stage: resolves names to attributes, compiles regex literals, and rejects conditions
+ * that are certainly wrong (a non-boolean condition, {@code 'a' > 5}, an unknown function, a likely
+ * typo of a built-in name). Returns the checked tree that the evaluators accept.
+ */
+public final class Checker {
+
+    /** Static types; {@code ANY} is an attribute whose type is only known at run time. */
+    enum Type { BOOL, NUMBER, STRING, DURATION, LIST, NULL, ANY }
+
+    private static final Map<String, Kind> BUILT_INS = Map.of(
+            "action", Kind.ACTION, "resource", Kind.RESOURCE, "agent", Kind.AGENT,
+            "justification", Kind.JUSTIFICATION, "urgency", Kind.URGENCY, "cost", Kind.COST);
+    private static final List<String> KNOWN_NAMES = List.of(
+            "action", "resource", "agent", "justification", "urgency", "cost", "time", "args");
+    private static final Map<String, Integer> FUNCTIONS = Map.of("lower", 1, "upper", 1, "len", 1, "abs", 1);
+
+    private Checker() {
+    }
+
+    /** Parses and checks a condition in one call. */
+    public static Expr parseAndCheck(String condition) throws ExpressionError {
+        return check(Parser.parse(condition));
+    }
+
+    public static Expr check(Expr parsed) throws ExpressionError {
+        Checked c = visit(parsed);
+        if (c.type != Type.BOOL && c.type != Type.ANY) {
+            throw new ExpressionError(parsed.pos(), "a condition must be true or false, but this is a "
+                    + describe(c.type) + " (did you mean to compare it, e.g. '... > 0'?)");
+        }
+        return c.expr;
+    }
+
+    private record Checked(Expr expr, Type type) {
+    }
+
+    private static Checked visit(Expr e) throws ExpressionError {
+        if (e instanceof Expr.Literal lit) return new Checked(lit, literalType(lit.value()));
+        if (e instanceof Expr.ListExpr list) {
+            List<Expr> items = new ArrayList<>();
+            for (Expr item : list.items()) items.add(visit(item).expr);
+            return new Checked(new Expr.ListExpr(List.copyOf(items), list.pos()), Type.LIST);
+        }
+        if (e instanceof Expr.Name name) return resolve(name);
+        if (e instanceof Expr.Call call) return call(call);
+        if (e instanceof Expr.Unary u) {
+            Checked operand = visit(u.operand());
+            if (u.op() == Op.NOT) {
+                requireBoolean(operand, u.operand(), "'not'");
+                return new Checked(new Expr.Unary(Op.NOT, operand.expr, u.pos()), Type.BOOL);
+            }
+            requireNumber(operand, u.operand(), "'-'");
+            return new Checked(new Expr.Unary(u.op(), operand.expr, u.pos()), Type.ANY);
+        }
+        Expr.Binary b = (Expr.Binary) e;
+        Checked l = visit(b.left());
+        if (b.op() == Op.MATCHES) return matches(b, l);
+        Checked r = visit(b.right());
+        Expr.Binary out = new Expr.Binary(b.op(), l.expr, r.expr, b.pos());
+        switch (b.op()) {
+            case AND, OR -> {
+                requireBoolean(l, b.left(), "'" + b.op().symbol + "'");
+                requireBoolean(r, b.right(), "'" + b.op().symbol + "'");
+                return new Checked(out, Type.BOOL);
+            }
+            case ADD, SUB, MUL, DIV -> {
+                requireNumber(l, b.left(), "'" + b.op().symbol + "'");
+                requireNumber(r, b.right(), "'" + b.op().symbol + "'");
+                return new Checked(out, Type.ANY);
+            }
+            case EQ, NE -> {
+                if (known(l.type) && known(r.type) && l.type != r.type && l.type != Type.NULL && r.type != Type.NULL
+                        && !numericText(l, r) && !numericText(r, l)) {
+                    throw new ExpressionError(b.pos(), "'" + b.op().symbol + "' compares a " + describe(l.type)
+                            + " with a " + describe(r.type) + ": it can never be true");
+                }
+                return new Checked(out, Type.BOOL);
+            }
+            case LT, LE, GT, GE -> {
+                for (Checked side : new Checked[]{l, r}) {
+                    if (side.type == Type.BOOL || side.type == Type.LIST || side.type == Type.NULL) {
+                        throw new ExpressionError(side.expr.pos(), "'" + b.op().symbol + "' cannot order a "
+                                + describe(side.type) + (side.type == Type.NULL ? " (use '== null' to test for a missing value)" : ""));
+                    }
+                }
+                if (known(l.type) && known(r.type) && l.type != r.type && !numericText(l, r) && !numericText(r, l)) {
+                    throw new ExpressionError(b.pos(), "'" + b.op().symbol + "' compares a " + describe(l.type)
+                            + " with a " + describe(r.type) + ": it can never be true");
+                }
+                return new Checked(out, Type.BOOL);
+            }
+            case IN, NOT_IN -> {
+                if (r.type != Type.LIST && r.type != Type.ANY) {
+                    throw new ExpressionError(b.right().pos(), "'" + b.op().symbol + "' needs a list on its right, like ['a', 'b'], but this is a "
+                            + describe(r.type));
+                }
+                return new Checked(out, Type.BOOL);
+            }
+            case CONTAINS, STARTS_WITH, ENDS_WITH -> {
+                if (b.op() != Op.CONTAINS) {
+                    for (Checked side : new Checked[]{l, r}) {
+                        if (known(side.type) && side.type != Type.STRING) {
+                            throw new ExpressionError(side.expr.pos(), "'" + b.op().symbol + "' works on text, but this is a "
+                                    + describe(side.type));
+                        }
+                    }
+                }
+                return new Checked(out, Type.BOOL);
+            }
+            default -> throw new IllegalStateException("unexpected operator " + b.op());
+        }
+    }
+
+    private static Checked matches(Expr.Binary b, Checked left) throws ExpressionError {
+        if (!(b.right() instanceof Expr.Literal lit) || !(lit.value() instanceof String regex)) {
+            throw new ExpressionError(b.right().pos(), "'matches' takes a regular expression in quotes, like matches '^prod-'");
+        }
+        if (known(left.type) && left.type != Type.STRING) {
+            throw new ExpressionError(b.left().pos(), "'matches' works on text, but this is a " + describe(left.type));
+        }
+        try {
+            return new Checked(new Expr.Matches(left.expr, Pattern.compile(regex), b.pos()), Type.BOOL);
+        } catch (PatternSyntaxException ex) {
+            String why = ex.getDescription();
+            String at = ex.getIndex() >= 0 ? " near index " + ex.getIndex() : "";
+            throw new ExpressionError(b.right().pos(), "invalid regular expression: " + why + at);
+        }
+    }
+
+    private static Checked call(Expr.Call call) throws ExpressionError {
+        Integer arity = FUNCTIONS.get(call.function());
+        if (arity == null) {
+            String hint = Suggest.closest(call.function(), FUNCTIONS.keySet());
+            throw new ExpressionError(call.pos(), "unknown function '" + call.function() + "()'"
+                    + (hint != null ? ": did you mean '" + hint + "()'?" : " (known: lower, upper, len, abs)"));
+        }
+        if (call.args().size() != arity) {
+            throw new ExpressionError(call.pos(), call.function() + "() takes " + arity + " argument"
+                    + (arity == 1 ? "" : "s") + ", not " + call.args().size());
+        }
+        List<Expr> args = new ArrayList<>();
+        List<Type> types = new ArrayList<>();
+        for (Expr a : call.args()) {
+            Checked c = visit(a);
+            args.add(c.expr);
+            types.add(c.type);
+        }
+        Type t = types.get(0);
+        switch (call.function()) {
+            case "lower", "upper" -> {
+                if (known(t) && t != Type.STRING) {
+                    throw new ExpressionError(call.args().get(0).pos(), call.function() + "() works on text, but this is a " + describe(t));
+                }
+                return new Checked(new Expr.Call(call.function(), args, call.pos()), Type.STRING);
+            }
+            case "len" -> {
+                if (known(t) && t != Type.STRING && t != Type.LIST) {
+                    throw new ExpressionError(call.args().get(0).pos(), "len() measures text or a list, but this is a " + describe(t));
+                }
+                return new Checked(new Expr.Call(call.function(), args, call.pos()), Type.ANY);
+            }
+            default -> {
+                if (known(t) && t != Type.NUMBER) {
+                    throw new ExpressionError(call.args().get(0).pos(), "abs() takes a number, but this is a " + describe(t));
+                }
+                return new Checked(new Expr.Call(call.function(), args, call.pos()), Type.ANY);
+            }
+        }
+    }
+
+    private static Checked resolve(Expr.Name name) throws ExpressionError {
+        List<String> path = name.path();
+        String head = path.get(0);
+        if (head.equals("args")) {
+            if (path.size() == 1) throw new ExpressionError(name.pos(), "'args' needs an argument name, like args.amount");
+            return new Checked(new Expr.Attr(Attribute.arg(path.subList(1, path.size())), name.pos()), Type.ANY);
+        }
+        if (head.equals("time")) {
+            if (path.size() == 2 && path.get(1).equals("hour")) {
+                return new Checked(new Expr.Attr(Attribute.builtIn(Kind.TIME_HOUR), name.pos()), Type.ANY);
+            }
+            if (path.size() == 2 && path.get(1).equals("weekday")) {
+                return new Checked(new Expr.Attr(Attribute.builtIn(Kind.TIME_WEEKDAY), name.pos()), Type.ANY);
+            }
+            String field = path.size() > 1 ? path.get(1) : "";
+            String hint = Suggest.closest(field, List.of("hour", "weekday"));
+            throw new ExpressionError(name.pos(), "'" + name.text() + "' is not a time attribute: use time.hour or time.weekday"
+                    + (hint != null && path.size() == 2 ? " (did you mean 'time." + hint + "'?)" : ""));
+        }
+        Kind builtIn = BUILT_INS.get(head);
+        if (builtIn != null) {
+            if (path.size() > 1) {
+                throw new ExpressionError(name.pos(), "'" + head + "' has no fields: '" + name.text() + "' cannot be read");
+            }
+            return new Checked(new Expr.Attr(Attribute.builtIn(builtIn), name.pos()), Type.ANY);
+        }
+        String typo = Suggest.closest(head, KNOWN_NAMES);
+        if (typo != null) {
+            throw new ExpressionError(name.pos(), "unknown name '" + head + "': did you mean '" + typo
+                    + "'? (to read an argument called '" + head + "', write args." + name.text() + ")");
+        }
+        // A bare name that is not built in is the argument of that name.
+        return new Checked(new Expr.Attr(Attribute.arg(path), name.pos()), Type.ANY);
+    }
+
+    private static void requireBoolean(Checked c, Expr at, String op) throws ExpressionError {
+        if (c.type != Type.BOOL && c.type != Type.ANY) {
+            throw new ExpressionError(at.pos(), op + " needs true or false, but this is a " + describe(c.type));
+        }
+    }
+
+    private static void requireNumber(Checked c, Expr at, String op) throws ExpressionError {
+        if (known(c.type) && c.type != Type.NUMBER && !(c.type == Type.STRING && isNumericLiteral(c.expr))) {
+            throw new ExpressionError(at.pos(), op + " needs numbers, but this is a " + describe(c.type));
+        }
+    }
+
+    private static boolean known(Type t) {
+        return t != Type.ANY;
+    }
+
+    /** A string literal that is a number compares with numbers, as documented. */
+    private static boolean numericText(Checked text, Checked other) {
+        return text.type == Type.STRING && other.type == Type.NUMBER && isNumericLiteral(text.expr);
+    }
+
+    private static boolean isNumericLiteral(Expr e) {
+        return e instanceof Expr.Literal lit && lit.value() instanceof String s && Values.number(s) != null;
+    }
+
+    private static Type literalType(Object v) {
+        if (v == null) return Type.NULL;
+        if (v instanceof String) return Type.STRING;
+        if (v instanceof Long || v instanceof BigDecimal) return Type.NUMBER;
+        if (v instanceof Boolean) return Type.BOOL;
+        if (v instanceof Duration) return Type.DURATION;
+        throw new IllegalStateException("unexpected literal " + v.getClass());
+    }
+
+    private static String describe(Type t) {
+        return switch (t) {
+            case BOOL -> "true/false value";
+            case NUMBER -> "number";
+            case STRING -> "string";
+            case DURATION -> "duration";
+            case LIST -> "list";
+            case NULL -> "null";
+            case ANY -> "value";
+        };
+    }
+}

@@ -1,0 +1,60 @@
+package dev.magistrate.policy.expr;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The abstract syntax of a condition. The parser produces {@link Name}s; the checker resolves them
+ * to {@link Attr}s and regex literals to {@link Matches}, so the evaluators only see checked trees.
+ * {@code pos} is the offset of the node's first character in the condition text.
+ */
+public sealed interface Expr {
+
+    int pos();
+
+    /** A string, Long, BigDecimal, Boolean, Duration or {@code null}. */
+    record Literal(Object value, int pos) implements Expr {
+    }
+
+    record ListExpr(List<Expr> items, int pos) implements Expr {
+    }
+
+    /** A name as written, for example {@code environment}, {@code args.order.amount}, {@code time.hour}. */
+    record Name(List<String> path, int pos) implements Expr {
+        public String text() {
+            return String.join(".", path);
+        }
+    }
+
+    /** A resolved attribute of the call. */
+    record Attr(Attribute attribute, int pos) implements Expr {
+    }
+
+    record Unary(Op op, Expr operand, int pos) implements Expr {
+    }
+
+    record Binary(Op op, Expr left, Expr right, int pos) implements Expr {
+    }
+
+    /** {@code left matches 'regex'} once checked: the pattern is compiled once, when the policy loads. */
+    record Matches(Expr left, Pattern pattern, int pos) implements Expr {
+    }
+
+    record Call(String function, List<Expr> args, int pos) implements Expr {
+    }
+
+    enum Op {
+        NOT("not"), NEG("-"),
+        AND("and"), OR("or"),
+        EQ("=="), NE("!="), LT("<"), LE("<="), GT(">"), GE(">="),
+        IN("in"), NOT_IN("not in"), CONTAINS("contains"), MATCHES("matches"),
+        STARTS_WITH("startsWith"), ENDS_WITH("endsWith"),
+        ADD("+"), SUB("-"), MUL("*"), DIV("/");
+
+        public final String symbol;
+
+        Op(String symbol) {
+            this.symbol = symbol;
+        }
+    }
+}
