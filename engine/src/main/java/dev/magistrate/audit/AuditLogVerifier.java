@@ -1,0 +1,295 @@
+package dev.magistrate.audit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Objects;
+
+/**
+ * Checks an audit directory with nothing but the log's public key, and reports the first bad entry.
+ * Each entry carries its own index and the leaf hash of the entry before it, so a changed, removed or
+ * moved entry breaks a link at a known index; signed checkpoints (in the queue, in the
+ * {@code checkpoint} file, and optionally one kept elsewhere) pin the Merkle root so that a consistent
+ * rewrite without the key, a truncation or a rollback is caught too. What it cannot detect is listed
+ * in docs/audit-trail.md.
+ */
+public final class AuditLogVerifier {
+
+    /** The file beside the queue that holds the latest signed checkpoint note. */
+    public static final String CHECKPOINT_FILE = "checkpoint";
+
+    private final CheckpointVerifier key;
+
+    public AuditLogVerifier(CheckpointVerifier key) {
+        this.key = Objects.requireNonNull(key, "key");
+    }
+
+    public VerificationResult verify(Path dir) {
+        return scan(dir, null).result;
+    }
+
+    /**
+     * Verifies the directory and also that it is consistent with a checkpoint kept elsewhere (a copy
+     * taken earlier, off this machine): a log rolled back or rewritten behind it is reported.
+     *
+     * @throws IllegalArgumentException when the external checkpoint itself is not validly signed by the key
+     */
+    public VerificationResult verify(Path dir, String externalCheckpointNote) {
+        Checkpoint external;
+        try {
+            external = key.verify(externalCheckpointNote);
+        } catch (InvalidCheckpointException e) {
+            throw new IllegalArgumentException("the external checkpoint is not valid: " + e.getMessage(), e);
+        }
+        return scan(dir, external).result;
+    }
+
+    /** Everything a scan learnt: the verdict, and the state an appender resumes from. */
+    static final class Scan {
+        VerificationResult result;
+        MerkleTree tree = new MerkleTree();
+        byte[] lastLeaf = CanonicalEntry.NO_PREVIOUS;
+        long firstIndex;
+        long signedSize;
+        Checkpoint lastCheckpoint;
+        MerkleTree base = new MerkleTree();
+        final LeafHashes leaves = new LeafHashes();
+
+        long entries() {
+            return tree.size();
+        }
+
+        /** Root of the first {@code size} entries (size >= firstIndex). */
+        byte[] rootAt(long size) {
+            MerkleTree t = new MerkleTree(base.size(), base.frontier());
+            for (long i = firstIndex; i < size; i++) t.append(leaves.get((int) (i - firstIndex)));
+            return t.root();
+        }
+    }
+
+    /** Thrown inside the scan to stop at the first problem. */
+    private static final class Found extends RuntimeException {
+        final VerificationResult.Status status;
+        final long index;
+
+        Found(VerificationResult.Status status, long index, String reason) {
+            super(reason, null, false, false);
+            this.status = status;
+            this.index = index;
+        }
+    }
+
+    Scan scan(Path dir, Checkpoint external) {
+        Scan s = new Scan();
+        try {
+            scanQueue(dir, s);
+            Path file = dir.resolve(CHECKPOINT_FILE);
+            if (Files.exists(file)) {
+                Checkpoint cp;
+                try {
+                    cp = key.verify(Files.readString(file, StandardCharsets.UTF_8));
+                } catch (InvalidCheckpointException | IOException e) {
+                    throw new Found(VerificationResult.Status.TAMPERED, s.signedSize, "checkpoint file signature bad: " + e.getMessage());
+                }
+                checkAgainst(s, cp, "the checkpoint file");
+            }
+            if (external != null) checkAgainst(s, external, "the checkpoint kept elsewhere");
+            if (s.signedSize < s.entries()) {
+                throw new Found(VerificationResult.Status.UNSIGNED_TAIL, s.signedSize,
+                        "entries " + s.signedSize + ".." + (s.entries() - 1) + " are after the last signed checkpoint");
+            }
+            s.result = new VerificationResult(VerificationResult.Status.OK, s.entries(), s.firstIndex, -1, null, s.lastCheckpoint);
+        } catch (Found f) {
+            s.result = new VerificationResult(f.status, s.entries(), s.firstIndex, f.index, f.getMessage(), s.lastCheckpoint);
+        }
+        return s;
+    }
+
+    private void checkAgainst(Scan s, Checkpoint cp, String what) {
+        if (s.lastCheckpoint != null && !cp.origin().equals(s.lastCheckpoint.origin())) {
+            throw new Found(VerificationResult.Status.TAMPERED, s.firstIndex,
+                    what + " is for log '" + cp.origin() + "', this log is '" + s.lastCheckpoint.origin() + "'");
+        }
+        if (cp.size() > s.entries()) {
+            throw new Found(VerificationResult.Status.TAMPERED, s.entries(), "log truncated or rolled back: " + what
+                    + " is signed for " + cp.size() + " entries but the log holds only " + s.entries());
+        }
+        if (cp.size() < s.firstIndex) return; // covers only pruned cycles: nothing left to compare
+        if (!MessageDigest.isEqual(s.rootAt(cp.size()), cp.rootHash())) {
+            throw new Found(VerificationResult.Status.TAMPERED, s.firstIndex, "root mismatch: the first " + cp.size()
+                    + " entries are not the ones " + what + " was signed for (log rewritten or rolled back)");
+        }
+    }
+
+    private void scanQueue(Path dir, Scan s) {
+        boolean started = false;
+        String origin = null;
+        try (AuditLogReader reader = AuditLogReader.open(dir)) {
+            LogRecord rec;
+            while ((rec = reader.next()) != null) {
+                long expected = s.entries();
+                if (rec instanceof LogRecord.Unreadable u) {
+                    throw new Found(VerificationResult.Status.TAMPERED, expected, "content changed: the record after entry "
+                            + (expected - 1) + " is unreadable (" + u.reason() + ")");
+                } else if (rec instanceof LogRecord.Entry e) {
+                    CanonicalEntry.Decoded d;
+                    try {
+                        d = CanonicalEntry.decode(e.bytes());
+                    } catch (IllegalArgumentException bad) {
+                        throw new Found(VerificationResult.Status.TAMPERED, expected, "content changed: " + bad.getMessage());
+                    }
+                    if (!started && d.index() != 0) {
+                        throw new Found(VerificationResult.Status.TAMPERED, 0, "entries 0.." + (d.index() - 1)
+                                + " removed: the log starts at entry " + d.index() + " without a checkpoint to anchor it");
+                    }
+                    started = true;
+                    if (d.index() != expected) misplaced(dir, e, d, s);
+                    byte[] leaf = MerkleTree.leafHash(e.bytes());
+                    if (!MessageDigest.isEqual(d.prev(), s.lastLeaf)) brokenLink(dir, e, leaf, s);
+                    s.tree.append(leaf);
+                    s.leaves.add32(leaf);
+                    s.lastLeaf = leaf;
+                } else if (rec instanceof LogRecord.CheckpointRecord c) {
+                    Checkpoint cp;
+                    try {
+                        cp = key.verify(c.note());
+                    } catch (InvalidCheckpointException bad) {
+                        throw new Found(VerificationResult.Status.TAMPERED, s.signedSize, "checkpoint signature bad (checkpoint after entry "
+                                + (expected - 1) + "): " + bad.getMessage());
+                    }
+                    if (origin == null) origin = cp.origin();
+                    if (!origin.equals(cp.origin())) {
+                        throw new Found(VerificationResult.Status.TAMPERED, s.signedSize, "checkpoint for another log: '" + cp.origin() + "'");
+                    }
+                    if (!started && cp.size() > 0) {
+                        resumeAfterPrunedCycles(s, c, cp);
+                        started = true;
+                        continue;
+                    }
+                    started = true;
+                    if (cp.size() > expected) {
+                        throw new Found(VerificationResult.Status.TAMPERED, expected, "entr" + (cp.size() - expected == 1 ? "y " + expected : "ies "
+                                + expected + ".." + (cp.size() - 1)) + " removed: a checkpoint for " + cp.size() + " entries follows entry " + (expected - 1));
+                    }
+                    if (cp.size() < expected) {
+                        throw new Found(VerificationResult.Status.TAMPERED, cp.size(), "entries reordered: the checkpoint for "
+                                + cp.size() + " entries stands after entry " + (expected - 1));
+                    }
+                    if (!MessageDigest.isEqual(cp.rootHash(), s.tree.root())) {
+                        long at = expected > s.signedSize ? expected - 1 : s.signedSize;
+                        throw new Found(VerificationResult.Status.TAMPERED, at, "root mismatch at the checkpoint for " + cp.size()
+                                + " entries: entry " + at + " changed (or entries " + s.signedSize + ".." + at + " were rewritten with their links)");
+                    }
+                    s.signedSize = cp.size();
+                    s.lastCheckpoint = cp;
+                }
+            }
+            if (reader.endsWithIncompleteRecord()) {
+                throw new Found(VerificationResult.Status.INCOMPLETE_TAIL, s.entries(),
+                        "the last record was left half-written by a crash; entries before it are intact");
+            }
+        }
+    }
+
+    private static void resumeAfterPrunedCycles(Scan s, LogRecord.CheckpointRecord c, Checkpoint cp) {
+        MerkleTree t;
+        try {
+            t = new MerkleTree(cp.size(), c.frontier());
+        } catch (IllegalArgumentException bad) {
+            throw new Found(VerificationResult.Status.TAMPERED, cp.size(), "the first checkpoint's resume state is damaged: " + bad.getMessage());
+        }
+        if (!MessageDigest.isEqual(t.root(), cp.rootHash())) {
+            throw new Found(VerificationResult.Status.TAMPERED, cp.size(), "the first checkpoint's resume state does not match its signed root");
+        }
+        s.tree = t;
+        s.base = new MerkleTree(cp.size(), c.frontier());
+        s.firstIndex = cp.size();
+        s.signedSize = cp.size();
+        s.lastLeaf = c.lastLeafHash().clone();
+        s.lastCheckpoint = cp;
+    }
+
+    /** An entry whose index is not the next one: its own index field changed, or entries were removed or moved. */
+    private static void misplaced(Path dir, LogRecord.Entry e, CanonicalEntry.Decoded d, Scan s) {
+        long expected = s.entries();
+        if (MessageDigest.isEqual(d.prev(), s.lastLeaf)) {
+            throw new Found(VerificationResult.Status.TAMPERED, expected, "content changed: entry " + expected
+                    + " says it is entry " + d.index());
+        }
+        if (d.index() < expected) {
+            throw new Found(VerificationResult.Status.TAMPERED, d.index(), "entries reordered: entry " + d.index()
+                    + " appears again after entry " + (expected - 1));
+        }
+        if (indexAppearsAfter(dir, e.queueIndex(), expected)) {
+            throw new Found(VerificationResult.Status.TAMPERED, expected, "entries reordered: entry " + d.index()
+                    + " stands where entry " + expected + " belongs");
+        }
+        throw new Found(VerificationResult.Status.TAMPERED, expected, (d.index() - expected == 1 ? "entry " + expected
+                : "entries " + expected + ".." + (d.index() - 1)) + " removed");
+    }
+
+    /**
+     * Entry {@code e} does not link to the entry before it. A change to the body of the previous entry
+     * breaks only this link; a change to this entry's own link breaks this link and the next one too.
+     */
+    private static void brokenLink(Path dir, LogRecord.Entry e, byte[] leaf, Scan s) {
+        long index = s.entries();
+        if (index == s.firstIndex && index > 0) {
+            throw new Found(VerificationResult.Status.TAMPERED, index, "content changed: entry " + index
+                    + " does not link to the checkpoint it follows");
+        }
+        LogRecord.Entry next = nextEntryAfter(dir, e.queueIndex());
+        boolean nextLinkAlsoBroken = false;
+        if (next != null) {
+            try {
+                nextLinkAlsoBroken = !MessageDigest.isEqual(CanonicalEntry.decode(next.bytes()).prev(), leaf);
+            } catch (IllegalArgumentException unreadable) {
+                nextLinkAlsoBroken = true;
+            }
+        }
+        if (nextLinkAlsoBroken) {
+            throw new Found(VerificationResult.Status.TAMPERED, index, "content changed: entry " + index
+                    + " no longer links to entry " + (index - 1) + " nor to entry " + (index + 1));
+        }
+        throw new Found(VerificationResult.Status.TAMPERED, index - 1, "content changed: entry " + (index - 1)
+                + " no longer matches the hash recorded in entry " + index);
+    }
+
+    private static LogRecord.Entry nextEntryAfter(Path dir, long queueIndex) {
+        try (AuditLogReader r = AuditLogReader.open(dir)) {
+            if (!r.moveTo(queueIndex)) return null;
+            r.next();
+            LogRecord rec;
+            while ((rec = r.next()) != null) {
+                if (rec instanceof LogRecord.Entry e) return e;
+            }
+            return null;
+        }
+    }
+
+    private static boolean indexAppearsAfter(Path dir, long queueIndex, long index) {
+        byte[] prefix = ("{\"index\":" + index + ",").getBytes(StandardCharsets.US_ASCII);
+        try (AuditLogReader r = AuditLogReader.open(dir)) {
+            if (!r.moveTo(queueIndex)) return false;
+            LogRecord rec;
+            while ((rec = r.next()) != null) {
+                if (rec instanceof LogRecord.Entry e && e.bytes().length > prefix.length
+                        && java.util.Arrays.equals(e.bytes(), 0, prefix.length, prefix, 0, prefix.length)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    static String readCheckpointFile(Path dir) {
+        try {
+            return Files.readString(dir.resolve(CHECKPOINT_FILE), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir.resolve(CHECKPOINT_FILE), e);
+        }
+    }
+}

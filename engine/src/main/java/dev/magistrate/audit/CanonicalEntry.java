@@ -1,0 +1,236 @@
+package dev.magistrate.audit;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The canonical bytes of one audit entry: the exact bytes that are stored, hashed into the Merkle
+ * tree and linked by the hash chain. Compact UTF-8 JSON with a fixed key order:
+ * {@code {"index":I,"prev":"<hex leaf hash of entry I-1>","type":"...","intent_id":"...",
+ * "time":"yyyy-MM-ddTHH:mm:ss.uuuuuuZ","fields":{...}}}, fields in insertion order, no whitespace.
+ * See docs/audit-trail.md. Decoding is strict: bytes that do not re-encode to themselves are rejected.
+ */
+public final class CanonicalEntry {
+
+    /** The {@code prev} value of entry 0: 32 zero bytes. */
+    public static final byte[] NO_PREVIOUS = new byte[32];
+
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+    private static final HexFormat HEX = HexFormat.of();
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    /** One decoded entry. {@code event.time()} is at microsecond precision. */
+    public record Decoded(long index, byte[] prev, AuditEvent event) {
+    }
+
+    private CanonicalEntry() {
+    }
+
+    /** The time as it is stored: UTC, truncated to microseconds. */
+    public static Instant storedTime(Instant time) {
+        return time.truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** The canonical bytes of an entry. */
+    public static byte[] encode(long index, byte[] prev, AuditEvent event) {
+        return withPosition(index, prev, encodeBody(event));
+    }
+
+    /**
+     * The part of the canonical bytes that does not depend on the position in the log, starting
+     * with {@code "type":} and ending with the closing brace; computed outside the append lock.
+     */
+    static byte[] encodeBody(AuditEvent event) {
+        StringBuilder sb = new StringBuilder(128);
+        sb.append("\"type\":\"").append(event.type().name()).append("\",\"intent_id\":");
+        string(sb, event.intentId());
+        sb.append(",\"time\":\"");
+        try {
+            sb.append(TIME.format(storedTime(event.time())));
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("event time out of range: " + event.time(), e);
+        }
+        sb.append("\",\"fields\":{");
+        boolean first = true;
+        for (Map.Entry<String, Object> f : event.fields().entrySet()) {
+            if (!first) sb.append(',');
+            first = false;
+            string(sb, f.getKey());
+            sb.append(':');
+            value(sb, f.getKey(), f.getValue());
+        }
+        sb.append("}}");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Prepends index and previous leaf hash to a body from {@link #encodeBody}. */
+    static byte[] withPosition(long index, byte[] prev, byte[] body) {
+        if (index < 0) throw new IllegalArgumentException("negative index " + index);
+        if (prev.length != 32) throw new IllegalArgumentException("prev must be a 32-byte hash");
+        byte[] head = ("{\"index\":" + index + ",\"prev\":\"" + HEX.formatHex(prev) + "\",")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] out = Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, out, head.length, body.length);
+        return out;
+    }
+
+    /**
+     * Decodes canonical bytes. Throws {@link IllegalArgumentException} with the reason when the
+     * bytes are not valid JSON, miss a key, carry an unsupported value, or are not canonical.
+     */
+    public static Decoded decode(byte[] bytes) {
+        JsonNode root;
+        try (JsonParser p = JSON.createParser(bytes)) {
+            root = JSON.readTree(p);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (root == null || !root.isObject()) throw new IllegalArgumentException("not a JSON object");
+        List<String> keys = new ArrayList<>();
+        root.fieldNames().forEachRemaining(keys::add);
+        if (!keys.equals(List.of("index", "prev", "type", "intent_id", "time", "fields"))) {
+            throw new IllegalArgumentException("unexpected keys " + keys);
+        }
+        JsonNode index = root.get("index");
+        if (!index.isIntegralNumber() || !index.canConvertToLong() || index.asLong() < 0) {
+            throw new IllegalArgumentException("index is not a non-negative integer");
+        }
+        byte[] prev = hex32(text(root, "prev"));
+        AuditEventType type;
+        try {
+            type = AuditEventType.valueOf(text(root, "type"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown event type");
+        }
+        String intentId = text(root, "intent_id");
+        Instant time;
+        try {
+            time = Instant.parse(text(root, "time"));
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("time is not an ISO-8601 instant");
+        }
+        JsonNode fieldsNode = root.get("fields");
+        if (!fieldsNode.isObject()) throw new IllegalArgumentException("fields is not an object");
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = fieldsNode.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            fields.put(f.getKey(), fieldValue(f.getKey(), f.getValue()));
+        }
+        AuditEvent event = new AuditEvent(type, intentId, time, fields);
+        byte[] again = encode(index.asLong(), prev, event);
+        if (!Arrays.equals(again, bytes)) throw new IllegalArgumentException("not in canonical form");
+        return new Decoded(index.asLong(), prev, event);
+    }
+
+    private static Object fieldValue(String name, JsonNode v) {
+        if (v.isNull()) return null;
+        if (v.isTextual()) return v.textValue();
+        if (v.isBoolean()) return v.booleanValue();
+        if (v.isIntegralNumber() && v.canConvertToLong()) return v.longValue();
+        if (v.isArray()) {
+            List<String> list = new ArrayList<>();
+            for (JsonNode e : v) {
+                if (!e.isTextual()) throw new IllegalArgumentException("field " + name + ": lists hold strings only");
+                list.add(e.textValue());
+            }
+            return list;
+        }
+        throw new IllegalArgumentException("field " + name + ": unsupported JSON value");
+    }
+
+    private static String text(JsonNode root, String key) {
+        JsonNode n = root.get(key);
+        if (!n.isTextual()) throw new IllegalArgumentException(key + " is not a string");
+        return n.textValue();
+    }
+
+    private static byte[] hex32(String s) {
+        if (s.length() != 64) throw new IllegalArgumentException("prev is not 64 hex digits");
+        try {
+            return HEX.parseHex(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("prev is not 64 hex digits");
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static void value(StringBuilder sb, String name, Object v) {
+        if (v == null) {
+            sb.append("null");
+        } else if (v instanceof String s) {
+            string(sb, s);
+        } else if (v instanceof Long || v instanceof Boolean) {
+            sb.append(v);
+        } else if (v instanceof List<?> list) {
+            sb.append('[');
+            for (int i = 0; i < list.size(); i++) {
+                if (i > 0) sb.append(',');
+                string(sb, (String) list.get(i));
+            }
+            sb.append(']');
+        } else {
+            throw new IllegalArgumentException("field " + name + ": unsupported value type " + v.getClass().getName());
+        }
+    }
+
+    /** JSON string with the minimal escapes; lone surrogates are rejected because UTF-8 cannot carry them. */
+    static void string(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else if (Character.isHighSurrogate(c)) {
+                        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                            throw new IllegalArgumentException("string holds a lone surrogate at " + i);
+                        }
+                        sb.append(c).append(s.charAt(++i));
+                    } else if (Character.isLowSurrogate(c)) {
+                        throw new IllegalArgumentException("string holds a lone surrogate at " + i);
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+}

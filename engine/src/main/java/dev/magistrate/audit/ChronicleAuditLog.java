@@ -1,0 +1,300 @@
+package dev.magistrate.audit;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The tamper-evident audit log on a Chronicle Queue: each entry is written, hashed into the Merkle
+ * tree and linked to the entry before it under one lock, so that many threads produce one sequence;
+ * signed checkpoints are written into the queue and to the {@code checkpoint} file at the configured
+ * interval and on close. One process owns a directory at a time (a lock file enforces it). On open
+ * the whole log is verified; a tampered log is refused (fail closed).
+ */
+public final class ChronicleAuditLog implements AuditSink {
+
+    static {
+        // Before any Chronicle class initialises: Chronicle would otherwise try to reach an analytics host.
+        System.setProperty("chronicle.analytics.disable", "true");
+    }
+
+    /** The file in the queue directory whose OS lock marks the directory as owned by one process. */
+    public static final String LOCK_FILE = "magistrate-audit.lock";
+
+    private final AuditLogOptions options;
+    private final FileChannel lockChannel;
+    private final FileLock fileLock;
+    private final SingleChronicleQueue queue;
+    private final ExcerptAppender appender;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final MessageDigest sha256 = MerkleTree.sha256();
+    private final Bytes<?> buffer = Bytes.allocateElasticOnHeap(512);
+    private final ScheduledExecutorService checkpointTimer;
+
+    // Guarded by lock.
+    private final MerkleTree tree;
+    private byte[] lastLeaf;
+    private long signedSize;
+    private long lastCheckpointNanos = System.nanoTime();
+    private int lastCycle = Integer.MIN_VALUE;
+    private FileChannel syncChannel;
+    private File syncFile;
+    private RuntimeException failure;
+    private boolean closed;
+
+    private ChronicleAuditLog(AuditLogOptions options, FileChannel lockChannel, FileLock fileLock,
+                              AuditLogVerifier.Scan scan) {
+        this.options = options;
+        this.lockChannel = lockChannel;
+        this.fileLock = fileLock;
+        this.tree = scan.tree;
+        this.lastLeaf = scan.lastLeaf;
+        this.signedSize = scan.signedSize;
+        this.queue = ChronicleQueues.open(options.directory(), false, options.clock(), null);
+        this.appender = queue.createAppender();
+        // Every use of the appender is under our lock, from whichever thread appends.
+        this.appender.singleThreadedCheckDisabled(true);
+        this.lastCycle = queue.lastCycle();
+        if (options.checkpointEveryMillis() > 0) {
+            checkpointTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "magistrate-audit-checkpoint");
+                t.setDaemon(true);
+                return t;
+            });
+            long period = options.checkpointEveryMillis();
+            checkpointTimer.scheduleWithFixedDelay(this::checkpointIfDue, period, period, TimeUnit.MILLISECONDS);
+        } else {
+            checkpointTimer = null;
+        }
+    }
+
+    /**
+     * Opens (or creates) the log in {@code options.directory()}.
+     *
+     * @throws IllegalStateException when another process (or another log in this JVM) has the directory
+     *                               open, or when the existing log does not verify
+     */
+    public static ChronicleAuditLog open(AuditLogOptions options) {
+        Path dir = options.directory();
+        FileChannel channel = null;
+        FileLock fileLock = null;
+        try {
+            Files.createDirectories(dir);
+            channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                fileLock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                fileLock = null;
+            }
+            if (fileLock == null) {
+                throw new IllegalStateException("audit directory " + dir + " is already in use by another process or log ("
+                        + LOCK_FILE + " is locked); only one writer may own an audit directory");
+            }
+            RetentionPolicy.prune(dir, options.retainCycles());
+            AuditLogVerifier.Scan scan = new AuditLogVerifier(options.signer().verifier()).scan(dir, null);
+            if (scan.result.tampered()) {
+                throw new IllegalStateException("refusing to append to audit log " + dir + ": " + scan.result.summary());
+            }
+            ChronicleAuditLog log = new ChronicleAuditLog(options, channel, fileLock, scan);
+            if (log.signedSize < log.tree.size() || log.tree.size() == 0) log.checkpoint();
+            return log;
+        } catch (IOException e) {
+            release(channel, fileLock);
+            throw new UncheckedIOException("cannot open audit directory " + dir, e);
+        } catch (RuntimeException e) {
+            release(channel, fileLock);
+            throw e;
+        }
+    }
+
+    @Override
+    public long append(AuditEvent event) {
+        byte[] body = CanonicalEntry.encodeBody(event);
+        lock.lock();
+        try {
+            checkUsable();
+            long index = tree.size();
+            byte[] entry = CanonicalEntry.withPosition(index, lastLeaf, body);
+            try {
+                // A new daily cycle starts with a checkpoint, so that older cycles can be pruned.
+                if (index > 0 && queue.cycle() != lastCycle) writeCheckpoint();
+                write(LogRecord.encodeEntry(entry));
+                byte[] leaf = MerkleTree.leafHash(sha256, entry);
+                tree.append(leaf);
+                lastLeaf = leaf;
+                if (options.durability() == Durability.SYNC_EACH_APPEND) sync();
+                if (options.checkpointEveryEntries() > 0 && tree.size() - signedSize >= options.checkpointEveryEntries()) {
+                    writeCheckpoint();
+                }
+            } catch (RuntimeException e) {
+                failure = new IllegalStateException("audit log failed; no further entries are accepted", e);
+                throw failure;
+            }
+            return index;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Signs and writes a checkpoint of the current tree now. Returns the signed note. */
+    public String checkpoint() {
+        lock.lock();
+        try {
+            checkUsable();
+            return writeCheckpoint();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Entries in the log, which is also the index the next entry gets. */
+    public long size() {
+        lock.lock();
+        try {
+            return tree.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The directory of the queue. */
+    public Path directory() {
+        return options.directory();
+    }
+
+    private void checkpointIfDue() {
+        lock.lock();
+        try {
+            if (closed || failure != null || signedSize == tree.size()) return;
+            if (System.nanoTime() - lastCheckpointNanos < TimeUnit.MILLISECONDS.toNanos(options.checkpointEveryMillis())) return;
+            writeCheckpoint();
+        } catch (RuntimeException e) {
+            failure = new IllegalStateException("audit log failed while writing a checkpoint", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private String writeCheckpoint() {
+        Checkpoint cp = new Checkpoint(options.origin(), tree.size(), tree.root());
+        String note = options.signer().sign(cp);
+        write(LogRecord.encodeCheckpoint(note, lastLeaf, tree.frontier()));
+        if (options.durability() != Durability.MAPPED) sync();
+        writeCheckpointFile(note);
+        signedSize = tree.size();
+        lastCheckpointNanos = System.nanoTime();
+        return note;
+    }
+
+    private void write(byte[] record) {
+        buffer.clear();
+        buffer.write(record);
+        appender.writeBytes(buffer);
+        lastCycle = appender.queue().rollCycle().toCycle(appender.lastIndexAppended());
+    }
+
+    /** Forces the current cycle file (data and Chronicle's index pages) to stable storage. */
+    private void sync() {
+        try {
+            File current = appender.currentFile();
+            if (current == null) return;
+            if (!current.equals(syncFile)) {
+                if (syncChannel != null) syncChannel.close();
+                syncChannel = FileChannel.open(current.toPath(), StandardOpenOption.WRITE);
+                syncFile = current;
+            }
+            syncChannel.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot force the audit cycle file to disk", e);
+        }
+    }
+
+    private void writeCheckpointFile(String note) {
+        Path dir = options.directory();
+        Path tmp = dir.resolve(AuditLogVerifier.CHECKPOINT_FILE + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap(note.getBytes(StandardCharsets.UTF_8)));
+            if (options.durability() != Durability.MAPPED) ch.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + tmp, e);
+        }
+        try {
+            Files.move(tmp, dir.resolve(AuditLogVerifier.CHECKPOINT_FILE), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IllegalStateException("the file system of " + dir + " cannot rename atomically", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot replace " + dir.resolve(AuditLogVerifier.CHECKPOINT_FILE), e);
+        }
+        if (options.durability() != Durability.MAPPED) {
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            } catch (IOException ignored) {
+                // Some file systems cannot fsync a directory; the rename is still atomic.
+            }
+        }
+    }
+
+    private void checkUsable() {
+        if (closed) throw new IllegalStateException("audit log is closed");
+        if (failure != null) throw failure;
+    }
+
+    /** Signs a final checkpoint (when entries are unsigned), then releases the queue and the directory lock. */
+    @Override
+    public void close() {
+        if (checkpointTimer != null) checkpointTimer.shutdownNow();
+        lock.lock();
+        try {
+            if (closed) return;
+            try {
+                if (failure == null && signedSize < tree.size()) writeCheckpoint();
+            } finally {
+                closed = true;
+                try {
+                    if (syncChannel != null) syncChannel.close();
+                } catch (IOException ignored) {
+                    // Closing a read-only view of the cycle file; nothing is lost.
+                }
+                appender.close();
+                queue.close();
+                release(lockChannel, fileLock);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void release(FileChannel channel, FileLock fileLock) {
+        try {
+            if (fileLock != null && fileLock.isValid()) fileLock.release();
+            if (channel != null) channel.close();
+        } catch (IOException ignored) {
+            // The OS drops the lock when the channel or the process goes away.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ChronicleAuditLog[" + options.directory() + "]";
+    }
+}
