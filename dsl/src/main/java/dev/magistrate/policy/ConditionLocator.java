@@ -11,7 +11,7 @@ import java.util.List;
 final class ConditionLocator {
 
     /** One run of condition characters that stand on a file line, starting at a column. */
-    private record Segment(int line, int[] columns) {
+    private record Segment(int line, int[] columns, int after) {
     }
 
     private final List<Segment> segments;
@@ -46,15 +46,14 @@ final class ConditionLocator {
         }
         // The end of the condition: just after its last character.
         Segment last = segments.get(segments.size() - 1);
-        int col = last.columns.length == 0 ? 0 : last.columns[last.columns.length - 1] + 1;
-        return new SourceLocation(file, last.line + 1, col + 1);
+        return new SourceLocation(file, last.line + 1, last.after + 1);
     }
 
     private static List<Segment> plain(String raw, int li, int c, String value) {
         if (!raw.startsWith(value, c)) return null;
         int[] cols = new int[value.length()];
         for (int k = 0; k < cols.length; k++) cols[k] = c + k;
-        return List.of(new Segment(li, cols));
+        return List.of(new Segment(li, cols, c + value.length()));
     }
 
     private static List<Segment> quoted(String raw, int li, int c, String value, boolean doubleQuoted) {
@@ -102,7 +101,7 @@ final class ConditionLocator {
             i++;
         }
         if (!decoded.toString().equals(value)) return null; // multi-line or otherwise folded: not exact
-        return List.of(new Segment(li, cols.stream().mapToInt(Integer::intValue).toArray()));
+        return List.of(new Segment(li, cols.stream().mapToInt(Integer::intValue).toArray(), i));
     }
 
     private static String hex(String raw, int from, int digits) {
@@ -133,11 +132,11 @@ final class ConditionLocator {
                 Segment prev = segs.remove(segs.size() - 1);
                 int[] cols = java.util.Arrays.copyOf(prev.columns, prev.columns.length + 1);
                 cols[cols.length - 1] = lines[prev.line].length();
-                segs.add(new Segment(prev.line, cols));
+                segs.add(new Segment(prev.line, cols, prev.after));
             }
             int[] cols = new int[content.length()];
             for (int k = 0; k < cols.length; k++) cols[k] = indent + k;
-            segs.add(new Segment(li, cols));
+            segs.add(new Segment(li, cols, line.length()));
             rebuilt.append(content);
         }
         String r = rebuilt.toString();
@@ -147,7 +146,7 @@ final class ConditionLocator {
             Segment prev = segs.remove(segs.size() - 1);
             int[] cols = java.util.Arrays.copyOf(prev.columns, prev.columns.length + 1);
             cols[cols.length - 1] = lines[prev.line].length();
-            segs.add(new Segment(prev.line, cols));
+            segs.add(new Segment(prev.line, cols, prev.after));
             return segs;
         }
         return null;

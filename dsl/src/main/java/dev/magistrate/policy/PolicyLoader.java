@@ -128,7 +128,12 @@ public final class PolicyLoader {
             }
             if (reader.version != null) fileVersions.put(source.getKey(), reader.version);
         }
-        if (!errors.isEmpty()) throw new PolicyException(errors);
+        if (!errors.isEmpty()) {
+            List<String> order = new ArrayList<>(sources.keySet());
+            errors.sort(java.util.Comparator.comparingInt((PolicyError e) -> order.indexOf(e.location().file()))
+                    .thenComparingInt(e -> e.location().line()).thenComparingInt(e -> e.location().column()));
+            throw new PolicyException(errors);
+        }
         return new PolicySet(rules, defaultRule != null ? defaultRule : PolicySet.IMPLICIT_DEFAULT,
                 zone != null ? zone : ZoneOffset.UTC, hash(sources), fileVersions);
     }
@@ -192,9 +197,9 @@ public final class PolicyLoader {
                 error(root.at(), "a policy file is a mapping with a 'policies' list, not a " + kind(root));
                 return;
             }
-            unknownKeys(top, FILE_KEYS, "top-level key");
+            boolean misspelt = unknownKeys(top, FILE_KEYS, "top-level key");
             Entry policies = top.entries().get("policies");
-            if (policies == null && !top.entries().containsKey("default")) {
+            if (policies == null && !top.entries().containsKey("default") && !misspelt) {
                 error(top.at(), "missing 'policies': a policy file lists its rules under 'policies:'");
             }
             if (policies != null) {
@@ -261,14 +266,18 @@ public final class PolicyLoader {
             String description = e.containsKey("description") ? string(e.get("description")) : null;
 
             Effect effect = Effect.ALLOW;
+            boolean effectKnown = true;
             if (e.containsKey("effect")) {
                 String s = string(e.get("effect"));
                 if (s != null) {
                     switch (s.toLowerCase(Locale.ROOT)) {
                         case "allow" -> effect = Effect.ALLOW;
                         case "deny" -> effect = Effect.DENY;
-                        default -> error(e.get("effect").value().at(), "unknown effect '" + s
-                                + "': use 'deny' for a hard deny, or leave effect out and let risk_tier decide");
+                        default -> {
+                            effectKnown = false;
+                            error(e.get("effect").value().at(), "unknown effect '" + s
+                                    + "': use 'deny' for a hard deny, or leave effect out and let risk_tier decide");
+                        }
                     }
                 }
             }
@@ -279,7 +288,7 @@ public final class PolicyLoader {
                 Node n = e.get("risk_tier").value();
                 if (n instanceof Scalar s && s.text() != null) tier = tier(s);
                 else error(n.at(), "risk_tier is one of T0, T1, T2, T3");
-            } else if (!deny) {
+            } else if (!deny && effectKnown) {
                 error(isDefault ? m.at() : keyOrMap(m, "name"), "missing risk_tier (T0, T1, T2 or T3)"
                         + (isDefault ? "" : " in policy '" + name + "'"));
             }
@@ -304,7 +313,7 @@ public final class PolicyLoader {
             String reason = null;
             if (e.containsKey("reason")) {
                 reason = string(e.get("reason"));
-                if (!deny) error(e.get("reason").keyAt(), "'reason' explains a deny: it goes with effect: deny (use description otherwise)");
+                if (!deny && effectKnown) error(e.get("reason").keyAt(), "'reason' explains a deny: it goes with effect: deny (use description otherwise)");
                 else if (reason != null && reason.isBlank()) error(e.get("reason").value().at(), "reason cannot be blank");
             } else if (deny) {
                 error(keyOrMap(m, "effect"), "a deny needs a reason: it is what the agent and the audit are told");
@@ -457,14 +466,18 @@ public final class PolicyLoader {
             return ok ? out : null;
         }
 
-        void unknownKeys(MapNode m, Set<String> known, String what) {
+        /** Reports keys outside {@code known}; true when there was one. */
+        boolean unknownKeys(MapNode m, Set<String> known, String what) {
+            boolean any = false;
             for (Entry e : m.entries().values()) {
                 if (!known.contains(e.key())) {
+                    any = true;
                     String hint = Suggest.closest(e.key(), known);
                     error(e.keyAt(), "unknown " + what + " '" + e.key() + "'"
                             + (hint != null ? ": did you mean '" + hint + "'?" : " (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")"));
                 }
             }
+            return any;
         }
 
         static SourceLocation keyOrMap(MapNode m, String key) {

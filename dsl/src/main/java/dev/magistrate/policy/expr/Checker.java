@@ -39,7 +39,7 @@ public final class Checker {
     public static Expr check(Expr parsed) throws ExpressionError {
         Checked c = visit(parsed);
         if (c.type != Type.BOOL && c.type != Type.ANY) {
-            throw new ExpressionError(parsed.pos(), "a condition must be true or false, but this is a "
+            throw new ExpressionError(Expr.start(parsed), "a condition must be true or false, but this is a "
                     + describe(c.type) + " (did you mean to compare it, e.g. '... > 0'?)");
         }
         return c.expr;
@@ -64,7 +64,7 @@ public final class Checker {
                 return new Checked(new Expr.Unary(Op.NOT, operand.expr, u.pos()), Type.BOOL);
             }
             requireNumber(operand, u.operand(), "'-'");
-            return new Checked(new Expr.Unary(u.op(), operand.expr, u.pos()), Type.ANY);
+            return new Checked(new Expr.Unary(u.op(), operand.expr, u.pos()), Type.NUMBER);
         }
         Expr.Binary b = (Expr.Binary) e;
         Checked l = visit(b.left());
@@ -80,7 +80,8 @@ public final class Checker {
             case ADD, SUB, MUL, DIV -> {
                 requireNumber(l, b.left(), "'" + b.op().symbol + "'");
                 requireNumber(r, b.right(), "'" + b.op().symbol + "'");
-                return new Checked(out, Type.ANY);
+                // The result is a number, or missing when an operand is not one.
+                return new Checked(out, Type.NUMBER);
             }
             case EQ, NE -> {
                 if (known(l.type) && known(r.type) && l.type != r.type && l.type != Type.NULL && r.type != Type.NULL
@@ -93,7 +94,7 @@ public final class Checker {
             case LT, LE, GT, GE -> {
                 for (Checked side : new Checked[]{l, r}) {
                     if (side.type == Type.BOOL || side.type == Type.LIST || side.type == Type.NULL) {
-                        throw new ExpressionError(side.expr.pos(), "'" + b.op().symbol + "' cannot order a "
+                        throw new ExpressionError(Expr.start(side.expr), "'" + b.op().symbol + "' cannot order a "
                                 + describe(side.type) + (side.type == Type.NULL ? " (use '== null' to test for a missing value)" : ""));
                     }
                 }
@@ -105,7 +106,7 @@ public final class Checker {
             }
             case IN, NOT_IN -> {
                 if (r.type != Type.LIST && r.type != Type.ANY) {
-                    throw new ExpressionError(b.right().pos(), "'" + b.op().symbol + "' needs a list on its right, like ['a', 'b'], but this is a "
+                    throw new ExpressionError(Expr.start(b.right()), "'" + b.op().symbol + "' needs a list on its right, like ['a', 'b'], but this is a "
                             + describe(r.type));
                 }
                 return new Checked(out, Type.BOOL);
@@ -114,7 +115,7 @@ public final class Checker {
                 if (b.op() != Op.CONTAINS) {
                     for (Checked side : new Checked[]{l, r}) {
                         if (known(side.type) && side.type != Type.STRING) {
-                            throw new ExpressionError(side.expr.pos(), "'" + b.op().symbol + "' works on text, but this is a "
+                            throw new ExpressionError(Expr.start(side.expr), "'" + b.op().symbol + "' works on text, but this is a "
                                     + describe(side.type));
                         }
                     }
@@ -130,7 +131,7 @@ public final class Checker {
             throw new ExpressionError(b.right().pos(), "'matches' takes a regular expression in quotes, like matches '^prod-'");
         }
         if (known(left.type) && left.type != Type.STRING) {
-            throw new ExpressionError(b.left().pos(), "'matches' works on text, but this is a " + describe(left.type));
+            throw new ExpressionError(Expr.start(b.left()), "'matches' works on text, but this is a " + describe(left.type));
         }
         try {
             return new Checked(new Expr.Matches(left.expr, Pattern.compile(regex), b.pos()), Type.BOOL);
@@ -171,13 +172,13 @@ public final class Checker {
                 if (known(t) && t != Type.STRING && t != Type.LIST) {
                     throw new ExpressionError(call.args().get(0).pos(), "len() measures text or a list, but this is a " + describe(t));
                 }
-                return new Checked(new Expr.Call(call.function(), args, call.pos()), Type.ANY);
+                return new Checked(new Expr.Call(call.function(), args, call.pos()), Type.NUMBER);
             }
             default -> {
                 if (known(t) && t != Type.NUMBER) {
                     throw new ExpressionError(call.args().get(0).pos(), "abs() takes a number, but this is a " + describe(t));
                 }
-                return new Checked(new Expr.Call(call.function(), args, call.pos()), Type.ANY);
+                return new Checked(new Expr.Call(call.function(), args, call.pos()), Type.NUMBER);
             }
         }
     }
@@ -219,13 +220,13 @@ public final class Checker {
 
     private static void requireBoolean(Checked c, Expr at, String op) throws ExpressionError {
         if (c.type != Type.BOOL && c.type != Type.ANY) {
-            throw new ExpressionError(at.pos(), op + " needs true or false, but this is a " + describe(c.type));
+            throw new ExpressionError(Expr.start(at), op + " needs true or false, but this is a " + describe(c.type));
         }
     }
 
     private static void requireNumber(Checked c, Expr at, String op) throws ExpressionError {
         if (known(c.type) && c.type != Type.NUMBER && !(c.type == Type.STRING && isNumericLiteral(c.expr))) {
-            throw new ExpressionError(at.pos(), op + " needs numbers, but this is a " + describe(c.type));
+            throw new ExpressionError(Expr.start(at), op + " needs numbers, but this is a " + describe(c.type));
         }
     }
 

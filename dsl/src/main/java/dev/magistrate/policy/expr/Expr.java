@@ -12,6 +12,13 @@ public sealed interface Expr {
 
     int pos();
 
+    /** The offset of the leftmost character of an expression (a binary's pos is its operator). */
+    static int start(Expr e) {
+        if (e instanceof Binary b) return start(b.left());
+        if (e instanceof Matches m) return start(m.left());
+        return e.pos();
+    }
+
     /** A string, Long, BigDecimal, Boolean, Duration or {@code null}. */
     record Literal(Object value, int pos) implements Expr {
     }

@@ -168,8 +168,7 @@ public final class Parser {
                 if (at(Kind.RPAREN)) throw new ExpressionError(peek().pos(), "empty parentheses");
                 Expr inner = or();
                 if (!at(Kind.RPAREN)) {
-                    throw new ExpressionError(peek().pos(), "expected ')' to close the '(' at column "
-                            + (t.pos() + 1) + " but found " + peek().describe());
+                    throw new ExpressionError(peek().pos(), "expected ')' to close the '(' but found " + peek().describe());
                 }
                 advance();
                 return inner;
@@ -194,8 +193,7 @@ public final class Parser {
             } while (at(Kind.COMMA) && advance() != null && !at(Kind.RBRACKET));
         }
         if (!at(Kind.RBRACKET)) {
-            throw new ExpressionError(peek().pos(), "expected ',' or ']' in the list opened at column "
-                    + (open.pos() + 1) + " but found " + peek().describe());
+            throw new ExpressionError(peek().pos(), "expected ',' or ']' in a list but found " + peek().describe());
         }
         advance();
         return new Expr.ListExpr(List.copyOf(items), open.pos());
