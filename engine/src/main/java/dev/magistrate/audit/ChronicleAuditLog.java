@@ -72,6 +72,7 @@ public final class ChronicleAuditLog implements AuditSink {
         this.appender = queue.createAppender();
         // Every use of the appender is under our lock, from whichever thread appends.
         this.appender.singleThreadedCheckDisabled(true);
+        this.buffer.singleThreadedCheckDisabled(true);
         this.lastCycle = queue.lastCycle();
         if (options.checkpointEveryMillis() > 0) {
             checkpointTimer = Executors.newSingleThreadScheduledExecutor(r -> {

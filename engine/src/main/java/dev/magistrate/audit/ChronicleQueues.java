@@ -35,6 +35,9 @@ final class ChronicleQueues {
                 .timeoutMS(RECOVERY_TIMEOUT_MS)
                 .readOnly(readOnly);
         if (listener != null) b.storeFileListener(listener);
-        return b.build();
+        SingleChronicleQueue queue = b.build();
+        // Cycle files may have been deleted by retention since the listing was cached in metadata.cq4t.
+        queue.refreshDirectoryListing();
+        return queue;
     }
 }

@@ -57,6 +57,10 @@ final class RetentionPolicy {
                 throw new UncheckedIOException("cannot delete expired audit cycle " + cycleFiles.get(i), e);
             }
         }
+        if (!deleted.isEmpty()) {
+            // Opening for writing rewrites the cycle range cached in metadata.cq4t; read-only opens cannot.
+            ChronicleQueues.open(dir, false, Clock.systemUTC(), null).close();
+        }
         return deleted;
     }
 
