@@ -447,7 +447,9 @@ public final class PolicyLoader {
                     && s.token() != JsonToken.VALUE_FALSE) {
                 return s.text();
             }
-            error(e.value().at(), "'" + e.key() + "' is text, not a " + kind(e.value()));
+            boolean yamlBoolean = e.value() instanceof Scalar s && (s.token() == JsonToken.VALUE_TRUE || s.token() == JsonToken.VALUE_FALSE);
+            error(e.value().at(), "'" + e.key() + "' is text, not a " + kind(e.value())
+                    + (yamlBoolean ? " (YAML reads yes/no/on/off/true/false as booleans: put the text in quotes)" : ""));
             return null;
         }
 
