@@ -1,0 +1,29 @@
+package dev.magistrate.approval;
+
+/**
+ * Where approval requests go and votes come from: a console, a webhook, code, ... Asynchronous:
+ * {@link #request} hands the request out and returns at once; votes arrive later through the
+ * {@link VoteSink}, from any thread. Backends only relay: every rule (who may approve, how many,
+ * which roles, MFA, timeout) is enforced by the engine. A {@code request} that throws denies the intent.
+ * Implementations are found by {@link java.util.ServiceLoader} through {@link ApprovalBackendProvider}.
+ */
+public interface ApprovalBackend extends AutoCloseable {
+
+    /** The name configuration selects this backend by, like {@code programmatic}. */
+    String name();
+
+    void request(ApprovalRequest request, VoteSink votes) throws Exception;
+
+    /** The intent reached a final state (granted, denied, timed out): stop offering it. */
+    default void cancel(String intentId) {
+    }
+
+    /** True only for backends that approve without a person; the engine audits those approvals as automatic. */
+    default boolean automatic() {
+        return false;
+    }
+
+    @Override
+    default void close() {
+    }
+}

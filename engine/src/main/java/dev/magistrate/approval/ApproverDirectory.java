@@ -1,0 +1,179 @@
+package dev.magistrate.approval;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Who may approve, read from a YAML file:
+ * <pre>
+ * approvers:
+ *   - id: alice
+ *     name: Alice Martin          # optional, defaults to the id
+ *     roles: [senior_dev, devops]
+ *     totp_secret: JBSWY3DPEHPK3PXP   # optional, base32 (RFC 4648); needed for T3 / MFA
+ * </pre>
+ * Every problem is reported with file, line, column and field; a secret's value never appears in a message.
+ */
+public final class ApproverDirectory {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._@+-]{1,128}");
+    private static final YAMLFactory YAML = new YAMLFactory();
+
+    private final Map<String, Approver> byId;
+
+    private ApproverDirectory(Map<String, Approver> byId) {
+        this.byId = Collections.unmodifiableMap(byId);
+    }
+
+    public static ApproverDirectory of(Collection<Approver> approvers) {
+        Map<String, Approver> m = new LinkedHashMap<>();
+        for (Approver a : approvers) {
+            if (m.put(a.id(), a) != null) throw new IllegalArgumentException("approver '" + a.id() + "' listed twice");
+        }
+        return new ApproverDirectory(m);
+    }
+
+    public static ApproverDirectory load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("approver directory " + file + ": " + e.getMessage(), e);
+        }
+        return parse(file, text);
+    }
+
+    /** Parses YAML text; {@code source} names it in error messages. */
+    public static ApproverDirectory parse(Path source, String yaml) {
+        try (JsonParser p = YAML.createParser(yaml)) {
+            return new Reader(source, p).read();
+        } catch (JsonProcessingException e) {
+            JsonLocation loc = e.getLocation();
+            throw new ApproverDirectoryException(source, loc != null ? loc.getLineNr() : 0, loc != null ? loc.getColumnNr() : 0, null,
+                    "not valid YAML: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("approver directory " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<Approver> find(String id) {
+        return Optional.ofNullable(id == null ? null : byId.get(id));
+    }
+
+    public Collection<Approver> all() {
+        return byId.values();
+    }
+
+    public int size() {
+        return byId.size();
+    }
+
+    private static final class Reader {
+        private final Path file;
+        private final JsonParser p;
+        private final Map<String, Approver> approvers = new LinkedHashMap<>();
+        private final Map<String, Integer> lineOfId = new LinkedHashMap<>();
+
+        Reader(Path file, JsonParser p) {
+            this.file = file;
+            this.p = p;
+        }
+
+        ApproverDirectory read() throws IOException {
+            JsonToken t = p.nextToken();
+            if (t == null) throw error(p.currentLocation(), null, "the file is empty; expected a mapping with 'approvers'");
+            if (t != JsonToken.START_OBJECT) throw error(p.currentTokenLocation(), null, "expected a mapping with 'approvers'");
+            boolean seen = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonLocation at = p.currentTokenLocation();
+                p.nextToken();
+                if (!name.equals("approvers")) throw error(at, name, "unknown field (expected 'approvers')");
+                if (p.currentToken() != JsonToken.START_ARRAY) throw error(p.currentTokenLocation(), "approvers", "must be a list");
+                seen = true;
+                int index = 0;
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    readApprover("approvers[" + index++ + "]");
+                }
+            }
+            if (!seen) throw error(p.currentTokenLocation(), "approvers", "missing");
+            return new ApproverDirectory(approvers);
+        }
+
+        private void readApprover(String path) throws IOException {
+            JsonLocation start = p.currentTokenLocation();
+            if (p.currentToken() != JsonToken.START_OBJECT) throw error(start, path, "each approver is a mapping with id, name, roles, totp_secret");
+            String id = null;
+            String name = null;
+            List<String> roles = new ArrayList<>();
+            byte[] secret = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonLocation at = p.currentTokenLocation();
+                String fieldPath = path + "." + field;
+                p.nextToken();
+                JsonLocation valueAt = p.currentTokenLocation();
+                switch (field) {
+                    case "id" -> {
+                        id = scalar(fieldPath);
+                        if (!ID.matcher(id).matches()) throw error(valueAt, fieldPath, "must be 1 to 128 of [A-Za-z0-9._@+-], got '" + id + "'");
+                    }
+                    case "name", "display_name" -> name = scalar(fieldPath);
+                    case "roles" -> {
+                        if (p.currentToken() == JsonToken.START_ARRAY) {
+                            int i = 0;
+                            while (p.nextToken() != JsonToken.END_ARRAY) {
+                                String role = scalar(fieldPath + "[" + i++ + "]");
+                                if (role.isBlank()) throw error(p.currentTokenLocation(), fieldPath, "a role cannot be blank");
+                                roles.add(role);
+                            }
+                        } else {
+                            roles.add(scalar(fieldPath));
+                        }
+                    }
+                    case "totp_secret" -> {
+                        String text = scalar(fieldPath);
+                        try {
+                            secret = Totp.decodeBase32(text);
+                        } catch (IllegalArgumentException e) {
+                            throw error(valueAt, fieldPath, e.getMessage()); // the message never quotes the secret
+                        }
+                        if (secret.length < 10) throw error(valueAt, fieldPath, "too short: a TOTP secret needs at least 80 bits (16 base32 characters)");
+                    }
+                    default -> throw error(at, fieldPath, "unknown field (expected id, name, roles, totp_secret)");
+                }
+            }
+            if (id == null) throw error(start, path + ".id", "missing: every approver needs an id");
+            Integer earlier = lineOfId.putIfAbsent(id, start.getLineNr());
+            if (earlier != null) throw error(start, path + ".id", "approver '" + id + "' is already defined at line " + earlier);
+            approvers.put(id, new Approver(id, name, roles, secret));
+        }
+
+        private String scalar(String fieldPath) throws IOException {
+            JsonToken t = p.currentToken();
+            if (t == null || !t.isScalarValue() || t == JsonToken.VALUE_NULL) throw error(p.currentTokenLocation(), fieldPath, "must be a single value");
+            return p.getText();
+        }
+
+        private ApproverDirectoryException error(JsonLocation loc, String field, String problem) {
+            return new ApproverDirectoryException(file, loc.getLineNr(), loc.getColumnNr(), field, problem);
+        }
+    }
+}

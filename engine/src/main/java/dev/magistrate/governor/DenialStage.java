@@ -1,0 +1,19 @@
+package dev.magistrate.governor;
+
+/** Where on the path to a warrant an intent was refused (the {@code stage} of an INTENT_DENIED audit entry). */
+public enum DenialStage {
+    /** A deny rule matched, or the policy failed and the engine failed closed. No approver can override it. */
+    POLICY,
+    /** An approver refused, attached limits the intent exceeds, or approval timed out or was abandoned. */
+    APPROVAL,
+    /** The approval backend threw or could not reach its approvers. */
+    BACKEND,
+    /** The audit trail could not record a step, so the step did not happen. */
+    AUDIT,
+    /** The warrant presented for the call was refused. */
+    VERIFICATION;
+
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

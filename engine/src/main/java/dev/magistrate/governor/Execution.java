@@ -1,0 +1,60 @@
+package dev.magistrate.governor;
+
+import dev.magistrate.audit.AuditEventType;
+import dev.magistrate.intent.CanonicalJson;
+import dev.magistrate.warrant.Warrant;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** A verified call that is running; closing it with its outcome closes the intent in the audit trail. Exactly once. */
+public final class Execution {
+
+    private static final int SUMMARY_CHARS = 200;
+
+    private final Governor governor;
+    private final Warrant warrant;
+    private final long startedNanos;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    Execution(Governor governor, Warrant warrant, long startedNanos) {
+        this.governor = governor;
+        this.warrant = warrant;
+        this.startedNanos = startedNanos;
+    }
+
+    public Warrant warrant() {
+        return warrant;
+    }
+
+    /** Records success: a short summary of the result and the SHA-256 of its canonical JSON (of its text when it has none). */
+    public void completed(Object result) {
+        close();
+        String text = String.valueOf(result);
+        String summary = text.length() > SUMMARY_CHARS ? text.substring(0, SUMMARY_CHARS) + "..." : text;
+        byte[] bytes;
+        try {
+            bytes = CanonicalJson.encodeUtf8(result);
+        } catch (IllegalArgumentException e) {
+            bytes = text.getBytes(StandardCharsets.UTF_8);
+        }
+        governor.record(AuditEventType.EXECUTION_COMPLETED, warrant.intentId(), "result_summary", summary,
+                "result_sha256", CanonicalJson.sha256Hex(bytes), "duration_ms", elapsedMs());
+    }
+
+    /** Records that the call threw. */
+    public void failed(Throwable error) {
+        close();
+        governor.record(AuditEventType.EXECUTION_FAILED, warrant.intentId(), "exception", error.getClass().getName(),
+                "message", error.getMessage(), "duration_ms", elapsedMs());
+    }
+
+    private void close() {
+        if (!closed.compareAndSet(false, true)) throw new IllegalStateException("execution of intent " + warrant.intentId() + " already confirmed");
+    }
+
+    private long elapsedMs() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+    }
+}

@@ -1,0 +1,400 @@
+package dev.magistrate.governor;
+
+import dev.magistrate.approval.ApprovalBackend;
+import dev.magistrate.approval.ApprovalBackends;
+import dev.magistrate.approval.ApprovalRequest;
+import dev.magistrate.approval.ApproverDirectory;
+import dev.magistrate.approval.MfaVerifier;
+import dev.magistrate.audit.AuditEvent;
+import dev.magistrate.audit.AuditEventType;
+import dev.magistrate.audit.AuditSink;
+import dev.magistrate.intent.Intent;
+import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.keys.SignatureAlgorithm;
+import dev.magistrate.policy.CompiledPolicy;
+import dev.magistrate.policy.Decision;
+import dev.magistrate.policy.Effect;
+import dev.magistrate.warrant.ConsumedWarrantLedger;
+import dev.magistrate.warrant.Warrant;
+import dev.magistrate.warrant.WarrantIssuer;
+import dev.magistrate.warrant.WarrantRejectedException;
+import dev.magistrate.warrant.WarrantVerifier;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The engine's one entry point: decides intents against the policy, routes those that need people
+ * to the approval backend and enforces the approval rules, issues and verifies warrants, and
+ * records every step in the audit trail before the step takes effect. Any error on the way to a
+ * warrant becomes an audited denial. Thread-safe; waiting never holds a monitor, so virtual threads
+ * that block in {@link #authorize} do not pin their carrier.
+ */
+public final class Governor implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Governor.class.getName());
+
+    private final AtomicReference<CompiledPolicy> policy;
+    private final ApprovalBackend backend;
+    private final ApproverDirectory approvers;
+    private final MfaVerifier mfa = new MfaVerifier();
+    private final WarrantIssuer issuer;
+    private final WarrantVerifier verifier;
+    private final AuditSink audit;
+    private final Clock clock;
+    private final Duration defaultWarrantTtl;
+    private final Duration defaultApprovalTimeout;
+    private final ConsumedWarrantLedger ownedLedger;
+    private final ScheduledExecutorService timer;
+    private final Map<String, ApprovalSession> sessions = new ConcurrentHashMap<>();
+
+    private Governor(Builder b, KeyDirectory keys, ConsumedWarrantLedger ledger, boolean ownsLedger) {
+        this.policy = new AtomicReference<>(b.policy);
+        this.backend = b.backend;
+        this.approvers = b.approvers;
+        this.audit = b.audit;
+        this.clock = b.clock;
+        this.defaultWarrantTtl = b.defaultWarrantTtl;
+        this.defaultApprovalTimeout = b.defaultApprovalTimeout;
+        this.issuer = new WarrantIssuer(keys, clock, b.t0Algorithm);
+        this.verifier = new WarrantVerifier(keys, ledger, clock, b.clockSkew);
+        this.ownedLedger = ownsLedger ? ledger : null;
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "magistrate-approval-timeouts");
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Decides without side effects: no audit entry, no approval request. A policy that throws yields a fail-closed denial. */
+    public Decision decide(Intent intent) {
+        CompiledPolicy p = policy.get();
+        try {
+            Decision d = p.decide(intent);
+            return d != null ? d : Decision.failClosed("the policy returned no decision", p.version());
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            return Decision.failClosed("policy evaluation failed: " + e, safeVersion(p));
+        }
+    }
+
+    private static String safeVersion(CompiledPolicy p) {
+        try {
+            return p.version();
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /**
+     * Submits the intent and blocks until a warrant is granted, or throws {@link DeniedException}
+     * when it is denied or times out. Interrupting the waiting thread abandons (and denies) the intent.
+     */
+    public Warrant authorize(Intent intent) {
+        CompletableFuture<Warrant> f = authorizeAsync(intent);
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ApprovalSession s = sessions.get(intent.id());
+            if (s != null) s.abandon("the waiting thread was interrupted");
+            try {
+                return f.getNow(null); // granted in the meantime: the warrant stands, and the interrupt flag stays set
+            } catch (RuntimeException denied) {
+                throw unwrap(denied.getCause() != null ? denied.getCause() : denied, intent);
+            }
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause(), intent);
+        }
+    }
+
+    private RuntimeException unwrap(Throwable t, Intent intent) {
+        if (t instanceof DeniedException d) return d;
+        return new DeniedException(intent.id(), intent.action(), DenialStage.APPROVAL, null, "internal error: " + t, null, t);
+    }
+
+    /** Submits the intent; the future completes with a warrant or fails with {@link DeniedException}. */
+    public CompletableFuture<Warrant> authorizeAsync(Intent intent) {
+        Objects.requireNonNull(intent, "intent");
+        if (sessions.containsKey(intent.id())) {
+            return CompletableFuture.failedFuture(new DeniedException(intent.id(), intent.action(), DenialStage.APPROVAL, null,
+                    "this intent is already awaiting approval; submit a new intent for a new call", null, null));
+        }
+        try {
+            record(AuditEventType.INTENT_SUBMITTED, intent.id(),
+                    "action", intent.action(), "resource", intent.resource(), "agent", intent.agent(),
+                    "justification", intent.justification(), "urgency", intent.urgency(),
+                    "cost", intent.estimatedCost() == null ? null : String.valueOf(intent.estimatedCost()),
+                    "rollback_plan", intent.rollbackPlan(), "args", intent.argsCanonicalJson(), "args_digest", intent.argsDigest(),
+                    "parent_intent_id", intent.parentIntentId());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the submission could not be recorded: " + e, null, e));
+        }
+        Decision d = decide(intent);
+        try {
+            record(AuditEventType.DECISION, intent.id(), "action", intent.action(), "tier", d.tier().name(), "effect", d.effect().wireName(),
+                    "rules", d.matchedRules(), "policy_version", d.policyVersion(), "required_approvals", (long) d.requiredApprovals(),
+                    "required_roles", d.requiredRoles(), "mfa", d.mfaRequired(), "reason", d.explain());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the decision could not be recorded: " + e, null, e));
+        }
+        if (d.effect() == Effect.DENY) {
+            List<Map.Entry<String, String>> reasons = new ArrayList<>(d.denyReasons().entrySet());
+            StringBuilder why = new StringBuilder(reasons.get(0).getValue());
+            for (int i = 1; i < reasons.size(); i++) {
+                why.append("; rule '").append(reasons.get(i).getKey()).append("' also denies: ").append(reasons.get(i).getValue());
+            }
+            return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.POLICY, reasons.get(0).getKey(), why.toString(), null, null));
+        }
+        if (d.effect() == Effect.ALLOW) {
+            try {
+                return CompletableFuture.completedFuture(issueAndRecord(intent, d, List.of(), List.of()));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the warrant could not be issued and recorded: " + e, null, e));
+            }
+        }
+        return requestApproval(intent, d);
+    }
+
+    private CompletableFuture<Warrant> requestApproval(Intent intent, Decision d) {
+        int required = d.requiredApprovals() > 0 ? d.requiredApprovals() : Math.max(1, d.tier().defaultApprovals());
+        boolean mfaRequired = d.mfaRequired() || d.tier().impliesMfa();
+        Duration timeout = d.approvalTimeout().isZero() || d.approvalTimeout().isNegative() ? defaultApprovalTimeout : d.approvalTimeout();
+        ApprovalRequest request = new ApprovalRequest(intent, d, required, d.requiredRoles(), mfaRequired, clock.instant().plus(timeout));
+        ApprovalSession session = new ApprovalSession(this, request, timeout);
+        if (sessions.putIfAbsent(intent.id(), session) != null) {
+            return CompletableFuture.failedFuture(new DeniedException(intent.id(), intent.action(), DenialStage.APPROVAL, null,
+                    "this intent is already awaiting approval; submit a new intent for a new call", null, null));
+        }
+        try {
+            record(AuditEventType.APPROVAL_REQUESTED, intent.id(), "backend", backend.name(), "required_approvals", (long) required,
+                    "required_roles", d.requiredRoles(), "timeout_ms", timeout.toMillis());
+        } catch (RuntimeException e) {
+            session.deny(DenialStage.AUDIT, "audit", "the approval request could not be recorded: " + e, null);
+            return session.result();
+        }
+        session.startTimer(timer);
+        try {
+            backend.request(request, session);
+        } catch (Exception | LinkageError e) {
+            session.deny(DenialStage.BACKEND, backend.name(), "approval backend '" + backend.name() + "' failed: " + e, null);
+        }
+        return session.result();
+    }
+
+    /**
+     * Checks the warrant against the call about to run and uses it up; the returned {@link Execution}
+     * must then be closed with the outcome. Throws {@link DeniedException} (stage verification) with the
+     * precise rejection reason, after auditing it.
+     */
+    public Execution verify(Warrant warrant, String action, Map<String, ?> args) {
+        try {
+            verifier.verifyAndConsume(warrant, action, args);
+        } catch (WarrantRejectedException e) {
+            throw rejected(warrant.intentId(), warrant.warrantId(), action, e);
+        }
+        return started(warrant, action);
+    }
+
+    /** As {@link #verify(Warrant, String, Map)}, for a warrant in its JSON form (from a file, another process, the CLI). */
+    public Execution verify(String warrantJson, String action, Map<String, ?> args) {
+        Warrant w;
+        try {
+            w = Warrant.fromJson(warrantJson);
+        } catch (WarrantRejectedException e) {
+            throw rejected("unknown", e.warrantId(), action, e);
+        }
+        return verify(w, action, args);
+    }
+
+    private DeniedException rejected(String intentId, String warrantId, String action, WarrantRejectedException e) {
+        try {
+            record(AuditEventType.WARRANT_REJECTED, intentId, "warrant_id", warrantId, "reason", e.getMessage());
+        } catch (RuntimeException auditFailure) {
+            LOG.log(System.Logger.Level.ERROR, "could not audit a rejected warrant for intent " + intentId, auditFailure);
+        }
+        return new DeniedException(intentId, action, DenialStage.VERIFICATION, e.reason().wireName(), e.getMessage(), null, e);
+    }
+
+    private Execution started(Warrant w, String action) {
+        try {
+            record(AuditEventType.WARRANT_VERIFIED, w.intentId(), "warrant_id", w.warrantId(), "reason", "valid for this call");
+            record(AuditEventType.EXECUTION_STARTED, w.intentId(), "warrant_id", w.warrantId());
+        } catch (RuntimeException e) {
+            try {
+                record(AuditEventType.INTENT_DENIED, w.intentId(), "reason", "execution could not be recorded: " + e, "by", "audit", "stage",
+                        DenialStage.AUDIT.wireName());
+            } catch (RuntimeException again) {
+                LOG.log(System.Logger.Level.ERROR, "audit trail failing; intent " + w.intentId() + " denied unrecorded", again);
+            }
+            throw new DeniedException(w.intentId(), action, DenialStage.AUDIT, "audit", "execution could not be recorded: " + e, null, e);
+        }
+        return new Execution(this, w, System.nanoTime());
+    }
+
+    /** Replaces the policy for decisions from now on; deciders never wait for the swap. */
+    public void replacePolicy(CompiledPolicy next) {
+        CompiledPolicy previous = policy.getAndSet(Objects.requireNonNull(next, "policy"));
+        LOG.log(System.Logger.Level.INFO, "policy replaced: {0} -> {1}", safeVersion(previous), safeVersion(next));
+    }
+
+    public CompiledPolicy policy() {
+        return policy.get();
+    }
+
+    public ApprovalBackend approvalBackend() {
+        return backend;
+    }
+
+    /** Intents currently waiting for votes. */
+    public int pendingApprovals() {
+        return sessions.size();
+    }
+
+    /** Denies whatever still waits, stops the timeout thread, closes the backend and the ledger it opened. */
+    @Override
+    public void close() {
+        for (ApprovalSession s : new ArrayList<>(sessions.values())) s.abandon("the governor was shut down");
+        timer.shutdownNow();
+        try {
+            backend.close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "approval backend did not close cleanly", e);
+        }
+        if (ownedLedger != null) ownedLedger.close();
+    }
+
+    // ---- used by ApprovalSession and Execution ----
+
+    Warrant issueAndRecord(Intent intent, Decision d, List<String> approvedBy, List<dev.magistrate.warrant.Constraint> constraints) {
+        Duration ttl = d.warrantTtl().isZero() || d.warrantTtl().isNegative() ? defaultWarrantTtl : d.warrantTtl();
+        Warrant w = issuer.issue(intent, d.tier(), approvedBy, constraints, ttl);
+        record(AuditEventType.WARRANT_ISSUED, intent.id(), "warrant_id", w.warrantId(), "warrant", w.toJson(), "approved_by", approvedBy,
+                "expires_at", w.expiresAt().toString());
+        return w;
+    }
+
+    /** Records the denial (best effort: the denial stands even if the audit trail is failing) and returns the exception for the caller. */
+    DeniedException denyAudited(Intent intent, DenialStage stage, String by, String reason, String allowedInstead, Throwable cause) {
+        try {
+            record(AuditEventType.INTENT_DENIED, intent.id(), "reason", reason, "by", by, "stage", stage.wireName());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "audit trail failing; intent " + intent.id() + " denied unrecorded", e);
+        }
+        return new DeniedException(intent.id(), intent.action(), stage, by, reason, allowedInstead, cause);
+    }
+
+    void record(AuditEventType type, String intentId, Object... fields) {
+        audit.append(AuditEvent.of(type, intentId, clock.instant(), fields));
+    }
+
+    void ended(ApprovalSession s) {
+        sessions.remove(s.intentId(), s);
+    }
+
+    ApproverDirectory approvers() {
+        return approvers;
+    }
+
+    MfaVerifier mfa() {
+        return mfa;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    ApprovalBackend backend() {
+        return backend;
+    }
+
+    public static final class Builder {
+        private CompiledPolicy policy;
+        private ApprovalBackend backend;
+        private ApproverDirectory approvers = ApproverDirectory.of(List.of());
+        private KeyDirectory keys;
+        private ConsumedWarrantLedger ledger;
+        private Path stateDirectory;
+        private AuditSink audit;
+        private Clock clock = Clock.systemUTC();
+        private SignatureAlgorithm t0Algorithm = SignatureAlgorithm.HMAC_SHA256;
+        private Duration defaultWarrantTtl = Duration.ofMinutes(1);
+        private Duration defaultApprovalTimeout = Duration.ofMinutes(15);
+        private Duration clockSkew = WarrantVerifier.DEFAULT_CLOCK_SKEW;
+
+        private Builder() {
+        }
+
+        public Builder policy(CompiledPolicy policy) { this.policy = policy; return this; }
+
+        public Builder approvalBackend(ApprovalBackend backend) { this.backend = backend; return this; }
+
+        /** Selects a backend by name among the {@code ServiceLoader} providers ({@code programmatic}, {@code auto}, ...). */
+        public Builder approvalBackend(String name, Map<String, String> settings) {
+            this.backend = ApprovalBackends.create(name, settings);
+            return this;
+        }
+
+        public Builder approvers(ApproverDirectory approvers) { this.approvers = approvers; return this; }
+
+        public Builder keys(KeyDirectory keys) { this.keys = keys; return this; }
+
+        public Builder ledger(ConsumedWarrantLedger ledger) { this.ledger = ledger; return this; }
+
+        /** Keys in {@code dir/keys} (created if absent) and the consumed-warrant ledger in {@code dir/consumed-warrants.log}. */
+        public Builder stateDirectory(Path dir) { this.stateDirectory = dir; return this; }
+
+        public Builder audit(AuditSink audit) { this.audit = audit; return this; }
+
+        public Builder clock(Clock clock) { this.clock = clock; return this; }
+
+        /** HMAC-SHA256 by default; Ed25519 when T0 warrants must be verifiable outside the process. */
+        public Builder t0Algorithm(SignatureAlgorithm algorithm) { this.t0Algorithm = algorithm; return this; }
+
+        /** Used when the decision sets no warrant lifetime. */
+        public Builder defaultWarrantTtl(Duration ttl) { this.defaultWarrantTtl = ttl; return this; }
+
+        /** Used when the decision sets no approval timeout. */
+        public Builder defaultApprovalTimeout(Duration timeout) { this.defaultApprovalTimeout = timeout; return this; }
+
+        public Builder clockSkew(Duration skew) { this.clockSkew = skew; return this; }
+
+        public Governor build() {
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(backend, "approval backend");
+            Objects.requireNonNull(audit, "audit sink");
+            Objects.requireNonNull(approvers, "approvers");
+            if (defaultWarrantTtl.isZero() || defaultWarrantTtl.isNegative()) throw new IllegalArgumentException("default warrant ttl must be positive");
+            if (defaultApprovalTimeout.isZero() || defaultApprovalTimeout.isNegative()) throw new IllegalArgumentException("default approval timeout must be positive");
+            KeyDirectory k = keys;
+            ConsumedWarrantLedger l = ledger;
+            boolean ownsLedger = false;
+            if (stateDirectory != null) {
+                if (k == null) k = KeyDirectory.openOrCreate(stateDirectory.resolve("keys"));
+                if (l == null) {
+                    l = ConsumedWarrantLedger.open(stateDirectory.resolve("consumed-warrants.log"), clock);
+                    ownsLedger = true;
+                }
+            }
+            Objects.requireNonNull(k, "keys (or a state directory)");
+            Objects.requireNonNull(l, "ledger (or a state directory)");
+            return new Governor(this, k, l, ownsLedger);
+        }
+    }
+}

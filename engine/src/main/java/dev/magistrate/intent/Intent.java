@@ -1,0 +1,173 @@
+package dev.magistrate.intent;
+
+import dev.magistrate.policy.PolicyInput;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What an agent wants to do, recorded once and never changed. It is the policy's input as is, so
+ * deciding copies nothing. Arguments keep the order they were given in (a method's parameter
+ * order) and are looked up by name; their canonical JSON and digest are computed when the intent
+ * is built, which also rejects arguments that cannot be encoded before anything is decided.
+ */
+public final class Intent implements PolicyInput {
+
+    private final String id;
+    private final String action;
+    private final String resource;
+    private final Map<String, Object> args;
+    private final String justification;
+    private final String urgency;
+    private final Number estimatedCost;
+    private final String rollbackPlan;
+    private final String agent;
+    private final Instant submittedAt;
+    private final String parentIntentId;
+    private final String argsCanonicalJson;
+    private final String argsDigest;
+
+    private Intent(Builder b) {
+        this.id = b.id != null ? b.id : TimeOrderedId.next();
+        this.action = requireText(b.action, "action");
+        this.resource = b.resource;
+        this.args = Collections.unmodifiableMap(new LinkedHashMap<>(b.args));
+        this.justification = b.justification;
+        this.urgency = b.urgency;
+        this.estimatedCost = b.estimatedCost;
+        this.rollbackPlan = b.rollbackPlan;
+        this.agent = requireText(b.agent, "agent");
+        this.submittedAt = b.submittedAt != null ? b.submittedAt : b.clock.instant();
+        this.parentIntentId = b.parentIntentId;
+        try {
+            this.argsCanonicalJson = CanonicalJson.encode(this.args);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("intent for action '" + action + "': arguments cannot be encoded: " + e.getMessage(), e);
+        }
+        this.argsDigest = "sha256:" + CanonicalJson.sha256Hex(argsCanonicalJson.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String requireText(String value, String field) {
+        if (value == null || value.isBlank()) throw new IllegalArgumentException("intent field '" + field + "' is required");
+        return value;
+    }
+
+    public static Builder builder(String action) {
+        return new Builder().action(action);
+    }
+
+    /** Time-ordered (UUIDv7) and unique. */
+    public String id() { return id; }
+
+    @Override public String action() { return action; }
+
+    @Override public String resource() { return resource; }
+
+    /** The arguments by name, in the order given. Values may be {@code null}. */
+    public Map<String, Object> args() { return args; }
+
+    @Override public Object argument(String name) { return args.get(name); }
+
+    @Override public String justification() { return justification; }
+
+    @Override public String urgency() { return urgency; }
+
+    public Number estimatedCost() { return estimatedCost; }
+
+    @Override public Object cost() { return estimatedCost; }
+
+    public String rollbackPlan() { return rollbackPlan; }
+
+    @Override public String agent() { return agent; }
+
+    public Instant submittedAt() { return submittedAt; }
+
+    @Override public Instant time() { return submittedAt; }
+
+    /** The intent this one was spawned from, or {@code null}. */
+    public String parentIntentId() { return parentIntentId; }
+
+    /** The arguments in canonical JSON (docs/warrants.md), as hashed into {@link #argsDigest()}. */
+    public String argsCanonicalJson() { return argsCanonicalJson; }
+
+    /** {@code sha256:<hex>} of the canonical arguments; a warrant binds the call to it. */
+    public String argsDigest() { return argsDigest; }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Intent other && other.id.equals(id);
+    }
+
+    @Override
+    public int hashCode() {
+        return id.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Intent[" + id + " " + action + (resource != null ? " on " + resource : "") + " by " + agent
+                + " args=" + args.keySet() + "]";
+    }
+
+    public static final class Builder {
+        private String id;
+        private String action;
+        private String resource;
+        private final Map<String, Object> args = new LinkedHashMap<>();
+        private String justification;
+        private String urgency;
+        private Number estimatedCost;
+        private String rollbackPlan;
+        private String agent;
+        private Instant submittedAt;
+        private String parentIntentId;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /** Overrides the generated id; only for re-reading recorded intents. */
+        public Builder id(String id) { this.id = id; return this; }
+
+        public Builder action(String action) { this.action = action; return this; }
+
+        public Builder resource(String resource) { this.resource = resource; return this; }
+
+        public Builder arg(String name, Object value) {
+            Objects.requireNonNull(name, "argument name");
+            if (args.containsKey(name)) throw new IllegalArgumentException("argument '" + name + "' given twice");
+            args.put(name, value);
+            return this;
+        }
+
+        public Builder args(Map<String, ?> values) {
+            values.forEach(this::arg);
+            return this;
+        }
+
+        public Builder justification(String justification) { this.justification = justification; return this; }
+
+        public Builder urgency(String urgency) { this.urgency = urgency; return this; }
+
+        public Builder estimatedCost(Number cost) { this.estimatedCost = cost; return this; }
+
+        public Builder rollbackPlan(String rollbackPlan) { this.rollbackPlan = rollbackPlan; return this; }
+
+        public Builder agent(String agent) { this.agent = agent; return this; }
+
+        public Builder submittedAt(Instant at) { this.submittedAt = at; return this; }
+
+        /** The clock that stamps {@link Intent#submittedAt()} when none is given. */
+        public Builder clock(Clock clock) { this.clock = Objects.requireNonNull(clock); return this; }
+
+        public Builder parentIntentId(String parentIntentId) { this.parentIntentId = parentIntentId; return this; }
+
+        public Intent build() {
+            return new Intent(this);
+        }
+    }
+}
