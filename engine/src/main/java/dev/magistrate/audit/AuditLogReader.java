@@ -64,6 +64,26 @@ public final class AuditLogReader implements AutoCloseable {
         }
     }
 
+    /**
+     * The next entry, skipping checkpoints, or null at the current end of the log.
+     *
+     * @throws IllegalStateException when a record cannot be read (run the verifier to learn why)
+     */
+    public CanonicalEntry.Decoded nextEntry() {
+        LogRecord rec;
+        while ((rec = next()) != null) {
+            if (rec instanceof LogRecord.Entry e) {
+                try {
+                    return CanonicalEntry.decode(e.bytes());
+                } catch (IllegalArgumentException bad) {
+                    throw new IllegalStateException("unreadable audit entry: " + bad.getMessage() + "; run verify");
+                }
+            }
+            if (rec instanceof LogRecord.Unreadable u) throw new IllegalStateException("unreadable audit record: " + u.reason() + "; run verify");
+        }
+        return null;
+    }
+
     /** Positions the reader so that {@link #next} returns the record at this queue index. */
     public boolean moveTo(long queueIndex) {
         return tailer != null && tailer.moveToIndex(queueIndex);
