@@ -204,6 +204,8 @@ class OperatorTest {
             "'\\u0041' == 'A'",
             "len('tab\\there') == 8",
             "len('line\\nbreak') == 10",
+            "len('\\d') == 2",
+            "'(?i)\\bdrop' == '(?i)\\\\bdrop'",
     })
     void stringEscapes(String condition) {
         assertEquals(true, holds(condition.strip(), REQUEST), condition);

@@ -118,8 +118,8 @@ final class Lexer {
                         break;
                     }
                     default:
-                        throw new ExpressionError(i, "unknown escape \\" + e
-                                + " (known: \\\\ \\' \\\" \\n \\t \\r \\uXXXX; in a regex write \\\\" + e + ")");
+                        // Any other sequence stays as written, so that regexes read naturally: '\bdrop\s+table'.
+                        sb.append('\\').append(e);
                 }
                 i += 2;
                 continue;

@@ -1,0 +1,116 @@
+package dev.magistrate.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** policy check / eval / test, on the sample ops policy that the demo runs. */
+class PolicyToolTest {
+
+    static final Path OPS = Path.of("..", "samples", "ops-agent", "policies", "ops-policy.yaml");
+    static final Path OPS_TESTS = Path.of("..", "samples", "ops-agent", "policies", "ops-policy.test.yaml");
+
+    record Run(int status, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int status = PolicyTool.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void checkAcceptsTheSamplePolicyAndReportsErrorsWithTheirLocation(@TempDir Path dir) throws Exception {
+        Run ok = run("check", OPS.toString());
+        assertEquals(0, ok.status(), ok.err());
+        assertTrue(ok.out().startsWith("OK 12 rules"), ok.out());
+
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "policies:\n  - name: a\n    condition: \"agnet == 'x'\"\n    risk_tier: T5\n");
+        Run failed = run("check", bad.toString());
+        assertEquals(1, failed.status());
+        assertTrue(failed.err().contains(bad + ":3:17: unknown name 'agnet'"), failed.err());
+        assertTrue(failed.err().contains(bad + ":4:16: unknown risk tier 'T5'"), failed.err());
+    }
+
+    @Test
+    void evalPrintsTheDecisionAsJson() throws Exception {
+        Run r = run("eval", OPS.toString(), "--action", "scale_service", "--cost", "47000", "--agent", "cost-agent",
+                "--arg", "service=web", "--arg", "to=200", "--time", "2026-11-24T03:00:00Z", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("approve", j.get("effect").asText());
+        assertEquals("T3", j.get("tier").asText());
+        assertEquals(2, j.get("approvals").asInt());
+        assertTrue(j.get("mfa").asBoolean());
+        assertEquals(List.of("sre", "engineering_director", "cfo"), List.of(j.get("roles").get(0).asText(), j.get("roles").get(1).asText(), j.get("roles").get(2).asText()));
+        assertEquals("High-Cost Infrastructure", j.get("rules").get(1).asText());
+        assertEquals(64, j.get("policy_version").asText().length());
+
+        Run deny = run("eval", OPS.toString(), "--action", "run_database_operation", "--arg", "sql=drop table users", "--arg", "table=users");
+        assertEquals(0, deny.status());
+        assertTrue(deny.out().startsWith("deny at T3: rule 'No DROP'"), deny.out());
+    }
+
+    @Test
+    void evalUsageErrorsExitWithTwo() {
+        assertEquals(2, run("eval", OPS.toString()).status());
+        assertEquals(2, run("eval", "--action", "x").status());
+        assertEquals(2, run("eval", OPS.toString(), "--action", "x", "--arg", "novalue").status());
+        assertEquals(2, run("eval", OPS.toString(), "--action", "x", "--cost", "lots").status());
+        assertEquals(2, run("eval", OPS.toString(), "--action", "x", "--bogus", "1").status());
+        assertEquals(2, run("frobnicate").status());
+        assertEquals(2, run().status());
+        assertEquals(0, run("eval", "--help").status());
+    }
+
+    @Test
+    void testRunsTheSampleCasesAndClosesWithACount() {
+        Run r = run("test", OPS_TESTS.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("PASS  Health checks run without anyone asked"), r.out());
+        assertTrue(r.out().strip().endsWith("9 passed, 0 failed"), r.out());
+    }
+
+    @Test
+    void aFailingCaseSaysWhatDiffered(@TempDir Path dir) throws Exception {
+        Files.copy(OPS, dir.resolve("ops.yaml"));
+        Path tests = dir.resolve("ops.test.yaml");
+        Files.writeString(tests, """
+                policy: ops.yaml
+                cases:
+                  - name: scaling is T3
+                    call: {action: scale_service, time: "2026-11-24T12:00:00Z"}
+                    expect: {tier: T3, effect: approve}
+                  - name: reads are T0
+                    call: {action: health_check}
+                    expect: {tier: T0}
+                """);
+        Run r = run("test", tests.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.out().contains("FAIL  scaling is T3"), r.out());
+        assertTrue(r.out().contains("expected tier T3, got T2"), r.out());
+        assertTrue(r.out().strip().endsWith("1 passed, 1 failed"), r.out());
+    }
+
+    @Test
+    void mistakesInATestFileAreLocated(@TempDir Path dir) throws Exception {
+        Files.copy(OPS, dir.resolve("ops.yaml"));
+        Path tests = dir.resolve("t.yaml");
+        Files.writeString(tests, "policy: ops.yaml\ncases:\n  - name: x\n    call: {action: health_check}\n    expect: {teir: T0}\n");
+        Run r = run("test", tests.toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains(tests + ":5:14: unknown expect key 'teir': did you mean 'tier'?"), r.err());
+    }
+}
