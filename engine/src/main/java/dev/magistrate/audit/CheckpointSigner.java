@@ -43,7 +43,14 @@ public final class CheckpointSigner {
 
     /** The complete signed note for a checkpoint. */
     public String sign(Checkpoint checkpoint) {
-        String body = checkpoint.body();
+        return signNote(checkpoint.body());
+    }
+
+    /** A signed note of any text of non-empty lines ending in a newline. */
+    String signNote(String body) {
+        if (!body.endsWith("\n") || body.contains("\n\n") || body.startsWith("\n")) {
+            throw new IllegalArgumentException("note text must be non-empty lines, each ending in a newline");
+        }
         byte[] text = body.getBytes(StandardCharsets.UTF_8);
         Ed25519Signer signer = new Ed25519Signer();
         signer.init(true, privateKey);

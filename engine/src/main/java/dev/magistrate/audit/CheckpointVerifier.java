@@ -74,6 +74,16 @@ public final class CheckpointVerifier {
      * @throws InvalidCheckpointException when the note is malformed or carries no valid signature by this key
      */
     public Checkpoint verify(String note) throws InvalidCheckpointException {
+        String body = verifyNote(note);
+        try {
+            return Checkpoint.parseBody(body);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidCheckpointException(e.getMessage());
+        }
+    }
+
+    /** Verifies a signed note and returns its text (which ends in a newline). */
+    String verifyNote(String note) throws InvalidCheckpointException {
         if (note == null) throw new InvalidCheckpointException("no checkpoint");
         byte[] all = note.getBytes(StandardCharsets.UTF_8);
         if (all.length > MAX_NOTE_BYTES) throw new InvalidCheckpointException("checkpoint note is too large");
@@ -107,11 +117,7 @@ public final class CheckpointVerifier {
             signedByUs = true;
         }
         if (!signedByUs) throw new InvalidCheckpointException("checkpoint carries no signature by key " + keyName);
-        try {
-            return Checkpoint.parseBody(body);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidCheckpointException(e.getMessage());
-        }
+        return body;
     }
 
     @Override
