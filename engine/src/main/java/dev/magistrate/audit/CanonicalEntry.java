@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -69,11 +69,7 @@ public final class CanonicalEntry {
         sb.append("\"type\":\"").append(event.type().name()).append("\",\"intent_id\":");
         string(sb, event.intentId());
         sb.append(",\"time\":\"");
-        try {
-            sb.append(TIME.format(storedTime(event.time())));
-        } catch (DateTimeException e) {
-            throw new IllegalArgumentException("event time out of range: " + event.time(), e);
-        }
+        time(sb, event.time());
         sb.append("\",\"fields\":{");
         boolean first = true;
         for (Map.Entry<String, Object> f : event.fields().entrySet()) {
@@ -87,16 +83,32 @@ public final class CanonicalEntry {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Prepends index and previous leaf hash to a body from {@link #encodeBody}. */
+    /** Prepends index and previous leaf hash to a body from {@link #encodeBody}; runs under the append lock, so it builds bytes directly. */
     static byte[] withPosition(long index, byte[] prev, byte[] body) {
         if (index < 0) throw new IllegalArgumentException("negative index " + index);
         if (prev.length != 32) throw new IllegalArgumentException("prev must be a 32-byte hash");
-        byte[] head = ("{\"index\":" + index + ",\"prev\":\"" + HEX.formatHex(prev) + "\",")
-                .getBytes(StandardCharsets.US_ASCII);
-        byte[] out = Arrays.copyOf(head, head.length + body.length);
-        System.arraycopy(body, 0, out, head.length, body.length);
+        byte[] digits = Long.toString(index).getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[INDEX_KEY.length + digits.length + PREV_KEY.length + 64 + 2 + body.length];
+        int p = 0;
+        System.arraycopy(INDEX_KEY, 0, out, p, INDEX_KEY.length);
+        p += INDEX_KEY.length;
+        System.arraycopy(digits, 0, out, p, digits.length);
+        p += digits.length;
+        System.arraycopy(PREV_KEY, 0, out, p, PREV_KEY.length);
+        p += PREV_KEY.length;
+        for (byte b : prev) {
+            out[p++] = HEX_DIGITS[(b >> 4) & 0xf];
+            out[p++] = HEX_DIGITS[b & 0xf];
+        }
+        out[p++] = '"';
+        out[p++] = ',';
+        System.arraycopy(body, 0, out, p, body.length);
         return out;
     }
+
+    private static final byte[] INDEX_KEY = "{\"index\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PREV_KEY = ",\"prev\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * Decodes canonical bytes. Throws {@link IllegalArgumentException} with the reason when the
@@ -200,6 +212,38 @@ public final class CanonicalEntry {
         } else {
             throw new IllegalArgumentException("field " + name + ": unsupported value type " + v.getClass().getName());
         }
+    }
+
+    /** yyyy-MM-ddTHH:mm:ss.uuuuuuZ in UTC, written by hand: DateTimeFormatter was the costliest part of an append. */
+    private static void time(StringBuilder sb, Instant t) {
+        Instant stored = storedTime(t);
+        LocalDateTime d = LocalDateTime.ofEpochSecond(stored.getEpochSecond(), stored.getNano(), ZoneOffset.UTC);
+        if (d.getYear() < 0 || d.getYear() > 9999) {
+            try {
+                sb.append(TIME.format(stored));
+                return;
+            } catch (DateTimeException e) {
+                throw new IllegalArgumentException("event time out of range: " + t, e);
+            }
+        }
+        digits(sb, d.getYear(), 4).append('-');
+        digits(sb, d.getMonthValue(), 2).append('-');
+        digits(sb, d.getDayOfMonth(), 2).append('T');
+        digits(sb, d.getHour(), 2).append(':');
+        digits(sb, d.getMinute(), 2).append(':');
+        digits(sb, d.getSecond(), 2).append('.');
+        digits(sb, d.getNano() / 1000, 6).append('Z');
+    }
+
+    private static StringBuilder digits(StringBuilder sb, int value, int width) {
+        for (int p = width - 1, div = pow10(p); p >= 0; p--, div /= 10) sb.append((char) ('0' + (value / div) % 10));
+        return sb;
+    }
+
+    private static int pow10(int n) {
+        int r = 1;
+        for (int i = 0; i < n; i++) r *= 10;
+        return r;
     }
 
     /** JSON string with the minimal escapes; lone surrogates are rejected because UTF-8 cannot carry them. */
