@@ -73,11 +73,11 @@ public final class CanonicalJson {
         } else if (value instanceof Boolean b) {
             sb.append(b.booleanValue());
         } else if (value instanceof CharSequence || value instanceof Character) {
-            writeString(sb, value.toString());
+            appendString(sb, value.toString());
         } else if (value instanceof Number n) {
             sb.append(canonicalNumber(n));
         } else if (value instanceof Enum<?> e) {
-            writeString(sb, e.name());
+            appendString(sb, e.name());
         } else if (value instanceof JsonNode node) {
             writeNode(sb, node, depth); // before Iterable: a JsonNode is one
         } else if (value instanceof Map<?, ?> map) {
@@ -93,7 +93,7 @@ public final class CanonicalJson {
             write(sb, o.orElse(null), depth + 1);
         } else if (value instanceof TemporalAccessor || value instanceof UUID || value instanceof java.net.URI
                 || value instanceof java.nio.file.Path) {
-            writeString(sb, value.toString());
+            appendString(sb, value.toString());
         } else {
             // Records and beans: their Jackson tree, so the encoding follows their properties, not identity.
             JsonNode node;
@@ -122,7 +122,7 @@ public final class CanonicalJson {
         for (Map.Entry<String, Object> e : sorted.entrySet()) {
             if (!first) sb.append(',');
             first = false;
-            writeString(sb, e.getKey());
+            appendString(sb, e.getKey());
             sb.append(':');
             write(sb, e.getValue(), depth + 1);
         }
@@ -148,9 +148,9 @@ public final class CanonicalJson {
         } else if (node.isNumber()) {
             sb.append(canonicalNumber(node.numberValue()));
         } else if (node.isTextual()) {
-            writeString(sb, node.textValue());
+            appendString(sb, node.textValue());
         } else if (node.isBinary()) {
-            writeString(sb, node.asText());
+            appendString(sb, node.asText());
         } else if (node.isArray()) {
             writeArray(sb, node.elements(), depth);
         } else if (node.isObject()) {
@@ -187,7 +187,8 @@ public final class CanonicalJson {
         return d.toPlainString();
     }
 
-    static void writeString(StringBuilder sb, String s) {
+    /** Appends one string in canonical form (quoted and escaped); for writers that emit known structures directly. */
+    public static void appendString(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -61,14 +61,14 @@ public record Constraint(String argument, Op op, BigDecimal bound, List<String> 
         return new Constraint(argument, Op.ONE_OF, null, allowed);
     }
 
-    /** Why these arguments break this constraint, or empty when they keep it. */
+    /** Why these arguments break this constraint ({@code 'instances' is 40, more than 25}), or empty when they keep it. */
     public Optional<String> violation(Map<String, ?> args) {
-        if (!args.containsKey(argument)) return Optional.of("argument '" + argument + "' is absent but limited to " + describe());
+        if (!args.containsKey(argument)) return Optional.of("'" + argument + "' is missing");
         Object value = args.get(argument);
         if (op == Op.ONE_OF) {
             String text = value instanceof Enum<?> e ? e.name() : String.valueOf(value);
             return allowed.contains(text) ? Optional.empty()
-                    : Optional.of("argument '" + argument + "' is " + text + " but only " + describe() + " is allowed");
+                    : Optional.of("'" + argument + "' is " + text + ", not one of " + allowed);
         }
         BigDecimal actual;
         try {
@@ -77,11 +77,11 @@ public record Constraint(String argument, Op op, BigDecimal bound, List<String> 
         } catch (NumberFormatException e) {
             actual = null;
         }
-        if (actual == null) return Optional.of("argument '" + argument + "' is not a number but limited to " + describe());
+        if (actual == null) return Optional.of("'" + argument + "' is not a number");
         int cmp = actual.compareTo(bound);
         boolean ok = op == Op.MAX ? cmp <= 0 : cmp >= 0;
         return ok ? Optional.empty()
-                : Optional.of("argument '" + argument + "' is " + actual.toPlainString() + " but " + describe() + " is allowed");
+                : Optional.of("'" + argument + "' is " + actual.toPlainString() + (op == Op.MAX ? ", more than " : ", less than ") + bound.toPlainString());
     }
 
     /** Readable by a person or a model: {@code instances <= 25}. */

@@ -20,9 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -40,6 +38,8 @@ public final class Warrant {
     private static final Pattern TIMESTAMP = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
     private static final Set<String> TOP_FIELDS = Set.of("version", "warrant_id", "intent_id", "tier", "issued_at", "not_before",
             "expires_at", "approved_by", "execution", "key_id", "algorithm", "signature");
     private static final Set<String> EXECUTION_FIELDS = Set.of("action", "args_digest", "constraints");
@@ -78,6 +78,9 @@ public final class Warrant {
         this.issuedAt = issuedAt.truncatedTo(ChronoUnit.MILLIS);
         this.notBefore = notBefore.truncatedTo(ChronoUnit.MILLIS);
         this.expiresAt = expiresAt.truncatedTo(ChronoUnit.MILLIS);
+        for (Instant t : new Instant[]{this.issuedAt, this.notBefore, this.expiresAt}) {
+            if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) throw new IllegalArgumentException("warrant times must lie in the years 0000 to 9999, got " + t);
+        }
         this.keyId = requireId(keyId, "key_id");
         this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
         this.signature = signature.clone();
@@ -127,40 +130,81 @@ public final class Warrant {
     static byte[] signingInput(String warrantId, String intentId, String action, String argsDigest, List<Constraint> constraints,
                                Tier tier, List<String> approvedBy, Instant issuedAt, Instant notBefore, Instant expiresAt,
                                String keyId, SignatureAlgorithm algorithm) {
-        return CanonicalJson.encodeUtf8(fields(warrantId, intentId, action, argsDigest, constraints, tier, approvedBy, issuedAt,
-                notBefore, expiresAt, keyId, algorithm));
+        StringBuilder sb = new StringBuilder(512);
+        write(sb, warrantId, intentId, action, argsDigest, constraints, tier, approvedBy, issuedAt, notBefore, expiresAt, keyId, algorithm, null);
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static Map<String, Object> fields(String warrantId, String intentId, String action, String argsDigest,
-                                              List<Constraint> constraints, Tier tier, List<String> approvedBy, Instant issuedAt,
-                                              Instant notBefore, Instant expiresAt, String keyId, SignatureAlgorithm algorithm) {
-        Map<String, Object> execution = new LinkedHashMap<>();
-        execution.put("action", action);
-        execution.put("args_digest", argsDigest);
-        List<Map<String, Object>> cs = new ArrayList<>();
-        for (Constraint c : constraints) cs.add(c.toJsonMap());
-        execution.put("constraints", cs);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("version", FORMAT_VERSION);
-        m.put("warrant_id", warrantId);
-        m.put("intent_id", intentId);
-        m.put("tier", tier.name());
-        m.put("issued_at", TIME.format(issuedAt.truncatedTo(ChronoUnit.MILLIS)));
-        m.put("not_before", TIME.format(notBefore.truncatedTo(ChronoUnit.MILLIS)));
-        m.put("expires_at", TIME.format(expiresAt.truncatedTo(ChronoUnit.MILLIS)));
-        m.put("approved_by", approvedBy);
-        m.put("execution", execution);
-        m.put("key_id", keyId);
-        m.put("algorithm", algorithm.wireName());
-        return m;
+    /**
+     * Writes the canonical JSON (docs/warrants.md) directly, members already in sorted order: the
+     * generic encoder gives the same bytes (a test checks that) but costs several times as much,
+     * and this runs on every T0 call.
+     */
+    private static void write(StringBuilder sb, String warrantId, String intentId, String action, String argsDigest,
+                              List<Constraint> constraints, Tier tier, List<String> approvedBy, Instant issuedAt, Instant notBefore,
+                              Instant expiresAt, String keyId, SignatureAlgorithm algorithm, String signature) {
+        sb.append("{\"algorithm\":");
+        CanonicalJson.appendString(sb, algorithm.wireName());
+        sb.append(",\"approved_by\":[");
+        for (int i = 0; i < approvedBy.size(); i++) {
+            if (i > 0) sb.append(',');
+            CanonicalJson.appendString(sb, approvedBy.get(i));
+        }
+        sb.append("],\"execution\":{\"action\":");
+        CanonicalJson.appendString(sb, action);
+        sb.append(",\"args_digest\":");
+        CanonicalJson.appendString(sb, argsDigest);
+        sb.append(",\"constraints\":[");
+        for (int i = 0; i < constraints.size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append(CanonicalJson.encode(constraints.get(i).toJsonMap()));
+        }
+        sb.append("]},\"expires_at\":\"");
+        appendTime(sb, expiresAt);
+        sb.append("\",\"intent_id\":");
+        CanonicalJson.appendString(sb, intentId);
+        sb.append(",\"issued_at\":\"");
+        appendTime(sb, issuedAt);
+        sb.append("\",\"key_id\":");
+        CanonicalJson.appendString(sb, keyId);
+        sb.append(",\"not_before\":\"");
+        appendTime(sb, notBefore);
+        sb.append('"');
+        if (signature != null) {
+            sb.append(",\"signature\":");
+            CanonicalJson.appendString(sb, signature);
+        }
+        sb.append(",\"tier\":");
+        CanonicalJson.appendString(sb, tier.name());
+        sb.append(",\"version\":").append(FORMAT_VERSION).append(",\"warrant_id\":");
+        CanonicalJson.appendString(sb, warrantId);
+        sb.append('}');
+    }
+
+    /** {@code YYYY-MM-DDTHH:MM:SS.mmmZ}, as {@link #TIME} formats it, without the formatter's cost. */
+    private static void appendTime(StringBuilder sb, Instant t) {
+        java.time.LocalDateTime d = java.time.LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);
+        pad(sb, d.getYear(), 4).append('-');
+        pad(sb, d.getMonthValue(), 2).append('-');
+        pad(sb, d.getDayOfMonth(), 2).append('T');
+        pad(sb, d.getHour(), 2).append(':');
+        pad(sb, d.getMinute(), 2).append(':');
+        pad(sb, d.getSecond(), 2).append('.');
+        pad(sb, d.getNano() / 1_000_000, 3).append('Z');
+    }
+
+    private static StringBuilder pad(StringBuilder sb, int value, int width) {
+        String s = Integer.toString(value);
+        for (int i = s.length(); i < width; i++) sb.append('0');
+        return sb.append(s);
     }
 
     /** The canonical JSON form, signature included (base64url without padding). */
     public String toJson() {
-        Map<String, Object> m = fields(warrantId, intentId, action, argsDigest, constraints, tier, approvedBy, issuedAt, notBefore,
-                expiresAt, keyId, algorithm);
-        m.put("signature", Base64.getUrlEncoder().withoutPadding().encodeToString(signature));
-        return CanonicalJson.encode(m);
+        StringBuilder sb = new StringBuilder(600);
+        write(sb, warrantId, intentId, action, argsDigest, constraints, tier, approvedBy, issuedAt, notBefore, expiresAt, keyId, algorithm,
+                Base64.getUrlEncoder().withoutPadding().encodeToString(signature));
+        return sb.toString();
     }
 
     /**
@@ -315,11 +359,4 @@ public final class Warrant {
                 + TIME.format(expiresAt) + ", " + algorithm.wireName() + " key " + keyId + "]";
     }
 
-    static String formatTime(Instant t) {
-        return TIME.format(t.truncatedTo(ChronoUnit.MILLIS));
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 }

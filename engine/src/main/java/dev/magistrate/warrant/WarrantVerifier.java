@@ -80,7 +80,7 @@ public final class WarrantVerifier {
         }
         for (Constraint c : w.constraints()) {
             Optional<String> violation = c.violation(args);
-            if (violation.isPresent()) throw reject(RejectionReason.CONSTRAINT_VIOLATED, w, violation.get());
+            if (violation.isPresent()) throw reject(RejectionReason.CONSTRAINT_VIOLATED, w, "approved only with " + c.describe() + ", but " + violation.get());
         }
         String digest;
         try {

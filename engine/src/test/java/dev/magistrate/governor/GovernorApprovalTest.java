@@ -287,7 +287,8 @@ class GovernorApprovalTest {
         DeniedException e = denial(f);
         assertEquals("bob", e.deniedBy());
         assertEquals("instances <= 25", e.allowedInstead());
-        assertTrue(e.getMessage().contains("Would be allowed instead: instances <= 25"), e.getMessage());
+        assertTrue(e.getMessage().contains("'instances' is 40, more than 25 (budget allows 25)")
+                && e.getMessage().contains("Would be allowed instead: instances <= 25"), e.getMessage());
 
         Intent within = GovernorHarness.intent("scale_service").arg("service", "web").arg("instances", 20).build();
         Future<Warrant> g = authorizeInBackground(within);
