@@ -124,10 +124,12 @@ public final class ApproverDirectory {
             String name = null;
             List<String> roles = new ArrayList<>();
             byte[] secret = null;
+            java.util.Set<String> seen = new java.util.HashSet<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonLocation at = p.currentTokenLocation();
                 String fieldPath = path + "." + field;
+                if (!seen.add(field.equals("display_name") ? "name" : field)) throw error(at, fieldPath, "given twice");
                 p.nextToken();
                 JsonLocation valueAt = p.currentTokenLocation();
                 switch (field) {

@@ -286,7 +286,7 @@ public final class Governor implements AutoCloseable {
         Duration ttl = d.warrantTtl().isZero() || d.warrantTtl().isNegative() ? defaultWarrantTtl : d.warrantTtl();
         Warrant w = issuer.issue(intent, d.tier(), approvedBy, constraints, ttl);
         record(AuditEventType.WARRANT_ISSUED, intent.id(), "warrant_id", w.warrantId(), "warrant", w.toJson(), "approved_by", approvedBy,
-                "expires_at", w.expiresAt().toString());
+                "expires_at", Warrant.timestamp(w.expiresAt()));
         return w;
     }
 

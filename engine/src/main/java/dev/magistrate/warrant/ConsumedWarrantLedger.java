@@ -41,9 +41,11 @@ public final class ConsumedWarrantLedger implements AutoCloseable {
         this.file = file;
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
+        boolean existed = Files.exists(file);
         boolean compact = load(clock.instant());
         if (compact) rewrite();
         this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        if (!existed || compact) syncDirectory(dir);
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -143,6 +145,15 @@ public final class ConsumedWarrantLedger implements AutoCloseable {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Makes a new or replaced file's directory entry durable too, where the platform allows it. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Some platforms cannot open a directory; the data itself is still forced on every append.
+        }
     }
 
     @Override

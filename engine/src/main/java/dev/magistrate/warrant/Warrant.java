@@ -181,6 +181,13 @@ public final class Warrant {
         sb.append('}');
     }
 
+    /** An instant as the JSON form writes it: {@code YYYY-MM-DDTHH:MM:SS.mmmZ}, UTC, milliseconds. */
+    public static String timestamp(Instant t) {
+        StringBuilder sb = new StringBuilder(24);
+        appendTime(sb, t.truncatedTo(ChronoUnit.MILLIS));
+        return sb.toString();
+    }
+
     /** {@code YYYY-MM-DDTHH:MM:SS.mmmZ}, as {@link #TIME} formats it, without the formatter's cost. */
     private static void appendTime(StringBuilder sb, Instant t) {
         java.time.LocalDateTime d = java.time.LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);

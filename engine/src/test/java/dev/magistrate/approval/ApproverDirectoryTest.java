@@ -101,6 +101,15 @@ class ApproverDirectoryTest {
                 """);
         assertEquals("approvers[0].roles", e.field());
 
+        e = bad("""
+                approvers:
+                  - id: frank
+                    roles: [devops]
+                    roles: [cfo]
+                """);
+        assertEquals(4, e.line());
+        assertTrue(e.getMessage().contains("given twice"), e.getMessage());
+
         e = bad("approvers: [\n  - id: x\n");
         assertTrue(e.getMessage().contains("not valid YAML"), e.getMessage());
 

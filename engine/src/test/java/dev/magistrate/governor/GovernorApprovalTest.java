@@ -345,6 +345,22 @@ class GovernorApprovalTest {
     }
 
     @Test
+    void aWarrantUsedBeforeARestartIsRefusedAfterIt() {
+        harness(TestPolicy.allow());
+        Intent intent = GovernorHarness.intent("read_metrics").arg("service", "web").build();
+        String warrantFile = h.governor.authorize(intent).toJson();
+        assertEquals(dev.magistrate.warrant.Warrant.timestamp(dev.magistrate.warrant.Warrant.fromJson(warrantFile).expiresAt()),
+                h.only(intent.id(), WARRANT_ISSUED).fields().get("expires_at"));
+        h.governor.verify(warrantFile, "read_metrics", Map.of("service", "web")).completed("ok");
+        h.close();
+        h = new GovernorHarness(dir, TestPolicy.always(TestPolicy.allow())); // same state directory: same keys, same ledger file
+        DeniedException replay = assertThrows(DeniedException.class, () -> h.governor.verify(warrantFile, "read_metrics", Map.of("service", "web")));
+        assertEquals("replayed", replay.deniedBy());
+        Intent next = GovernorHarness.intent("read_metrics").arg("service", "web").build();
+        h.governor.verify(h.governor.authorize(next), "read_metrics", Map.of("service", "web")).completed("ok");
+    }
+
+    @Test
     void anInterruptedCallerAbandonsItsIntent() throws Exception {
         harness(TestPolicy.approve(Tier.T1, 1, List.of(), false, Duration.ofSeconds(10)));
         Intent intent = GovernorHarness.intent("restart_service").build();
