@@ -85,12 +85,24 @@ public final class AuditLogVerifier {
     Scan scan(Path dir, Checkpoint external) {
         Scan s = new Scan();
         try {
-            scanQueue(dir, s);
+            // Read the file before the queue: a live writer puts a checkpoint into the queue before the
+            // file, so the queue read afterwards always holds at least what the file was signed for.
             Path file = dir.resolve(CHECKPOINT_FILE);
+            String fileNote = null;
+            IOException fileError = null;
             if (Files.exists(file)) {
+                try {
+                    fileNote = Files.readString(file, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    fileError = e;
+                }
+            }
+            scanQueue(dir, s);
+            if (fileNote != null || fileError != null) {
                 Checkpoint cp;
                 try {
-                    cp = key.verify(Files.readString(file, StandardCharsets.UTF_8));
+                    if (fileError != null) throw fileError;
+                    cp = key.verify(fileNote);
                 } catch (InvalidCheckpointException | IOException e) {
                     throw new Found(VerificationResult.Status.TAMPERED, s.signedSize, "checkpoint file signature bad: " + e.getMessage());
                 }

@@ -69,7 +69,12 @@ public final class ChronicleAuditLog implements AuditSink {
         this.lastLeaf = scan.lastLeaf;
         this.signedSize = scan.signedSize;
         this.queue = ChronicleQueues.open(options.directory(), false, options.clock(), null);
-        this.appender = queue.createAppender();
+        try {
+            this.appender = queue.createAppender();
+        } catch (RuntimeException e) {
+            queue.close();
+            throw e;
+        }
         // Every use of the appender is under our lock, from whichever thread appends.
         this.appender.singleThreadedCheckDisabled(true);
         this.buffer.singleThreadedCheckDisabled(true);
@@ -115,7 +120,13 @@ public final class ChronicleAuditLog implements AuditSink {
                 throw new IllegalStateException("refusing to append to audit log " + dir + ": " + scan.result.summary());
             }
             ChronicleAuditLog log = new ChronicleAuditLog(options, channel, fileLock, scan);
-            if (log.signedSize < log.tree.size() || log.tree.size() == 0) log.checkpoint();
+            try {
+                if (log.signedSize < log.tree.size() || log.tree.size() == 0) log.checkpoint();
+            } catch (RuntimeException e) {
+                log.failure = new IllegalStateException("audit log could not sign its first checkpoint", e);
+                log.close();
+                throw e;
+            }
             return log;
         } catch (IOException e) {
             release(channel, fileLock);

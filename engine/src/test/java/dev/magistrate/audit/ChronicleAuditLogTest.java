@@ -188,6 +188,31 @@ class ChronicleAuditLogTest {
     }
 
     @Test
+    void aLiveLogVerifiesWhileThreadsAppendAndCheckpoint() throws Exception {
+        Path dir = tmp.resolve("audit");
+        try (ChronicleAuditLog log = ChronicleAuditLog.open(options(dir).withCheckpointEvery(7, 3))) {
+            AtomicLong next = new AtomicLong();
+            List<Thread> writers = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                Thread w = new Thread(() -> {
+                    for (int i = 0; i < 3000; i++) log.append(event(next.getAndIncrement()));
+                });
+                w.start();
+                writers.add(w);
+            }
+            int verifications = 0;
+            while (writers.stream().anyMatch(Thread::isAlive) || verifications == 0) {
+                VerificationResult r = verifier().verify(dir);
+                assertFalse(r.tampered(), "a live log must never look tampered: " + r.summary());
+                verifications++;
+            }
+            for (Thread w : writers) w.join();
+            assertTrue(verifications > 0);
+        }
+        assertEquals("OK 6000 entries", verifier().verify(dir).summary());
+    }
+
+    @Test
     void cyclesRollDailyTheChainContinuesAndRetentionPrunesBehindACheckpoint() throws Exception {
         Path dir = tmp.resolve("audit");
         MutableClock clock = new MutableClock(Instant.parse("2026-11-20T12:00:00Z"));
