@@ -83,6 +83,7 @@ public final class AuditLogVerifier {
     }
 
     Scan scan(Path dir, Checkpoint external) {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("no audit directory at " + dir);
         Scan s = new Scan();
         try {
             // Read the file before the queue: a live writer puts a checkpoint into the queue before the

@@ -246,9 +246,22 @@ public final class CanonicalEntry {
         return r;
     }
 
+    /** True when no character of s needs an escape or a surrogate check (the common case). */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) return false;
+        }
+        return true;
+    }
+
     /** JSON string with the minimal escapes; lone surrogates are rejected because UTF-8 cannot carry them. */
     static void string(StringBuilder sb, String s) {
         sb.append('"');
+        if (plain(s)) {
+            sb.append(s).append('"');
+            return;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {

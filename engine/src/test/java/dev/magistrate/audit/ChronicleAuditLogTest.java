@@ -110,6 +110,13 @@ class ChronicleAuditLogTest {
     }
 
     @Test
+    void verifyingAMissingDirectoryIsAnErrorNotAnEmptyLog() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> verifier().verify(tmp.resolve("nowhere")));
+        assertTrue(e.getMessage().contains("no audit directory"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> verifier().verify(tmp, "not a checkpoint"));
+    }
+
+    @Test
     void appendAfterCloseFails() {
         ChronicleAuditLog log = ChronicleAuditLog.open(options(tmp.resolve("audit")));
         log.close();
