@@ -155,7 +155,7 @@ public final class CanonicalJson {
             writeArray(sb, node.elements(), depth);
         } else if (node.isObject()) {
             TreeMap<String, JsonNode> fields = new TreeMap<>();
-            node.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
+            for (Map.Entry<String, JsonNode> e : node.properties()) fields.put(e.getKey(), e.getValue());
             writeObject(sb, fields, depth);
         } else {
             throw new IllegalArgumentException("cannot encode JSON node of type " + node.getNodeType());

@@ -37,7 +37,7 @@ public final class Ed25519Key implements WarrantKey {
     public byte[] sign(byte[] message) {
         if (privateKey == null) throw new IllegalStateException("Ed25519 key " + keyId + " holds only the public key");
         byte[] signature = new byte[SIGNATURE_BYTES];
-        privateKey.sign(Ed25519.Algorithm.Ed25519, publicKey, null, message, 0, message.length, signature, 0);
+        privateKey.sign(Ed25519.Algorithm.Ed25519, null, message, 0, message.length, signature, 0);
         return signature;
     }
 
@@ -45,6 +45,12 @@ public final class Ed25519Key implements WarrantKey {
     public boolean verify(byte[] message, byte[] signature) {
         if (signature == null || signature.length != SIGNATURE_BYTES) return false;
         return publicKey.verify(Ed25519.Algorithm.Ed25519, null, message, 0, message.length, signature, 0);
+    }
+
+    /** A signer of audit checkpoints with this key; the checkpoint's key name is {@code magistrate-KEYID}. */
+    public dev.magistrate.audit.CheckpointSigner checkpointSigner() {
+        if (privateKey == null) throw new IllegalStateException("Ed25519 key " + keyId + " holds only the public key");
+        return new dev.magistrate.audit.CheckpointSigner("magistrate-" + keyId, privateKey);
     }
 
     @Override

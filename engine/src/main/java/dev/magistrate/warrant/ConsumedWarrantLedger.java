@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The record of warrants already used, so that each is used once, also across restarts. An
  * append-only text file, one line per consumed warrant: {@code WARRANT_ID TAB EXPIRES_AT_EPOCH_MILLIS LF},
- * forced to disk before {@link #consume} returns. On open the file is read back; a torn last line
+ * forced to disk before {@link #consume} returns (concurrent consumers share one force). On open the file is read back; a torn last line
  * (a crash mid-append, before the consumption was ever reported) is cut off, and entries expired
  * for longer than {@link #RETENTION} are compacted away, since the verifier refuses those as
  * expired anyway. One process owns the file at a time (an OS file lock).
@@ -33,7 +33,13 @@ public final class ConsumedWarrantLedger implements AutoCloseable {
 
     private final Path file;
     private final Map<String, Long> consumed = new ConcurrentHashMap<>();
-    private final ReentrantLock appendLock = new ReentrantLock();
+    private final ReentrantLock bufferLock = new ReentrantLock();
+    // Fair: a consumer that just flushed must not barge ahead of the ones whose lines it can take along next time.
+    private final ReentrantLock flushLock = new ReentrantLock(true);
+    private final StringBuilder queued = new StringBuilder(); // guarded by bufferLock
+    private long queuedSeq; // guarded by bufferLock
+    private long durableSeq; // guarded by flushLock
+    private IOException failure; // guarded by flushLock
     private final FileChannel channel;
     private final FileLock ownership;
 
@@ -79,20 +85,49 @@ public final class ConsumedWarrantLedger implements AutoCloseable {
     public boolean consume(String warrantId, Instant expiresAt) {
         if (warrantId.indexOf('\t') >= 0 || warrantId.indexOf('\n') >= 0) throw new IllegalArgumentException("warrant id holds a tab or newline");
         if (consumed.putIfAbsent(warrantId, expiresAt.toEpochMilli()) != null) return false;
-        byte[] line = (warrantId + '\t' + expiresAt.toEpochMilli() + '\n').getBytes(StandardCharsets.UTF_8);
-        appendLock.lock();
+        // Group commit: every consumer queues its line; whoever holds the flush lock writes and forces
+        // all queued lines at once, so concurrent consumers share one fsync instead of queueing for one each.
+        long mySeq;
+        bufferLock.lock();
         try {
-            ByteBuffer buf = ByteBuffer.wrap(line);
-            while (buf.hasRemaining()) channel.write(buf);
-            channel.force(false);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            // Not durable: refuse this use. The id stays consumed in memory, so no one else gets it either.
-            throw new UncheckedIOException("warrant ledger " + file + ": cannot record consumption: " + e.getMessage(),
-                    e instanceof IOException io ? io : new IOException(e));
+            queued.append(warrantId).append('\t').append(expiresAt.toEpochMilli()).append('\n');
+            mySeq = ++queuedSeq;
         } finally {
-            appendLock.unlock();
+            bufferLock.unlock();
         }
+        flushLock.lock();
+        try {
+            if (failure != null) throw notDurable(failure);
+            if (durableSeq >= mySeq) return true;
+            byte[] batch;
+            long through;
+            bufferLock.lock();
+            try {
+                batch = queued.toString().getBytes(StandardCharsets.UTF_8);
+                queued.setLength(0);
+                through = queuedSeq;
+            } finally {
+                bufferLock.unlock();
+            }
+            try {
+                ByteBuffer buf = ByteBuffer.wrap(batch);
+                while (buf.hasRemaining()) channel.write(buf);
+                channel.force(false);
+            } catch (IOException | RuntimeException e) {
+                // Lines of this batch may be lost or torn: from now on nothing is reported durable (fail closed until restart).
+                failure = e instanceof IOException io ? io : new IOException(e);
+                throw notDurable(failure);
+            }
+            durableSeq = through;
+            return true;
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    private UncheckedIOException notDurable(IOException cause) {
+        // The id stays consumed in memory, so no one else gets to use it either.
+        return new UncheckedIOException("warrant ledger " + file + ": cannot record consumption: " + cause.getMessage(), cause);
     }
 
     public boolean isConsumed(String warrantId) {

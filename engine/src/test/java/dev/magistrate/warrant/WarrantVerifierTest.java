@@ -210,6 +210,18 @@ class WarrantVerifierTest {
     }
 
     @Test
+    void aLedgerThatCannotWriteRefusesEveryWarrantFromThenOn() {
+        Warrant first = f.issueT0(WarrantFixture.scaleIntent(2));
+        Warrant second = f.issueT0(WarrantFixture.scaleIntent(2));
+        f.ledger.close(); // the file channel is gone: every write fails
+        assertEquals(RejectionReason.LEDGER_FAILURE, rejection(first, "scale_service", args("web", 2)));
+        assertEquals(RejectionReason.REPLAYED, rejection(first, "scale_service", args("web", 2)), "claimed in memory, never handed out twice");
+        assertEquals(RejectionReason.LEDGER_FAILURE, rejection(second, "scale_service", args("web", 2)));
+        f = new WarrantFixture(dir);
+        f.verifier.verifyAndConsume(second, "scale_service", args("web", 2)); // after a restart: never used, so usable
+    }
+
+    @Test
     void rotatedKeysKeepVerifyingIssuedWarrants() {
         Warrant before = f.issueT2(WarrantFixture.scaleIntent(3));
         f.keys.rotate();
