@@ -114,7 +114,7 @@ public final class ChronicleAuditLog implements AuditSink {
                 throw new IllegalStateException("audit directory " + dir + " is already in use by another process or log ("
                         + LOCK_FILE + " is locked); only one writer may own an audit directory");
             }
-            RetentionPolicy.prune(dir, options.retainCycles());
+            RetentionPolicy.prune(dir, options.retainCycles(), null);
             AuditLogVerifier.Scan scan = new AuditLogVerifier(options.signer().verifier()).scan(dir, null);
             if (scan.result.tampered()) {
                 throw new IllegalStateException("refusing to append to audit log " + dir + ": " + scan.result.summary());
@@ -147,7 +147,10 @@ public final class ChronicleAuditLog implements AuditSink {
             byte[] entry = CanonicalEntry.withPosition(index, lastLeaf, body);
             try {
                 // A new daily cycle starts with a checkpoint, so that older cycles can be pruned.
-                if (index > 0 && queue.cycle() != lastCycle) writeCheckpoint();
+                if (index > 0 && queue.cycle() != lastCycle) {
+                    writeCheckpoint();
+                    if (options.retainCycles() > 0) RetentionPolicy.prune(options.directory(), options.retainCycles(), queue);
+                }
                 write(LogRecord.encodeEntry(entry));
                 byte[] leaf = MerkleTree.leafHash(sha256, entry);
                 tree.append(leaf);

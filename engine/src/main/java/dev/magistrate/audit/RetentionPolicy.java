@@ -23,8 +23,12 @@ final class RetentionPolicy {
     private RetentionPolicy() {
     }
 
-    /** Runs before the writer opens the queue, while the caller holds the directory lock. */
-    static List<Path> prune(Path dir, int retainCycles) {
+    /**
+     * Deletes expired cycle files. Runs while the caller holds the directory lock: before the writer
+     * opens its queue ({@code live} null), or under the append lock right after the first checkpoint of
+     * a new daily cycle ({@code live} is the writer's queue, whose cached listing is then refreshed).
+     */
+    static List<Path> prune(Path dir, int retainCycles, SingleChronicleQueue live) {
         List<Path> deleted = new ArrayList<>();
         if (retainCycles <= 0 || !AuditLogReader.hasQueue(dir)) return deleted;
         List<Path> cycleFiles;
@@ -35,8 +39,8 @@ final class RetentionPolicy {
         }
         if (cycleFiles.size() <= retainCycles) return deleted;
         int keepFrom = -1;
-        try (SingleChronicleQueue queue = ChronicleQueues.open(dir, true, Clock.systemUTC(), null);
-             ExcerptTailer tailer = queue.createTailer()) {
+        SingleChronicleQueue queue = live != null ? live : ChronicleQueues.open(dir, true, Clock.systemUTC(), null);
+        try (ExcerptTailer tailer = queue.createTailer()) {
             List<Integer> cycles = new ArrayList<>();
             for (int c = queue.firstCycle(); c <= queue.lastCycle(); c++) {
                 if (tailer.moveToCycle(c)) cycles.add(c);
@@ -48,6 +52,8 @@ final class RetentionPolicy {
                     break;
                 }
             }
+        } finally {
+            if (live == null) queue.close();
         }
         for (int i = 0; i < keepFrom; i++) {
             try {
@@ -58,8 +64,9 @@ final class RetentionPolicy {
             }
         }
         if (!deleted.isEmpty()) {
-            // Opening for writing rewrites the cycle range cached in metadata.cq4t; read-only opens cannot.
-            ChronicleQueues.open(dir, false, Clock.systemUTC(), null).close();
+            // The writer's queue rewrites the cycle range cached in metadata.cq4t; read-only opens cannot.
+            if (live != null) live.refreshDirectoryListing();
+            else ChronicleQueues.open(dir, false, Clock.systemUTC(), null).close();
         }
         return deleted;
     }

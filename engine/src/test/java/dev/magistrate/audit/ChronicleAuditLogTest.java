@@ -246,6 +246,27 @@ class ChronicleAuditLogTest {
         assertEquals(20, r.firstIndex(), "days 1 and 2 (entries 0..19) were pruned, summarised by the checkpoint at 20");
     }
 
+    @Test
+    void aLongRunningWriterPrunesWhenANewDayBegins() throws Exception {
+        Path dir = tmp.resolve("audit");
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-20T12:00:00Z"));
+        try (ChronicleAuditLog log = ChronicleAuditLog.open(options(dir).withClock(clock).withCheckpointEvery(0, 0).withRetainCycles(2))) {
+            for (int day = 0; day < 5; day++) {
+                if (day > 0) clock.advanceDays(1);
+                appendEvents(log, day * 10L, 10);
+                try (var files = Files.list(dir)) {
+                    assertEquals(Math.min(day + 1, 2), files.filter(p -> p.toString().endsWith(".cq4")).count(), "day " + day);
+                }
+                VerificationResult live = verifier().verify(dir);
+                assertFalse(live.tampered(), live.summary());
+                assertEquals(Math.max(0, day - 1) * 10L, live.firstIndex(), "day " + day);
+            }
+        }
+        VerificationResult r = verifier().verify(dir);
+        assertEquals("OK 50 entries", r.summary());
+        assertEquals(30, r.firstIndex());
+    }
+
     static final class MutableClock extends Clock {
         private final AtomicLong millis;
 
