@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param checkpointEveryEntries sign a checkpoint after this many entries (0: not by count)
  * @param checkpointEveryMillis  sign a checkpoint when entries have been unsigned this long (0: not by time)
  * @param durability            when the cycle file is forced to disk
- * @param retainCycles          daily cycle files to keep (0: keep all); older ones are deleted on open
+ * @param retainCycles          daily cycle files to keep (0: keep all); older ones are deleted on open and when a day begins
  * @param clock                 picks the daily cycle file; tests move it
  */
 public record AuditLogOptions(Path directory, String origin, CheckpointSigner signer, long checkpointEveryEntries,
