@@ -12,30 +12,33 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * An in-memory backend that code and tests vote through: {@code approve}, {@code deny}, or a full
  * {@link Vote}. Requests stay listed in {@link #pending()} until the intent ends; the engine's sink
- * for an ended intent is kept a while, so a late vote still reaches the engine (which ignores it).
+ * for an ended intent is kept (the last 10,000), so a late vote still reaches the engine, which
+ * ignores it, and {@link #awaitRequest} also finds requests that have already ended.
  */
 public final class ProgrammaticApprovalBackend implements ApprovalBackend {
 
     public static final String NAME = "programmatic";
-    private static final int REMEMBERED_SINKS = 10_000;
+    private static final int REMEMBERED_REQUESTS = 10_000;
 
     private record Entry(ApprovalRequest request, VoteSink sink) {
     }
 
     private final Map<String, ApprovalRequest> pending = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<Entry>> arrivals = new ConcurrentHashMap<>();
-    private final Map<String, Entry> remembered = new LinkedHashMap<>(16, 0.75f, false) {
+    /** Every request seen (bounded, oldest dropped first), kept after the intent ends so late votes still reach the engine. */
+    private final Map<String, CompletableFuture<Entry>> requests = new LinkedHashMap<>(16, 0.75f, false) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-            return size() > REMEMBERED_SINKS;
+        protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Entry>> eldest) {
+            return size() > REMEMBERED_REQUESTS;
         }
     };
+    private final ReentrantLock requestsLock = new ReentrantLock();
     private volatile String unreachable;
 
     @Override
@@ -43,22 +46,36 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
         return NAME;
     }
 
+    private CompletableFuture<Entry> slot(String intentId) {
+        requestsLock.lock();
+        try {
+            return requests.computeIfAbsent(intentId, k -> new CompletableFuture<>());
+        } finally {
+            requestsLock.unlock();
+        }
+    }
+
+    private Entry entry(String intentId) {
+        requestsLock.lock();
+        try {
+            CompletableFuture<Entry> f = requests.get(intentId);
+            return f == null ? null : f.getNow(null);
+        } finally {
+            requestsLock.unlock();
+        }
+    }
+
     @Override
     public void request(ApprovalRequest request, VoteSink votes) {
         String down = unreachable;
         if (down != null) throw new IllegalStateException("programmatic backend disconnected: " + down);
-        Entry e = new Entry(request, votes);
-        synchronized (remembered) {
-            remembered.put(request.intentId(), e);
-        }
         pending.put(request.intentId(), request);
-        arrivals.computeIfAbsent(request.intentId(), k -> new CompletableFuture<>()).complete(e);
+        slot(request.intentId()).complete(new Entry(request, votes));
     }
 
     @Override
     public void cancel(String intentId) {
         pending.remove(intentId);
-        arrivals.remove(intentId);
     }
 
     /** Requests waiting for votes, oldest first by intent id (ids are time-ordered). */
@@ -70,11 +87,10 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
 
     /** Waits until the engine has asked about this intent; tests use it to vote only once the request is out. */
     public ApprovalRequest awaitRequest(String intentId, Duration timeout) {
-        CompletableFuture<Entry> f = arrivals.computeIfAbsent(intentId, k -> new CompletableFuture<>());
+        CompletableFuture<Entry> f = slot(intentId);
         try {
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS).request();
         } catch (TimeoutException e) {
-            arrivals.remove(intentId, f);
             throw new IllegalStateException("no approval request for intent " + intentId + " within " + timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -102,10 +118,7 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
 
     /** Delivers a vote to the engine; unknown intents (never requested here) are refused. */
     public VoteResult vote(String intentId, Vote vote) {
-        Entry e;
-        synchronized (remembered) {
-            e = remembered.get(intentId);
-        }
+        Entry e = entry(intentId);
         if (e == null) return VoteResult.rejected("no approval request for intent " + intentId + " reached this backend", "unknown");
         return e.sink().vote(vote);
     }
@@ -117,10 +130,7 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
     public void disconnect(String reason) {
         unreachable = reason;
         for (ApprovalRequest r : pending()) {
-            Entry e;
-            synchronized (remembered) {
-                e = remembered.get(r.intentId());
-            }
+            Entry e = entry(r.intentId());
             if (e != null) e.sink().fail(reason);
         }
     }
