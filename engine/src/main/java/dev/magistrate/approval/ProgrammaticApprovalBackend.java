@@ -25,16 +25,16 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
     public static final String NAME = "programmatic";
     private static final int REMEMBERED_REQUESTS = 10_000;
 
-    private record Entry(ApprovalRequest request, VoteSink sink) {
+    private record Offered(ApprovalRequest request, VoteSink sink) {
     }
 
     private final Map<String, ApprovalRequest> pending = new ConcurrentHashMap<>();
     /** Every request seen (bounded, oldest dropped first), kept after the intent ends so late votes still reach the engine. */
-    private final Map<String, CompletableFuture<Entry>> requests = new LinkedHashMap<>(16, 0.75f, false) {
+    private final Map<String, CompletableFuture<Offered>> requests = new LinkedHashMap<>(16, 0.75f, false) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Entry>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Offered>> eldest) {
             return size() > REMEMBERED_REQUESTS;
         }
     };
@@ -46,7 +46,7 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
         return NAME;
     }
 
-    private CompletableFuture<Entry> slot(String intentId) {
+    private CompletableFuture<Offered> slot(String intentId) {
         requestsLock.lock();
         try {
             return requests.computeIfAbsent(intentId, k -> new CompletableFuture<>());
@@ -55,10 +55,10 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
         }
     }
 
-    private Entry entry(String intentId) {
+    private Offered offered(String intentId) {
         requestsLock.lock();
         try {
-            CompletableFuture<Entry> f = requests.get(intentId);
+            CompletableFuture<Offered> f = requests.get(intentId);
             return f == null ? null : f.getNow(null);
         } finally {
             requestsLock.unlock();
@@ -70,7 +70,7 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
         String down = unreachable;
         if (down != null) throw new IllegalStateException("programmatic backend disconnected: " + down);
         pending.put(request.intentId(), request);
-        slot(request.intentId()).complete(new Entry(request, votes));
+        slot(request.intentId()).complete(new Offered(request, votes));
     }
 
     @Override
@@ -87,7 +87,7 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
 
     /** Waits until the engine has asked about this intent; tests use it to vote only once the request is out. */
     public ApprovalRequest awaitRequest(String intentId, Duration timeout) {
-        CompletableFuture<Entry> f = slot(intentId);
+        CompletableFuture<Offered> f = slot(intentId);
         try {
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS).request();
         } catch (TimeoutException e) {
@@ -118,7 +118,7 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
 
     /** Delivers a vote to the engine; unknown intents (never requested here) are refused. */
     public VoteResult vote(String intentId, Vote vote) {
-        Entry e = entry(intentId);
+        Offered e = offered(intentId);
         if (e == null) return VoteResult.rejected("no approval request for intent " + intentId + " reached this backend", "unknown");
         return e.sink().vote(vote);
     }
@@ -130,7 +130,7 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
     public void disconnect(String reason) {
         unreachable = reason;
         for (ApprovalRequest r : pending()) {
-            Entry e = entry(r.intentId());
+            Offered e = offered(r.intentId());
             if (e != null) e.sink().fail(reason);
         }
     }
