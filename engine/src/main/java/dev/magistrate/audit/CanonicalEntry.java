@@ -214,6 +214,13 @@ public final class CanonicalEntry {
         }
     }
 
+    /** The stored form of a time: yyyy-MM-ddTHH:mm:ss.uuuuuuZ in UTC, always six fractional digits. */
+    public static String formatTime(Instant t) {
+        StringBuilder sb = new StringBuilder(27);
+        time(sb, t);
+        return sb.toString();
+    }
+
     /** yyyy-MM-ddTHH:mm:ss.uuuuuuZ in UTC, written by hand: DateTimeFormatter was the costliest part of an append. */
     private static void time(StringBuilder sb, Instant t) {
         Instant stored = storedTime(t);

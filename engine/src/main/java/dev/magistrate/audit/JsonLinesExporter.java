@@ -53,7 +53,7 @@ public final class JsonLinesExporter {
         o.put("index", d.index());
         o.put("type", e.type().name());
         o.put("intent_id", e.intentId());
-        o.put("time", e.time().toString());
+        o.put("time", CanonicalEntry.formatTime(e.time()));
         ObjectNode fields = o.putObject("fields");
         for (Map.Entry<String, Object> f : e.fields().entrySet()) {
             Object v = f.getValue();

@@ -82,7 +82,7 @@ class AuditToolsTest {
         try (ChronicleAuditLog log = ChronicleAuditLog.open(options(dir))) {
             log.append(AuditEvent.of(AuditEventType.WARRANT_ISSUED, "i-1", t, "warrant_id", "w-1",
                     "warrant", "{\"id\":\"w-1\",\"scope\":{\"action\":\"deploy\"}}", "approved_by", List.of("alice"), "expires_at", "2026-11-24T11:00:00Z"));
-            log.append(AuditEvent.of(AuditEventType.WARRANT_ISSUED, "i-2", t, "warrant_id", "w-2", "warrant", "not json"));
+            log.append(AuditEvent.of(AuditEventType.WARRANT_ISSUED, "i-2", Instant.parse("2026-11-24T10:00:00Z"), "warrant_id", "w-2", "warrant", "not json"));
             log.append(AuditEvent.of(AuditEventType.VOTE, "i-1", t, "approver", "bob", "accepted", false, "n", 3L, "comment", null));
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -95,7 +95,9 @@ class AuditToolsTest {
         assertEquals("2026-11-24T10:00:00.000001Z", first.get("time").asText());
         assertEquals("deploy", first.at("/fields/warrant/scope/action").asText(), "warrant exported as a nested object");
         assertEquals("not json", json.readTree(lines[1]).at("/fields/warrant").asText());
+        assertEquals("2026-11-24T10:00:00.000000Z", json.readTree(lines[1]).get("time").asText(), "always six fractional digits");
         JsonNode vote = json.readTree(lines[2]);
+        assertEquals("2026-11-24T10:00:00.000001Z", vote.get("time").asText());
         assertEquals(2, vote.get("index").asLong());
         assertFalse(vote.at("/fields/accepted").asBoolean());
         assertEquals(3, vote.at("/fields/n").asLong());
