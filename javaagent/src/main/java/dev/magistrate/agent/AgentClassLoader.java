@@ -1,0 +1,68 @@
+package dev.magistrate.agent;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+
+/**
+ * The agent's own class loader: the nested jars under {@code META-INF/magistrate/lib}, extracted to a
+ * private temporary directory (owner-only, removed at exit), with the platform loader as parent.
+ * The application's loader never sees these classes, and the agent never sees the application's
+ * Jackson or Byte Buddy.
+ */
+final class AgentClassLoader extends URLClassLoader {
+
+    static final String LIB = "META-INF/magistrate/lib/";
+    static final String BOOT = "META-INF/magistrate/boot/";
+
+    static {
+        ClassLoader.registerAsParallelCapable();
+    }
+
+    private AgentClassLoader(URL[] urls) {
+        super("magistrate-agent", urls, ClassLoader.getPlatformClassLoader());
+    }
+
+    /** The extracted jars: the agent's class loader, and the bootstrap jar that holds the bridge. */
+    record Extracted(ClassLoader loader, File bootstrapJar) {
+    }
+
+    static Extracted create(File agentJar) throws IOException {
+        Path dir = Files.createTempDirectory("magistrate-agent-");
+        // Deleted after every shutdown hook has run, so that the agent's own hooks can still load classes.
+        dir.toFile().deleteOnExit();
+        List<URL> urls = new ArrayList<>();
+        File bootstrap = null;
+        try (JarFile jar = new JarFile(agentJar)) {
+            Enumeration<JarEntry> entries = jar.entries();
+            while (entries.hasMoreElements()) {
+                JarEntry e = entries.nextElement();
+                String name = e.getName();
+                boolean lib = name.startsWith(LIB) && name.indexOf('/', LIB.length()) < 0;
+                boolean boot = name.startsWith(BOOT) && name.indexOf('/', BOOT.length()) < 0;
+                if (!name.endsWith(".jar") || !(lib || boot)) continue;
+                Path target = dir.resolve(name.substring(name.lastIndexOf('/') + 1));
+                try (InputStream in = jar.getInputStream(e)) {
+                    Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+                target.toFile().deleteOnExit();
+                if (lib) urls.add(target.toUri().toURL());
+                else bootstrap = target.toFile();
+            }
+        }
+        if (urls.isEmpty() || bootstrap == null) {
+            throw new IOException(agentJar + " lacks " + LIB + "*.jar or " + BOOT + "*.jar: not a complete agent jar");
+        }
+        return new Extracted(new AgentClassLoader(urls.toArray(new URL[0])), bootstrap);
+    }
+}

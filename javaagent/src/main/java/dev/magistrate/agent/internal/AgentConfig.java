@@ -1,0 +1,167 @@
+package dev.magistrate.agent.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The agent's configuration, from (lowest precedence first) a YAML file, {@code MAGISTRATE_*}
+ * environment variables, {@code -Dmagistrate.*} system properties and the agent argument. The file
+ * is {@code config=FILE} from the agent argument, else {@code magistrate.yaml} in the working
+ * directory if there is one. One naming scheme everywhere: {@code magistrate.audit.dir} is
+ * {@code audit: {dir: ...}} in the file and {@code MAGISTRATE_AUDIT_DIR} in the environment.
+ * Relative paths in the file are relative to the file; elsewhere, to the working directory.
+ */
+public final class AgentConfig {
+
+    public static final String POLICY = "magistrate.policy";
+    public static final String AUDIT_DIR = "magistrate.audit.dir";
+    public static final String KEYS_DIR = "magistrate.keys.dir";
+    public static final String APPROVALS = "magistrate.approvals";
+    public static final String APPROVERS = "magistrate.approvers";
+    public static final String AGENT_ID = "magistrate.agent.id";
+    public static final String GOVERN_ANNOTATIONS = "magistrate.govern.annotations";
+    public static final String GOVERN_METHODS = "magistrate.govern.methods";
+    public static final String FALLBACK_ACTIONS = "magistrate.fallback.actions";
+    public static final String LOG_LEVEL = "magistrate.log.level";
+
+    static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVALS, APPROVERS, AGENT_ID, GOVERN_ANNOTATIONS,
+            GOVERN_METHODS, FALLBACK_ACTIONS, LOG_LEVEL);
+    private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS);
+
+    private final Map<String, String> values;
+    private final Map<String, String> sources;
+
+    private AgentConfig(Map<String, String> values, Map<String, String> sources) {
+        this.values = values;
+        this.sources = sources;
+    }
+
+    /** Thrown for a configuration that cannot be used; the message names the source and the key. */
+    public static final class ConfigException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    public static AgentConfig load(String agentArgs, Map<String, String> env, Map<Object, Object> sysProps, Path workingDir) {
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> sources = new LinkedHashMap<>();
+        Map<String, String> argValues = parseArgs(agentArgs);
+        String configFile = argValues.remove("config");
+        Path file = configFile != null ? workingDir.resolve(configFile) : workingDir.resolve("magistrate.yaml");
+        if (configFile != null || Files.isRegularFile(file)) {
+            readFile(file, values, sources);
+        }
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (!e.getKey().startsWith("MAGISTRATE_")) continue;
+            String key = e.getKey().toLowerCase(Locale.ROOT).replace('_', '.');
+            put(values, sources, key, resolve(key, e.getValue(), workingDir), "environment variable " + e.getKey());
+        }
+        for (Map.Entry<Object, Object> e : sysProps.entrySet()) {
+            String key = String.valueOf(e.getKey());
+            if (!key.startsWith("magistrate.") || key.startsWith("magistrate.agent.jar") || key.startsWith("magistrate.testapp")
+                    || key.startsWith("magistrate.policy.dumpSource")) continue;
+            put(values, sources, key, resolve(key, String.valueOf(e.getValue()), workingDir), "system property -D" + key);
+        }
+        for (Map.Entry<String, String> e : argValues.entrySet()) {
+            String key = e.getKey().startsWith("magistrate.") ? e.getKey() : "magistrate." + e.getKey();
+            put(values, sources, key, resolve(key, e.getValue(), workingDir), "agent argument " + e.getKey());
+        }
+        return new AgentConfig(values, sources);
+    }
+
+    public String get(String key) {
+        return values.get(key);
+    }
+
+    public String get(String key, String fallback) {
+        return values.getOrDefault(key, fallback);
+    }
+
+    public List<String> list(String key) {
+        String v = values.get(key);
+        List<String> out = new ArrayList<>();
+        if (v == null) return out;
+        for (String part : v.split(",")) {
+            if (!part.isBlank()) out.add(part.strip());
+        }
+        return out;
+    }
+
+    /** Where a key's value came from, for messages. */
+    public String source(String key) {
+        return sources.getOrDefault(key, "default");
+    }
+
+    private static void put(Map<String, String> values, Map<String, String> sources, String key, String value, String source) {
+        if (!KEYS.contains(key)) {
+            String hint = dev.magistrate.policy.expr.Suggest.closest(key, KEYS);
+            throw new ConfigException(source + ": unknown setting '" + key + "'"
+                    + (hint != null ? " (did you mean '" + hint + "'?)" : " (known: " + String.join(", ", new TreeSet<>(KEYS)) + ")"));
+        }
+        values.put(key, value);
+        sources.put(key, source);
+    }
+
+    private static String resolve(String key, String value, Path base) {
+        return PATHS.contains(key) && !value.isBlank() ? base.resolve(value.strip()).normalize().toString() : value.strip();
+    }
+
+    static Map<String, String> parseArgs(String args) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (args == null || args.isBlank()) return out;
+        for (String part : args.split(",")) {
+            if (part.isBlank()) continue;
+            int eq = part.indexOf('=');
+            if (eq <= 0) throw new ConfigException("agent argument '" + part + "': expected KEY=VALUE, like config=magistrate.yaml");
+            out.put(part.substring(0, eq).strip(), part.substring(eq + 1).strip());
+        }
+        return out;
+    }
+
+    private static void readFile(Path file, Map<String, String> values, Map<String, String> sources) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read configuration: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) return;
+        if (!root.isObject()) throw new ConfigException(file + ": a configuration file is a mapping of settings");
+        Path base = file.toAbsolutePath().getParent();
+        flatten("magistrate", root, base, file, values, sources);
+    }
+
+    private static void flatten(String prefix, JsonNode node, Path base, Path file, Map<String, String> values, Map<String, String> sources) {
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            String key = prefix + "." + f.getKey();
+            JsonNode v = f.getValue();
+            if (v.isObject()) {
+                flatten(key, v, base, file, values, sources);
+            } else if (v.isArray()) {
+                List<String> items = new ArrayList<>();
+                v.forEach(item -> items.add(item.asText()));
+                put(values, sources, key, String.join(",", items), file.toString());
+            } else {
+                put(values, sources, key, resolve(key, v.asText(), base), file.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.magistrate.agent.internal;
+
+import dev.magistrate.bootstrap.CallDeniedException;
+import dev.magistrate.bootstrap.MagistrateBridge;
+import dev.magistrate.governor.DeniedException;
+import dev.magistrate.governor.Execution;
+import dev.magistrate.governor.Governor;
+import dev.magistrate.intent.Intent;
+import dev.magistrate.warrant.Warrant;
+
+import java.math.BigDecimal;
+import java.util.ArrayDeque;
+import java.util.Map;
+
+/**
+ * What the bridge calls: turns a call into an intent, waits for the governor's warrant, verifies it
+ * against the actual arguments, and afterwards confirms the outcome. Calls of governed methods from
+ * inside governed methods get their own intents, linked to the outer one by parent id.
+ */
+final class GovernanceDispatcher implements MagistrateBridge.Dispatcher {
+
+    private record Frame(String intentId, Execution execution) {
+    }
+
+    private static final ThreadLocal<ArrayDeque<Frame>> FRAMES = ThreadLocal.withInitial(ArrayDeque::new);
+
+    private final GovernedMethods methods;
+    private final Governor governor;
+    private final String unavailable;
+    private final String agentId;
+    private final ClassLoader agentLoader;
+
+    /** {@code governor} is null when the engine could not start; {@code unavailable} then says why. */
+    GovernanceDispatcher(GovernedMethods methods, Governor governor, String unavailable, String agentId) {
+        this.methods = methods;
+        this.governor = governor;
+        this.unavailable = unavailable;
+        this.agentId = agentId;
+        this.agentLoader = GovernanceDispatcher.class.getClassLoader();
+    }
+
+    @Override
+    public Object enter(int methodId, Object[] args) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        // Chronicle, Jackson and ServiceLoader look at the context loader: they must see the agent's classes.
+        thread.setContextClassLoader(agentLoader);
+        try {
+            return govern(methodId, args);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private Object govern(int methodId, Object[] args) {
+        GovernedMethod m = methods.get(methodId);
+        if (m == null) throw new CallDeniedException("DENIED: Magistrate does not know this governed method (id " + methodId + ").");
+        if (governor == null) {
+            return deny(m, "DENIED: '" + m.action() + "' was not allowed because Magistrate could not start: " + unavailable
+                    + ". Every governed call is denied until this is fixed.");
+        }
+        Intent intent;
+        try {
+            ArrayDeque<Frame> frames = FRAMES.get();
+            Intent.Builder b = Intent.builder(m.action()).resource(m.resource()).agent(agentId)
+                    .parentIntentId(frames.isEmpty() ? null : frames.peek().intentId());
+            Map<String, Object> named = m.namedArguments(args);
+            b.args(named);
+            if (m.justificationIndex() >= 0) {
+                Object j = args[m.justificationIndex()];
+                b.justification(j == null ? null : String.valueOf(j));
+            }
+            if (m.costIndex() >= 0) b.estimatedCost(number(args[m.costIndex()]));
+            intent = b.build();
+        } catch (RuntimeException e) {
+            AgentLog.log(AgentLog.Level.ERROR, "cannot build an intent for " + m, e);
+            return deny(m, "DENIED: '" + m.action() + "' was not allowed because Magistrate could not describe the call: "
+                    + e.getMessage() + ". Denied to be safe.");
+        }
+        try {
+            Warrant w = governor.authorize(intent);
+            Execution execution = governor.verify(w, intent.action(), intent.args());
+            FRAMES.get().push(new Frame(intent.id(), execution));
+            return null;
+        } catch (DeniedException e) {
+            return deny(m, e.getMessage());
+        } catch (RuntimeException e) {
+            AgentLog.log(AgentLog.Level.ERROR, "governing " + m + " failed", e);
+            return deny(m, "DENIED: '" + m.action() + "' was not allowed because governing it failed (" + e.getClass().getSimpleName()
+                    + "). Denied to be safe. [intent " + intent.id() + "]");
+        }
+    }
+
+    private static Object deny(GovernedMethod m, String message) {
+        if (m.fallbackToMessage()) return message;
+        throw new CallDeniedException(message);
+    }
+
+    @Override
+    public Object exit(Object returned, Throwable thrown) {
+        ArrayDeque<Frame> frames = FRAMES.get();
+        Frame f = frames.poll();
+        if (f == null) return returned;
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(agentLoader);
+        try {
+            if (thrown != null) f.execution().failed(thrown);
+            else f.execution().completed(returned);
+        } catch (RuntimeException e) {
+            // The call already ran; a failing audit must not change what it returns.
+            AgentLog.log(AgentLog.Level.ERROR, "could not record the outcome of intent " + f.intentId(), e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+        return returned;
+    }
+
+    private static Number number(Object v) {
+        if (v instanceof Number n) return n;
+        if (v instanceof CharSequence s) {
+            try {
+                return new BigDecimal(s.toString().strip());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.magistrate.agent.internal;
+
+import dev.magistrate.bootstrap.MagistrateBridge;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
+
+/**
+ * Inlined into every governed method. It refers only to {@link MagistrateBridge}, which the
+ * bootstrap loader serves to every class, and to a constant method id: nothing of the agent's own
+ * class loader ever becomes visible to the application.
+ */
+final class GovernedAdvice {
+
+    private GovernedAdvice() {
+    }
+
+    /** Blocks until the call is authorised; a non-null result is a fallback value and skips the body. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
+    static Object enter(@MethodId int methodId, @Advice.AllArguments Object[] args) {
+        return MagistrateBridge.enter(methodId, args);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class)
+    static void exit(@Advice.Enter Object fallback,
+                     @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object returned,
+                     @Advice.Thrown Throwable thrown) {
+        if (fallback != null) {
+            returned = fallback;
+        } else {
+            returned = MagistrateBridge.exit(returned, thrown);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.magistrate.agent.internal;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the agent knows about one instrumented method, worked out once when its class is transformed.
+ *
+ * @param parameterNames     names policies see as {@code args.NAME}, in parameter order
+ * @param justificationIndex the parameter that carries the justification, or -1
+ * @param costIndex          the parameter that carries the estimated cost, or -1
+ * @param minimumTier        the annotation's floor ({@code T0}..{@code T3}), or null
+ * @param fallbackToMessage  a denial returns its message instead of throwing
+ */
+record GovernedMethod(int id, String action, String resource, String[] parameterNames, int justificationIndex,
+                      int costIndex, String minimumTier, boolean fallbackToMessage, String where) {
+
+    Map<String, Object> namedArguments(Object[] args) {
+        Map<String, Object> named = new LinkedHashMap<>(parameterNames.length * 2);
+        for (int i = 0; i < parameterNames.length && i < args.length; i++) named.put(parameterNames[i], args[i]);
+        return named;
+    }
+
+    @Override
+    public String toString() {
+        return action + " (" + where + ", args " + Arrays.toString(parameterNames) + ")";
+    }
+}

@@ -1,0 +1,224 @@
+package dev.magistrate.agent.internal;
+
+import net.bytebuddy.description.annotation.AnnotationDescription;
+import net.bytebuddy.description.annotation.AnnotationValue;
+import net.bytebuddy.description.enumeration.EnumerationDescription;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.method.ParameterDescription;
+import net.bytebuddy.description.type.TypeDefinition;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.matcher.ElementMatchers;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
+import static net.bytebuddy.matcher.ElementMatchers.isBridge;
+import static net.bytebuddy.matcher.ElementMatchers.isMethod;
+import static net.bytebuddy.matcher.ElementMatchers.isNative;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+
+/**
+ * Which methods are governed, and the registry of those instrumented so far. A method is governed
+ * when it, or a method it overrides or implements, carries {@code @GovernedAction} or one of the
+ * configured annotation types, or when its class and name match a configured pattern
+ * ({@code com.acme.tools.*#delete*}).
+ */
+final class GovernedMethods {
+
+    static final String GOVERNED_ACTION = "dev.magistrate.annotations.GovernedAction";
+    static final String ARG = "dev.magistrate.annotations.Arg";
+
+    private final Set<String> annotations;
+    private final List<Pattern[]> patterns = new ArrayList<>();
+    private final Set<String> fallbackActions;
+    private final ElementMatcher.Junction<MethodDescription> matcher;
+    private final Set<String> warnedTypes = ConcurrentHashMap.newKeySet();
+    private volatile GovernedMethod[] byId = new GovernedMethod[64];
+    private int count;
+
+    GovernedMethods(List<String> extraAnnotations, List<String> methodPatterns, List<String> fallbackActions) {
+        List<String> names = new ArrayList<>();
+        names.add(GOVERNED_ACTION);
+        names.addAll(extraAnnotations);
+        this.annotations = Set.copyOf(names);
+        for (String p : methodPatterns) {
+            int hash = p.indexOf('#');
+            if (hash <= 0 || hash == p.length() - 1) {
+                throw new AgentConfig.ConfigException(AgentConfig.GOVERN_METHODS + ": '" + p + "' is not CLASS#METHOD (globs allowed: com.acme.*#delete*)");
+            }
+            patterns.add(new Pattern[]{glob(p.substring(0, hash)), glob(p.substring(hash + 1))});
+        }
+        this.fallbackActions = Set.copyOf(fallbackActions);
+        ElementMatcher.Junction<MethodDescription> annotated = new ElementMatcher.Junction.AbstractBase<>() {
+            @Override
+            public boolean matches(MethodDescription m) {
+                return governingAnnotation(m.getDeclaringType().asErasure(), m) != null;
+            }
+        };
+        ElementMatcher.Junction<MethodDescription> byPattern = new ElementMatcher.Junction.AbstractBase<>() {
+            @Override
+            public boolean matches(MethodDescription m) {
+                return matchesPattern(m.getDeclaringType().asErasure().getName(), m.getName());
+            }
+        };
+        this.matcher = isMethod().and(not(isAbstract())).and(not(isBridge())).and(not(isNative())).and(annotated.or(byPattern));
+    }
+
+    ElementMatcher.Junction<MethodDescription> matcher() {
+        return matcher;
+    }
+
+    String describe() {
+        StringBuilder sb = new StringBuilder();
+        List<String> sorted = new ArrayList<>(annotations);
+        sorted.sort(null);
+        for (String a : sorted) sb.append(sb.length() == 0 ? "" : ", ").append('@').append(a.substring(a.lastIndexOf('.') + 1))
+                .append(a.equals(GOVERNED_ACTION) ? "" : " (" + a + ")");
+        for (Pattern[] p : patterns) sb.append(", ").append(p[0].pattern()).append('#').append(p[1].pattern());
+        return sb.toString();
+    }
+
+    private boolean matchesPattern(String className, String methodName) {
+        for (Pattern[] p : patterns) {
+            if (p[0].matcher(className).matches() && p[1].matcher(methodName).matches()) return true;
+        }
+        return false;
+    }
+
+    GovernedMethod get(int id) {
+        GovernedMethod[] a = byId;
+        return id >= 0 && id < a.length ? a[id] : null;
+    }
+
+    /** Works out a method's action, argument names and markers, and gives it an id. */
+    synchronized GovernedMethod register(TypeDescription type, MethodDescription method) {
+        AnnotationDescription governing = governingAnnotation(type, method);
+        String simple = type.getSimpleName().isEmpty() ? type.getName() : type.getSimpleName();
+        String action = simple + "#" + method.getName();
+        String resource = null, justification = null, cost = null, minimumTier = null;
+        if (governing != null) {
+            boolean ours = governing.getAnnotationType().getName().equals(GOVERNED_ACTION);
+            String named = ours ? string(governing, "value") : string(governing, "name");
+            if (named != null && !named.isBlank()) action = named;
+            if (ours) {
+                resource = blankToNull(string(governing, "resource"));
+                justification = blankToNull(string(governing, "justification"));
+                cost = blankToNull(string(governing, "cost"));
+                AnnotationValue<?, ?> tier = governing.getValue("minimumTier");
+                String t = tier.resolve(EnumerationDescription.class).getValue();
+                minimumTier = t.equals("UNSPECIFIED") ? null : t;
+            }
+        }
+        String[] names = parameterNames(type, method);
+        int justificationIndex = indexOf(names, justification, "justification", action);
+        int costIndex = indexOf(names, cost, "cost", action);
+        boolean wantsFallback = fallbackActions.contains(action) || fallbackActions.contains("*");
+        TypeDescription returns = method.getReturnType().asErasure();
+        boolean canReturnText = returns.represents(String.class) || returns.represents(CharSequence.class) || returns.represents(Object.class);
+        if (wantsFallback && !canReturnText && fallbackActions.contains(action)) {
+            AgentLog.warn(action + " returns " + returns.getName() + ", not text: its denials throw instead of returning the denial message");
+        }
+        GovernedMethod g = new GovernedMethod(count, action, resource, names, justificationIndex, costIndex, minimumTier,
+                wantsFallback && canReturnText, type.getName() + "#" + method.getName());
+        if (count == byId.length) byId = Arrays.copyOf(byId, count * 2);
+        GovernedMethod[] a = byId;
+        a[count++] = g;
+        byId = a; // publish
+        AgentLog.debug("governing " + g);
+        return g;
+    }
+
+    /** The governing annotation on the method itself, else on the nearest method it overrides or implements. */
+    private AnnotationDescription governingAnnotation(TypeDescription type, MethodDescription method) {
+        AnnotationDescription own = find(method);
+        if (own != null) return own;
+        MethodDescription.SignatureToken sig = method.asSignatureToken();
+        List<TypeDefinition> todo = new ArrayList<>();
+        if (type.getSuperClass() != null) todo.add(type.getSuperClass());
+        todo.addAll(type.getInterfaces());
+        while (!todo.isEmpty()) {
+            TypeDefinition t = todo.remove(0);
+            for (MethodDescription m : t.getDeclaredMethods()) {
+                if (m.asSignatureToken().equals(sig) || (m.getName().equals(method.getName())
+                        && m.getParameters().size() == method.getParameters().size())) {
+                    AnnotationDescription a = find(m);
+                    if (a != null) return a;
+                }
+            }
+            if (t.getSuperClass() != null) todo.add(t.getSuperClass());
+            todo.addAll(t.getInterfaces());
+        }
+        return null;
+    }
+
+    private AnnotationDescription find(MethodDescription m) {
+        for (AnnotationDescription a : m.getDeclaredAnnotations()) {
+            if (annotations.contains(a.getAnnotationType().getName())) return a;
+        }
+        return null;
+    }
+
+    private String[] parameterNames(TypeDescription type, MethodDescription method) {
+        List<ParameterDescription> params = new ArrayList<>();
+        method.getParameters().forEach(params::add);
+        String[] names = new String[params.size()];
+        boolean guessed = false;
+        for (int i = 0; i < names.length; i++) {
+            ParameterDescription p = params.get(i);
+            String arg = null;
+            for (AnnotationDescription a : p.getDeclaredAnnotations()) {
+                if (a.getAnnotationType().getName().equals(ARG)) arg = string(a, "value");
+            }
+            if (arg != null && !arg.isBlank()) {
+                names[i] = arg;
+            } else if (p.isNamed()) {
+                names[i] = p.getName();
+            } else {
+                names[i] = "arg" + i;
+                guessed = true;
+            }
+        }
+        if (guessed && warnedTypes.add(type.getName())) {
+            AgentLog.warn(type.getName() + " was compiled without -parameters: its governed methods' arguments are named arg0..n;"
+                    + " compile with -parameters or mark parameters with @Arg(\"name\") so that policies can name them");
+        }
+        return names;
+    }
+
+    private static int indexOf(String[] names, String wanted, String what, String action) {
+        if (wanted == null) return -1;
+        for (int i = 0; i < names.length; i++) if (names[i].equals(wanted)) return i;
+        AgentLog.warn(action + ": @GovernedAction(" + what + " = \"" + wanted + "\") names no parameter of the method (it has "
+                + Arrays.toString(names) + ")");
+        return -1;
+    }
+
+    private static String string(AnnotationDescription a, String attribute) {
+        try {
+            return a.getAnnotationType().getDeclaredMethods().filter(ElementMatchers.named(attribute)).isEmpty()
+                    ? null : a.getValue(attribute).resolve(String.class);
+        } catch (RuntimeException e) {
+            return null; // an attribute of another type (LangChain4j's value is a String[] description)
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    static Pattern glob(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            if (c == '*') re.append(".*");
+            else if (c == '?') re.append('.');
+            else re.append(Pattern.quote(String.valueOf(c)));
+        }
+        return Pattern.compile(re.toString());
+    }
+}
