@@ -229,7 +229,7 @@ public final class Governor implements AutoCloseable {
         } catch (RuntimeException auditFailure) {
             LOG.log(System.Logger.Level.ERROR, "could not audit a rejected warrant for intent " + intentId, auditFailure);
         }
-        return new DeniedException(intentId, action, DenialStage.VERIFICATION, e.reason().wireName(), e.getMessage(), null, e);
+        return new DeniedException(intentId, action, DenialStage.VERIFICATION, e.reason().wireName(), e.detail(), null, e);
     }
 
     private Execution started(Warrant w, String action) {

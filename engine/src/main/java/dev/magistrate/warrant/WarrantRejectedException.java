@@ -7,6 +7,7 @@ public final class WarrantRejectedException extends RuntimeException {
 
     private final RejectionReason reason;
     private final String warrantId;
+    private final String detail;
 
     public WarrantRejectedException(RejectionReason reason, String warrantId, String detail) {
         this(reason, warrantId, detail, null);
@@ -16,6 +17,12 @@ public final class WarrantRejectedException extends RuntimeException {
         super("warrant " + (warrantId == null ? "(unreadable)" : warrantId) + " rejected (" + reason.wireName() + "): " + detail, cause);
         this.reason = reason;
         this.warrantId = warrantId;
+        this.detail = detail;
+    }
+
+    /** What exactly was wrong, without the reason code: {@code expired at ..., now is ...}. */
+    public String detail() {
+        return detail;
     }
 
     public RejectionReason reason() {
