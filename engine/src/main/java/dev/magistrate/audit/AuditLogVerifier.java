@@ -137,7 +137,22 @@ public final class AuditLogVerifier {
         }
     }
 
+    /** The entry's index and link, or the precise reason (from a full decode) why it is damaged. */
+    private static CanonicalEntry.Position position(LogRecord.Entry e, long expected) {
+        try {
+            return CanonicalEntry.position(e.bytes());
+        } catch (IllegalArgumentException prefixBad) {
+            try {
+                CanonicalEntry.decode(e.bytes());
+            } catch (IllegalArgumentException bad) {
+                throw new Found(VerificationResult.Status.TAMPERED, expected, "content changed: " + bad.getMessage());
+            }
+            throw new Found(VerificationResult.Status.TAMPERED, expected, "content changed: " + prefixBad.getMessage());
+        }
+    }
+
     private void scanQueue(Path dir, Scan s) {
+        LogRecord.Entry lastEntry = null;
         boolean started = false;
         String origin = null;
         try (AuditLogReader reader = AuditLogReader.open(dir)) {
@@ -148,12 +163,8 @@ public final class AuditLogVerifier {
                     throw new Found(VerificationResult.Status.TAMPERED, expected, "content changed: the record after entry "
                             + (expected - 1) + " is unreadable (" + u.reason() + ")");
                 } else if (rec instanceof LogRecord.Entry e) {
-                    CanonicalEntry.Decoded d;
-                    try {
-                        d = CanonicalEntry.decode(e.bytes());
-                    } catch (IllegalArgumentException bad) {
-                        throw new Found(VerificationResult.Status.TAMPERED, expected, "content changed: " + bad.getMessage());
-                    }
+                    CanonicalEntry.Position d = position(e, expected);
+                    lastEntry = e;
                     if (!started && d.index() != 0) {
                         throw new Found(VerificationResult.Status.TAMPERED, 0, "entries 0.." + (d.index() - 1)
                                 + " removed: the log starts at entry " + d.index() + " without a checkpoint to anchor it");
@@ -200,6 +211,14 @@ public final class AuditLogVerifier {
                     s.lastCheckpoint = cp;
                 }
             }
+            if (lastEntry != null) {
+                // Every other entry's bytes are bound by the next entry's link; the last one is checked whole.
+                try {
+                    CanonicalEntry.decode(lastEntry.bytes());
+                } catch (IllegalArgumentException bad) {
+                    throw new Found(VerificationResult.Status.TAMPERED, s.entries() - 1, "content changed: " + bad.getMessage());
+                }
+            }
             if (reader.endsWithIncompleteRecord()) {
                 throw new Found(VerificationResult.Status.INCOMPLETE_TAIL, s.entries(),
                         "the last record was left half-written by a crash; entries before it are intact");
@@ -226,7 +245,7 @@ public final class AuditLogVerifier {
     }
 
     /** An entry whose index is not the next one: its own index field changed, or entries were removed or moved. */
-    private static void misplaced(Path dir, LogRecord.Entry e, CanonicalEntry.Decoded d, Scan s) {
+    private static void misplaced(Path dir, LogRecord.Entry e, CanonicalEntry.Position d, Scan s) {
         long expected = s.entries();
         if (MessageDigest.isEqual(d.prev(), s.lastLeaf)) {
             throw new Found(VerificationResult.Status.TAMPERED, expected, "content changed: entry " + expected
@@ -258,7 +277,7 @@ public final class AuditLogVerifier {
         boolean nextLinkAlsoBroken = false;
         if (next != null) {
             try {
-                nextLinkAlsoBroken = !MessageDigest.isEqual(CanonicalEntry.decode(next.bytes()).prev(), leaf);
+                nextLinkAlsoBroken = !MessageDigest.isEqual(CanonicalEntry.position(next.bytes()).prev(), leaf);
             } catch (IllegalArgumentException unreadable) {
                 nextLinkAlsoBroken = true;
             }

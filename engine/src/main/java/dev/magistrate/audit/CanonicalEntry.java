@@ -110,6 +110,50 @@ public final class CanonicalEntry {
     private static final byte[] PREV_KEY = ",\"prev\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
+    /** Where an entry says it stands: its index and the leaf hash of the entry before it. */
+    public record Position(long index, byte[] prev) {
+    }
+
+    /**
+     * Reads only the fixed prefix {@code {"index":I,"prev":"<hex>",} of canonical bytes: all that
+     * linking needs, several times cheaper than {@link #decode}. The rest of the bytes is bound by the
+     * leaf hash, which the next entry's {@code prev} and the checkpoints check.
+     *
+     * @throws IllegalArgumentException when the prefix is not in canonical form (then {@link #decode} tells why)
+     */
+    public static Position position(byte[] bytes) {
+        int p = INDEX_KEY.length;
+        if (bytes.length < p + 1 + PREV_KEY.length + 66 || !Arrays.equals(bytes, 0, p, INDEX_KEY, 0, p)) {
+            throw new IllegalArgumentException("entry does not start with the index");
+        }
+        long index = 0;
+        int start = p;
+        while (p < bytes.length && bytes[p] >= '0' && bytes[p] <= '9') {
+            if (p - start >= 18) throw new IllegalArgumentException("index out of range");
+            index = index * 10 + (bytes[p++] - '0');
+        }
+        if (p == start || (bytes[start] == '0' && p - start > 1)) throw new IllegalArgumentException("index is not a canonical number");
+        if (bytes.length < p + PREV_KEY.length + 66 || !Arrays.equals(bytes, p, p + PREV_KEY.length, PREV_KEY, 0, PREV_KEY.length)) {
+            throw new IllegalArgumentException("entry has no prev after its index");
+        }
+        p += PREV_KEY.length;
+        byte[] prev = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            int hi = hexValue(bytes[p++]);
+            int lo = hexValue(bytes[p++]);
+            if (hi < 0 || lo < 0) throw new IllegalArgumentException("prev is not 64 hex digits");
+            prev[i] = (byte) (hi << 4 | lo);
+        }
+        if (bytes[p] != '"' || bytes[p + 1] != ',') throw new IllegalArgumentException("prev is not 64 hex digits");
+        return new Position(index, prev);
+    }
+
+    private static int hexValue(byte b) {
+        if (b >= '0' && b <= '9') return b - '0';
+        if (b >= 'a' && b <= 'f') return b - 'a' + 10;
+        return -1;
+    }
+
     /**
      * Decodes canonical bytes. Throws {@link IllegalArgumentException} with the reason when the
      * bytes are not valid JSON, miss a key, carry an unsupported value, or are not canonical.

@@ -50,6 +50,23 @@ class CanonicalEntryTest {
     }
 
     @Test
+    void positionReadsIndexAndLinkFromTheCanonicalPrefixOnly() {
+        byte[] prev = MerkleTree.leafHash(new byte[]{9});
+        AuditEvent e = AuditEvent.of(AuditEventType.DECISION, "i", Instant.parse("2026-01-01T00:00:00Z"), "effect", "deny");
+        for (long index : new long[]{0, 7, 1234567890123L}) {
+            CanonicalEntry.Position p = CanonicalEntry.position(CanonicalEntry.encode(index, prev, e));
+            assertEquals(index, p.index());
+            assertArrayEquals(prev, p.prev());
+        }
+        String s = new String(CanonicalEntry.encode(12, prev, e), StandardCharsets.UTF_8);
+        for (String bad : new String[]{s.replace("\"index\":12", "\"index\":012"), s.replace("\"index\":12", "\"index\":"),
+                s.replace("{\"index\"", "{ \"index\""), s.replace(",\"prev\":\"", ",\"prev\": \""), s.substring(0, 40),
+                s.replace(s.substring(20, 21), "G")}) {
+            assertThrows(IllegalArgumentException.class, () -> CanonicalEntry.position(bad.getBytes(StandardCharsets.UTF_8)), bad);
+        }
+    }
+
+    @Test
     void stringsThatUtf8CannotCarryAreRefused() {
         AuditEvent e = AuditEvent.of(AuditEventType.VOTE, "i", Instant.EPOCH, "comment", "broken \ud800 surrogate");
         assertThrows(IllegalArgumentException.class, () -> CanonicalEntry.encode(0, CanonicalEntry.NO_PREVIOUS, e));
