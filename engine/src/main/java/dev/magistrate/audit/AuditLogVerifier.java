@@ -98,7 +98,7 @@ public final class AuditLogVerifier {
                     fileError = e;
                 }
             }
-            scanQueue(dir, s);
+            boolean incompleteTail = scanQueue(dir, s);
             if (fileNote != null || fileError != null) {
                 Checkpoint cp;
                 try {
@@ -110,6 +110,10 @@ public final class AuditLogVerifier {
                 checkAgainst(s, cp, "the checkpoint file");
             }
             if (external != null) checkAgainst(s, external, "the checkpoint kept elsewhere");
+            if (incompleteTail) {
+                throw new Found(VerificationResult.Status.INCOMPLETE_TAIL, s.entries(),
+                        "the last record was left half-written by a crash (or is being written); entries before it are intact");
+            }
             if (s.signedSize < s.entries()) {
                 throw new Found(VerificationResult.Status.UNSIGNED_TAIL, s.signedSize,
                         "entries " + s.signedSize + ".." + (s.entries() - 1) + " are after the last signed checkpoint");
@@ -151,7 +155,8 @@ public final class AuditLogVerifier {
         }
     }
 
-    private void scanQueue(Path dir, Scan s) {
+    /** Scans every record; returns whether a half-written record follows the last complete one. */
+    private boolean scanQueue(Path dir, Scan s) {
         LogRecord.Entry lastEntry = null;
         boolean started = false;
         String origin = null;
@@ -219,10 +224,7 @@ public final class AuditLogVerifier {
                     throw new Found(VerificationResult.Status.TAMPERED, s.entries() - 1, "content changed: " + bad.getMessage());
                 }
             }
-            if (reader.endsWithIncompleteRecord()) {
-                throw new Found(VerificationResult.Status.INCOMPLETE_TAIL, s.entries(),
-                        "the last record was left half-written by a crash; entries before it are intact");
-            }
+            return reader.endsWithIncompleteRecord();
         }
     }
 
