@@ -73,11 +73,43 @@ class AppendCostTest {
             }
         }
 
+        String throughput = throughput(events, 1) + ", " + throughput(events, 2) + ", " + throughput(events, 8);
+
         System.out.printf("append of a %d-byte entry, %d measured after %d warm-up, one thread:%n", docs[WARMUP].length, MEASURED, WARMUP);
         System.out.println("  raw Chronicle writeBytes : " + stats(raw));
         System.out.println("  ChronicleAuditLog.append : " + stats(chained) + "  (encode + SHA-256 leaf + tree + chain + checkpoint every 1000)");
         System.out.println("  with SYNC_EACH_APPEND    : " + stats(synced));
+        System.out.println("  throughput under the one append lock: " + throughput);
         assertTrue(mean(chained) < 100_000, "chained append averages under 100 us: " + stats(chained));
+    }
+
+    /** Appends 100,000 events spread over {@code threads} threads; returns "N threads: X appends/s". */
+    private String throughput(AuditEvent[] events, int threads) {
+        int total = 100_000;
+        Path dir = tmp.resolve("throughput-" + threads);
+        long elapsed;
+        try (ChronicleAuditLog log = ChronicleAuditLog.open(options(dir))) {
+            for (int i = 0; i < 20_000; i++) log.append(events[i]); // warm-up
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            Thread[] workers = new Thread[threads];
+            long start = System.nanoTime();
+            for (int t = 0; t < threads; t++) {
+                workers[t] = new Thread(() -> {
+                    for (int i; (i = next.getAndIncrement()) < total; ) log.append(events[i % events.length]);
+                });
+                workers[t].start();
+            }
+            for (Thread w : workers) {
+                try {
+                    w.join();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            elapsed = System.nanoTime() - start;
+        }
+        assertEquals("OK " + (total + 20_000) + " entries", verifier().verify(dir).summary());
+        return String.format("%d thread%s %,.0f appends/s", threads, threads == 1 ? "" : "s", total / (elapsed / 1e9));
     }
 
     private static double mean(long[] ns) {
