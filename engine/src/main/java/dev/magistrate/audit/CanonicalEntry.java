@@ -18,7 +18,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -192,8 +191,7 @@ public final class CanonicalEntry {
         JsonNode fieldsNode = root.get("fields");
         if (!fieldsNode.isObject()) throw new IllegalArgumentException("fields is not an object");
         Map<String, Object> fields = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = fieldsNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : fieldsNode.properties()) {
             fields.put(f.getKey(), fieldValue(f.getKey(), f.getValue()));
         }
         AuditEvent event = new AuditEvent(type, intentId, time, fields);
