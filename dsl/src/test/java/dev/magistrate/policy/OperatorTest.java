@@ -158,6 +158,7 @@ class OperatorTest {
             "meta.tier == 2 => true",
             "args.order.missing == null => true",
             "args.environment == 'production' => true",
+            "arg0 == null => true",
             // built-ins
             "urgency == 'high' => true",
             "time.hour == 3 => true",

@@ -209,7 +209,8 @@ public final class Checker {
             }
             return new Checked(new Expr.Attr(Attribute.builtIn(builtIn), name.pos()), Type.ANY);
         }
-        String typo = Suggest.closest(head, KNOWN_NAMES);
+        // arg0..argN are the names of arguments compiled without parameter names, never typos.
+        String typo = head.matches("arg\\d+") ? null : Suggest.closest(head, KNOWN_NAMES);
         if (typo != null) {
             throw new ExpressionError(name.pos(), "unknown name '" + head + "': did you mean '" + typo
                     + "'? (to read an argument called '" + head + "', write args." + name.text() + ")");

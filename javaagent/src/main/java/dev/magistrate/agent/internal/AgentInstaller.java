@@ -190,7 +190,7 @@ public final class AgentInstaller {
                 .with(AgentBuilder.TypeStrategy.Default.DECORATE)
                 .with(new FailureListener())
                 .ignore(any(), isBootstrapClassLoader().or(is(agentLoader)))
-                .or(nameStartsWith("net.bytebuddy.").or(nameStartsWith("dev.magistrate.agent.")).or(nameStartsWith("dev.magistrate.bootstrap."))
+                .or(nameStartsWith("net.bytebuddy.").or(nameStartsWith("dev.magistrate.agent.MagistrateAgent")).or(nameStartsWith("dev.magistrate.agent.AgentClassLoader")).or(nameStartsWith("dev.magistrate.bootstrap."))
                         .or(nameStartsWith("java.")).or(nameStartsWith("jdk.")).or(nameStartsWith("sun.")).or(nameStartsWith("com.sun."))
                         .or(isSynthetic()))
                 .type(not(isInterface()).and(not(isAnnotation())).and(declaresMethod(methods.matcher())))
