@@ -17,6 +17,7 @@ public final class InterceptionApp {
         for (String c : args) {
             switch (c) {
                 case "class" -> run(c, () -> tools.health("web"));
+                case "minimum-tier" -> run(c, () -> tools.strictHealth("web"));
                 case "interface" -> run(c, () -> new Tools.CloudScaler().scale("web", 25));
                 case "interface-big" -> run(c, () -> new Tools.CloudScaler().scale("web", 200));
                 case "superclass" -> run(c, () -> new Tools.Deployer().deploy("production"));

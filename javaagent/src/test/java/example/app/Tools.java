@@ -75,6 +75,12 @@ public class Tools {
         return "approved " + what;
     }
 
+    /** The policy allows health checks at T0; this one is marked as needing at least T2. */
+    @GovernedAction(value = "health_check", minimumTier = GovernedAction.Tier.T2)
+    public String strictHealth(String service) {
+        return "strictly healthy " + service;
+    }
+
     @GovernedAction("email_customers")
     public void email(String segment) {
         // a void tool

@@ -47,6 +47,20 @@ public final class Decision {
                 Duration.ZERO, Map.of("(fail-closed)", reason), policyVersion);
     }
 
+    /**
+     * This decision, raised to at least {@code floor}: a developer's {@code minimumTier} can make a call
+     * stricter, never looser. A denial, or a decision already at or above the floor, is returned as is;
+     * otherwise the tier's defaults apply and {@code why} joins the matched rules, so the audit says why.
+     */
+    public Decision atLeast(Tier floor, String why) {
+        if (floor == null || effect == Effect.DENY || tier.compareTo(floor) >= 0) return this;
+        List<String> rules = new java.util.ArrayList<>(matchedRules);
+        rules.add(why);
+        return new Decision(floor == Tier.T0 ? Effect.ALLOW : Effect.APPROVE, floor, rules,
+                Math.max(requiredApprovals, floor.defaultApprovals()), requiredRoles, mfaRequired || floor.impliesMfa(),
+                approvalTimeout, warrantTtl, denyReasons, policyVersion);
+    }
+
     public Effect effect() { return effect; }
 
     public Tier tier() { return tier; }

@@ -225,6 +225,24 @@ class SemanticsTest {
     }
 
     @Test
+    void aMinimumTierRaisesADecisionButNeverLowersOrUndoesADenial() {
+        PolicySet set = PolicyLoader.parse("p.yaml", OPS);
+        CompiledPolicy p = PolicyCompiler.compile(set);
+        Decision read = p.decide(call("health_check"));
+        Decision raised = read.atLeast(Tier.T2, "@GovernedAction(minimumTier = T2)");
+        assertEquals(Effect.APPROVE, raised.effect());
+        assertEquals(Tier.T2, raised.tier());
+        assertEquals(2, raised.requiredApprovals());
+        assertEquals(List.of("reads", "@GovernedAction(minimumTier = T2)"), raised.matchedRules());
+        assertTrue(read.atLeast(Tier.T3, "floor").mfaRequired());
+        Decision t2 = p.decide(PolicyRequest.builder("db_query").arg("sql", "update x").arg("table", "t").build());
+        assertSame(t2, t2.atLeast(Tier.T1, "floor"), "a floor below the decision changes nothing");
+        Decision deny = p.decide(call("db_query", "sql", "drop table x", "table", "x"));
+        assertSame(deny, deny.atLeast(Tier.T3, "floor"));
+        assertSame(read, read.atLeast(null, "none"));
+    }
+
+    @Test
     void loadingNeverHalfSucceeds() {
         String yaml = OPS + "  - name: broken\n    condition: \"action ==\"\n    risk_tier: T1\n";
         PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.parse("p.yaml", yaml));

@@ -1,5 +1,6 @@
 package dev.magistrate.approval;
 
+import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.policy.Tier;
 
 import java.util.Map;
@@ -12,7 +13,6 @@ import java.util.Map;
 public final class AutoApprovalBackend implements ApprovalBackend {
 
     public static final String NAME = "auto";
-    private static final System.Logger LOG = System.getLogger(AutoApprovalBackend.class.getName());
 
     @Override
     public String name() {
@@ -28,13 +28,14 @@ public final class AutoApprovalBackend implements ApprovalBackend {
     public void request(ApprovalRequest request, VoteSink votes) {
         Tier tier = request.decision().tier();
         if (tier.compareTo(Tier.T0) > 0) {
-            LOG.log(System.Logger.Level.WARNING, "AUTO-APPROVING {0} intent {1} (action ''{2}'', agent ''{3}'', rules {4}) WITHOUT A HUMAN:"
-                            + " the ''auto'' approval backend is meant for T0 and local development only",
-                    tier, request.intentId(), request.intent().action(), request.intent().agent(), request.decision().matchedRules());
+            MagistrateLog.warn(AutoApprovalBackend.class, "AUTO-APPROVING " + tier + " intent " + request.intentId() + " (action '"
+                    + request.intent().action() + "', agent '" + request.intent().agent() + "', rules " + request.decision().matchedRules()
+                    + ") WITHOUT A HUMAN: the 'auto' approval backend is meant for T0 and local development only", null);
         }
         VoteResult r = votes.approveAutomatically("auto-approved by the '" + NAME + "' backend");
         if (!r.accepted()) {
-            LOG.log(System.Logger.Level.WARNING, "auto approval of intent {0} refused by the engine: {1}", request.intentId(), r.rejection());
+            MagistrateLog.warn(AutoApprovalBackend.class, "auto approval of intent " + request.intentId() + " refused by the engine: "
+                    + r.rejection(), null);
         }
     }
 

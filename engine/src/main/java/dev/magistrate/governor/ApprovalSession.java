@@ -1,5 +1,6 @@
 package dev.magistrate.governor;
 
+import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.Approver;
 import dev.magistrate.approval.Verdict;
@@ -208,8 +209,7 @@ final class ApprovalSession implements VoteSink {
             try {
                 governor.record(AuditEventType.INTENT_TIMED_OUT, intent.id(), "reason", why, "waited_ms", waitedMs);
             } catch (RuntimeException e) {
-                System.getLogger(ApprovalSession.class.getName()).log(System.Logger.Level.ERROR,
-                        "audit trail failing; timeout of intent " + intent.id() + " unrecorded", e);
+                MagistrateLog.error(ApprovalSession.class, "audit trail failing; timeout of intent " + intent.id() + " unrecorded", e);
             }
             end(State.TIMED_OUT, null,
                     new DeniedException(intent.id(), intent.action(), DenialStage.APPROVAL, "timeout", why, null, null));
@@ -263,8 +263,7 @@ final class ApprovalSession implements VoteSink {
             try {
                 governor.backend().cancel(intent.id());
             } catch (RuntimeException e) {
-                System.getLogger(ApprovalSession.class.getName()).log(System.Logger.Level.WARNING,
-                        "approval backend failed to withdraw intent " + intent.id(), e);
+                MagistrateLog.warn(ApprovalSession.class, "approval backend failed to withdraw intent " + intent.id(), e);
             }
         };
     }

@@ -10,6 +10,7 @@ import dev.magistrate.audit.AuditEventType;
 import dev.magistrate.audit.AuditSink;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.keys.SignatureAlgorithm;
 import dev.magistrate.policy.CompiledPolicy;
 import dev.magistrate.policy.Decision;
@@ -42,8 +43,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * that block in {@link #authorize} do not pin their carrier.
  */
 public final class Governor implements AutoCloseable {
-
-    private static final System.Logger LOG = System.getLogger(Governor.class.getName());
 
     private final AtomicReference<CompiledPolicy> policy;
     private final ApprovalBackend backend;
@@ -88,7 +87,8 @@ public final class Governor implements AutoCloseable {
         CompiledPolicy p = policy.get();
         try {
             Decision d = p.decide(intent);
-            return d != null ? d : Decision.failClosed("the policy returned no decision", p.version());
+            if (d == null) return Decision.failClosed("the policy returned no decision", p.version());
+            return intent.minimumTier() == null ? d : d.atLeast(intent.minimumTier(), "minimum tier " + intent.minimumTier() + " set on the tool");
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
             return Decision.failClosed("policy evaluation failed: " + e, safeVersion(p));
         }
@@ -193,7 +193,9 @@ public final class Governor implements AutoCloseable {
         try {
             backend.request(request, session);
         } catch (Exception | LinkageError e) {
-            session.deny(DenialStage.BACKEND, backend.name(), "approval backend '" + backend.name() + "' failed: " + e, null);
+            // The denial message already names the backend; the reason is what it said, readable by a model.
+            String why = e.getMessage() != null && !e.getMessage().isBlank() ? e.getMessage() : e.getClass().getSimpleName();
+            session.deny(DenialStage.BACKEND, backend.name(), why, null);
         }
         return session.result();
     }
@@ -227,7 +229,7 @@ public final class Governor implements AutoCloseable {
         try {
             record(AuditEventType.WARRANT_REJECTED, intentId, "warrant_id", warrantId, "reason", e.getMessage());
         } catch (RuntimeException auditFailure) {
-            LOG.log(System.Logger.Level.ERROR, "could not audit a rejected warrant for intent " + intentId, auditFailure);
+            MagistrateLog.error(Governor.class, "could not audit a rejected warrant for intent " + intentId, auditFailure);
         }
         return new DeniedException(intentId, action, DenialStage.VERIFICATION, e.reason().wireName(), e.detail(), null, e);
     }
@@ -241,7 +243,7 @@ public final class Governor implements AutoCloseable {
                 record(AuditEventType.INTENT_DENIED, w.intentId(), "reason", "execution could not be recorded: " + e, "by", "audit", "stage",
                         DenialStage.AUDIT.wireName());
             } catch (RuntimeException again) {
-                LOG.log(System.Logger.Level.ERROR, "audit trail failing; intent " + w.intentId() + " denied unrecorded", again);
+                MagistrateLog.error(Governor.class, "audit trail failing; intent " + w.intentId() + " denied unrecorded", again);
             }
             throw new DeniedException(w.intentId(), action, DenialStage.AUDIT, "audit", "execution could not be recorded: " + e, null, e);
         }
@@ -251,7 +253,7 @@ public final class Governor implements AutoCloseable {
     /** Replaces the policy for decisions from now on; deciders never wait for the swap. */
     public void replacePolicy(CompiledPolicy next) {
         CompiledPolicy previous = policy.getAndSet(Objects.requireNonNull(next, "policy"));
-        LOG.log(System.Logger.Level.INFO, "policy replaced: {0} -> {1}", safeVersion(previous), safeVersion(next));
+        MagistrateLog.info(Governor.class, "policy replaced: " + safeVersion(previous) + " -> " + safeVersion(next));
     }
 
     public CompiledPolicy policy() {
@@ -275,7 +277,7 @@ public final class Governor implements AutoCloseable {
         try {
             backend.close();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "approval backend did not close cleanly", e);
+            MagistrateLog.warn(Governor.class, "approval backend did not close cleanly", e);
         }
         if (ownedLedger != null) ownedLedger.close();
     }
@@ -295,7 +297,7 @@ public final class Governor implements AutoCloseable {
         try {
             record(AuditEventType.INTENT_DENIED, intent.id(), "reason", reason, "by", by, "stage", stage.wireName());
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "audit trail failing; intent " + intent.id() + " denied unrecorded", e);
+            MagistrateLog.error(Governor.class, "audit trail failing; intent " + intent.id() + " denied unrecorded", e);
         }
         return new DeniedException(intent.id(), intent.action(), stage, by, reason, allowedInstead, cause);
     }

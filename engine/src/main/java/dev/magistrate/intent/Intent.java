@@ -28,6 +28,7 @@ public final class Intent implements PolicyInput {
     private final String agent;
     private final Instant submittedAt;
     private final String parentIntentId;
+    private final dev.magistrate.policy.Tier minimumTier;
     private final String argsCanonicalJson;
     private final String argsDigest;
 
@@ -43,6 +44,7 @@ public final class Intent implements PolicyInput {
         this.agent = requireText(b.agent, "agent");
         this.submittedAt = b.submittedAt != null ? b.submittedAt : b.clock.instant();
         this.parentIntentId = b.parentIntentId;
+        this.minimumTier = b.minimumTier;
         try {
             this.argsCanonicalJson = CanonicalJson.encode(this.args);
         } catch (IllegalArgumentException e) {
@@ -91,6 +93,9 @@ public final class Intent implements PolicyInput {
     /** The intent this one was spawned from, or {@code null}. */
     public String parentIntentId() { return parentIntentId; }
 
+    /** A floor the developer set on the tool ({@code @GovernedAction(minimumTier = ...)}), or null. */
+    public dev.magistrate.policy.Tier minimumTier() { return minimumTier; }
+
     /** The arguments in canonical JSON (docs/warrants.md), as hashed into {@link #argsDigest()}. */
     public String argsCanonicalJson() { return argsCanonicalJson; }
 
@@ -125,6 +130,7 @@ public final class Intent implements PolicyInput {
         private String agent;
         private Instant submittedAt;
         private String parentIntentId;
+        private dev.magistrate.policy.Tier minimumTier;
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -165,6 +171,9 @@ public final class Intent implements PolicyInput {
         public Builder clock(Clock clock) { this.clock = Objects.requireNonNull(clock); return this; }
 
         public Builder parentIntentId(String parentIntentId) { this.parentIntentId = parentIntentId; return this; }
+
+        /** The decision is never below this tier, whatever the policy says; null for none. */
+        public Builder minimumTier(dev.magistrate.policy.Tier tier) { this.minimumTier = tier; return this; }
 
         public Intent build() {
             return new Intent(this);

@@ -96,7 +96,8 @@ class InterceptionIT {
         Path dir = workDir(shared.resolve("main"), "");
         main = AgentRun.withAgent(AgentRun.java(), dir, AgentRun.appClasspath(), APP,
                 "class", "interface", "interface-big", "superclass", "static", "reflection", "lambda", "method-ref",
-                "deny", "allowed-query", "cost", "cost-small", "arg-names", "nested", "throws", "void", "framework", "pattern-miss");
+                "deny", "allowed-query", "cost", "cost-small", "arg-names", "nested", "throws", "void", "framework", "pattern-miss",
+                "minimum-tier");
     }
 
     @Test
@@ -138,6 +139,9 @@ class InterceptionIT {
         assertTrue(main.outcome("cost").contains("'refund_order' was not allowed by policy rule 'big-refund'"), main.outcome("cost"));
         assertEquals("DENIED java.lang.IllegalStateException: tool failed: disk full", main.outcome("throws"),
                 "the tool's own exception passes through unchanged");
+        assertEquals(DENIED + "'health_check' was not allowed because the approval backend 'none' failed: no approval backend is configured "
+                + "(set magistrate.approvals), so no one can approve it.", stripIntent(main.outcome("minimum-tier")),
+                "a T0 policy decision raised to the tool's minimum tier T2");
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.magistrate.governor.Governor;
 import dev.magistrate.keys.Ed25519Key;
 import dev.magistrate.keys.KeyDirectory;
 import dev.magistrate.keys.SignatureAlgorithm;
+import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.warrant.ConsumedWarrantLedger;
 import dev.magistrate.policy.CompiledPolicy;
 import dev.magistrate.policy.Decision;
@@ -59,6 +60,11 @@ public final class AgentInstaller {
         ClassLoader agentLoader = AgentInstaller.class.getClassLoader();
         Thread.currentThread().setContextClassLoader(agentLoader);
         ModuleOpener.openForChronicle(inst, agentLoader.getUnnamedModule());
+        MagistrateLog.routeTo((source, level, message, error) -> AgentLog.log(switch (level) {
+            case ERROR -> AgentLog.Level.ERROR;
+            case WARN -> AgentLog.Level.WARN;
+            case INFO -> AgentLog.Level.INFO;
+        }, message, error));
 
         GovernedMethods methods;
         AgentConfig config;

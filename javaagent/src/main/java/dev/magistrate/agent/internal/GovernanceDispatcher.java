@@ -6,6 +6,7 @@ import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
 import dev.magistrate.governor.Governor;
 import dev.magistrate.intent.Intent;
+import dev.magistrate.policy.Tier;
 import dev.magistrate.warrant.Warrant;
 
 import java.math.BigDecimal;
@@ -63,7 +64,8 @@ final class GovernanceDispatcher implements MagistrateBridge.Dispatcher {
         try {
             ArrayDeque<Frame> frames = FRAMES.get();
             Intent.Builder b = Intent.builder(m.action()).resource(m.resource()).agent(agentId)
-                    .parentIntentId(frames.isEmpty() ? null : frames.peek().intentId());
+                    .parentIntentId(frames.isEmpty() ? null : frames.peek().intentId())
+                    .minimumTier(m.minimumTier() == null ? null : Tier.valueOf(m.minimumTier()));
             Map<String, Object> named = m.namedArguments(args);
             b.args(named);
             if (m.justificationIndex() >= 0) {
