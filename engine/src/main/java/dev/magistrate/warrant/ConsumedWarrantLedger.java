@@ -21,7 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The record of warrants already used, so that each is used once, also across restarts. An
  * append-only text file, one line per consumed warrant: {@code WARRANT_ID TAB EXPIRES_AT_EPOCH_MILLIS LF},
- * forced to disk before {@link #consume} returns (concurrent consumers share one force). On open the file is read back; a torn last line
+ * written before {@link #consume} returns and, unless opened without forcing, forced to disk too (concurrent
+ * consumers share one force). Written but not forced, a consumption survives a process kill (the page cache
+ * holds it) but not a power loss; that matches the audit trail's default durability. On open the file is read back; a torn last line
  * (a crash mid-append, before the consumption was ever reported) is cut off, and entries expired
  * for longer than {@link #RETENTION} are compacted away, since the verifier refuses those as
  * expired anyway. One process owns the file at a time (an OS file lock).
@@ -42,9 +44,11 @@ public final class ConsumedWarrantLedger implements AutoCloseable {
     private IOException failure; // guarded by flushLock
     private final FileChannel channel;
     private final FileLock ownership;
+    private final boolean force;
 
-    private ConsumedWarrantLedger(Path file, Clock clock) throws IOException {
+    private ConsumedWarrantLedger(Path file, Clock clock, boolean force) throws IOException {
         this.file = file;
+        this.force = force;
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         boolean existed = Files.exists(file);
@@ -70,8 +74,16 @@ public final class ConsumedWarrantLedger implements AutoCloseable {
     }
 
     public static ConsumedWarrantLedger open(Path file, Clock clock) {
+        return open(file, clock, true);
+    }
+
+    /**
+     * @param forceEachConsumption fsync before {@link #consume} returns (survives power loss, costs a disk
+     *                             flush); false writes to the page cache only (survives a process kill)
+     */
+    public static ConsumedWarrantLedger open(Path file, Clock clock, boolean forceEachConsumption) {
         try {
-            return new ConsumedWarrantLedger(file, clock);
+            return new ConsumedWarrantLedger(file, clock, forceEachConsumption);
         } catch (IOException e) {
             throw new UncheckedIOException("warrant ledger " + file + ": " + e.getMessage(), e);
         }
@@ -112,7 +124,7 @@ public final class ConsumedWarrantLedger implements AutoCloseable {
             try {
                 ByteBuffer buf = ByteBuffer.wrap(batch);
                 while (buf.hasRemaining()) channel.write(buf);
-                channel.force(false);
+                if (force) channel.force(false);
             } catch (IOException | RuntimeException e) {
                 // Lines of this batch may be lost or torn: from now on nothing is reported durable (fail closed until restart).
                 failure = e instanceof IOException io ? io : new IOException(e);

@@ -28,6 +28,7 @@ public final class AgentConfig {
 
     public static final String POLICY = "magistrate.policy";
     public static final String AUDIT_DIR = "magistrate.audit.dir";
+    public static final String AUDIT_DURABILITY = "magistrate.audit.durability";
     public static final String KEYS_DIR = "magistrate.keys.dir";
     public static final String APPROVALS = "magistrate.approvals";
     public static final String APPROVERS = "magistrate.approvers";
@@ -37,7 +38,7 @@ public final class AgentConfig {
     public static final String FALLBACK_ACTIONS = "magistrate.fallback.actions";
     public static final String LOG_LEVEL = "magistrate.log.level";
 
-    static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVALS, APPROVERS, AGENT_ID, GOVERN_ANNOTATIONS,
+    static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, AGENT_ID, GOVERN_ANNOTATIONS,
             GOVERN_METHODS, FALLBACK_ACTIONS, LOG_LEVEL);
     private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS);
 

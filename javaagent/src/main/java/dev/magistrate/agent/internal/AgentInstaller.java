@@ -5,6 +5,7 @@ import dev.magistrate.approval.ApprovalBackends;
 import dev.magistrate.approval.ApproverDirectory;
 import dev.magistrate.audit.AuditLogOptions;
 import dev.magistrate.audit.ChronicleAuditLog;
+import dev.magistrate.audit.Durability;
 import dev.magistrate.bootstrap.MagistrateBridge;
 import dev.magistrate.governor.Governor;
 import dev.magistrate.keys.Ed25519Key;
@@ -132,19 +133,22 @@ public final class AgentInstaller {
             String keysDir = config.get(AgentConfig.KEYS_DIR, Path.of("magistrate-keys").toAbsolutePath().toString());
             String backendName = config.get(AgentConfig.APPROVALS);
             try {
+                Durability durability = durability(config.get(AgentConfig.AUDIT_DURABILITY));
                 KeyDirectory keys = KeyDirectory.openOrCreate(Path.of(keysDir));
                 Ed25519Key checkpointKey = (Ed25519Key) keys.signingKey(SignatureAlgorithm.ED25519);
-                e.audit = ChronicleAuditLog.open(AuditLogOptions.defaults(Path.of(auditDir), "magistrate/audit", checkpointKey.checkpointSigner()));
+                e.audit = ChronicleAuditLog.open(AuditLogOptions.defaults(Path.of(auditDir), "magistrate/audit", checkpointKey.checkpointSigner())
+                        .withDurability(durability));
                 ApprovalBackend backend = backendName == null ? new NoApprovalBackend()
                         : ApprovalBackends.create(backendName, Map.of(), AgentInstaller.class.getClassLoader());
                 String approversFile = config.get(AgentConfig.APPROVERS);
                 ApproverDirectory approvers = approversFile == null ? ApproverDirectory.of(List.of()) : ApproverDirectory.load(Path.of(approversFile));
                 // Consumed warrants are part of the durable record: kept beside the audit trail they protect.
-                e.ledger = ConsumedWarrantLedger.open(Path.of(auditDir).resolve("consumed-warrants.log"), Clock.systemUTC());
+                e.ledger = ConsumedWarrantLedger.open(Path.of(auditDir).resolve("consumed-warrants.log"), Clock.systemUTC(),
+                        durability == Durability.SYNC_EACH_APPEND);
                 e.governor = Governor.builder().policy(policy).approvalBackend(backend).approvers(approvers).keys(keys)
                         .ledger(e.ledger).audit(e.audit).build();
                 e.summary = policyText + "; approvals " + (backendName == null ? "NONE (calls that need approval are denied)" : backendName)
-                        + "; audit " + auditDir + "; keys " + keysDir;
+                        + "; audit " + auditDir + " (" + durability.name().toLowerCase(java.util.Locale.ROOT) + ")" + "; keys " + keysDir;
             } catch (RuntimeException ex) {
                 e.close();
                 e.governor = null;
@@ -171,6 +175,16 @@ public final class AgentInstaller {
             } catch (RuntimeException ex) {
                 AgentLog.log(AgentLog.Level.WARN, "audit log did not close cleanly", ex);
             }
+        }
+    }
+
+    private static Durability durability(String value) {
+        if (value == null) return Durability.MAPPED;
+        try {
+            return Durability.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new AgentConfig.ConfigException(AgentConfig.AUDIT_DURABILITY + ": '" + value
+                    + "' is not one of mapped (survives a process kill), sync_at_checkpoint, sync_each_append (survives power loss)");
         }
     }
 
