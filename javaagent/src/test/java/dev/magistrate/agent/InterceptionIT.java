@@ -108,7 +108,7 @@ class InterceptionIT {
         List<String> agentLines = main.err().lines().filter(l -> l.startsWith("[magistrate]")).toList();
         assertEquals(1, agentLines.size(), main::toString);
         String start = agentLines.get(0);
-        assertTrue(start.matches("\\[magistrate] INFO magistrate \\S+ started in \\d+ ms; governing @GovernedAction; policy .*policy.yaml "
+        assertTrue(start.matches("\\[magistrate] INFO magistrate \\S+ started in \\d+ ms \\(unpack \\d+, engine \\d+, instrumentation \\d+\\); governing @GovernedAction; policy .*policy.yaml "
                 + "\\(13 rules, sha256 [0-9a-f]{12}\\); approvals NONE .*; audit .*audit \\(mapped\\); keys .*keys"), start);
         assertFalse(main.err().contains("SLF4J"), main::toString);
         assertFalse(main.err().contains("Sharing is only supported"), main::toString);

@@ -56,6 +56,7 @@ public final class AgentInstaller {
     }
 
     public static void install(String args, Instrumentation inst, File agentJar, boolean attached, long startedNanos) {
+        long unpacked = System.nanoTime();
         // Before any Chronicle class loads: a governance product does not phone home.
         System.setProperty("chronicle.analytics.disable", "true");
         ClassLoader agentLoader = AgentInstaller.class.getClassLoader();
@@ -84,15 +85,21 @@ public final class AgentInstaller {
         }
 
         Engine engine = Engine.start(config);
+        long engineStarted = System.nanoTime();
         MagistrateBridge.install(new GovernanceDispatcher(methods, engine.governor, engine.unavailable,
                 config.get(AgentConfig.AGENT_ID, "agent")));
         installTransformer(inst, methods, agentLoader);
+        long instrumented = System.nanoTime();
         if (engine.governor != null) {
             Runtime.getRuntime().addShutdownHook(new Thread(engine::close, "magistrate-shutdown"));
         }
-        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
-        AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms + " ms; governing " + methods.describe()
-                + "; " + engine.summary);
+        AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, instrumented) + " ms (unpack "
+                + ms(startedNanos, unpacked) + ", engine " + ms(unpacked, engineStarted) + ", instrumentation " + ms(engineStarted, instrumented)
+                + "); governing " + methods.describe() + "; " + engine.summary);
+    }
+
+    private static long ms(long fromNanos, long toNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(toNanos - fromNanos);
     }
 
     private static String version() {
