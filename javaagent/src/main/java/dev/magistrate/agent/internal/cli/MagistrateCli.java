@@ -1,39 +1,70 @@
 package dev.magistrate.agent.internal.cli;
 
-import dev.magistrate.policy.PolicyTool;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Unmatched;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
 /**
  * {@code java -jar magistrate-agent.jar COMMAND}: exit status 0 on success, 1 on a negative answer
- * (invalid, tampered, denied), 2 on a usage error.
+ * (invalid, tampered, denied, a test failed), 2 on a usage error or input that cannot be read.
  */
 @Command(name = "magistrate", mixinStandardHelpOptions = true, versionProvider = MagistrateCli.Version.class,
         description = "Magistrate: governance for AI agents on the JVM.",
-        subcommands = {MagistrateCli.Policy.class})
+        footer = {"", "Exit status: 0 success, 1 a negative answer (invalid, tampered, denied, a test failed), 2 usage error."},
+        subcommands = {PolicyCommand.class, AuditCommand.class, WarrantCommand.class, KeysCommand.class})
 public final class MagistrateCli implements Callable<Integer> {
+
+    static final int OK = 0;
+    static final int NO = 1;
+    static final int USAGE = 2;
+
+    /** Standard output and error as UTF-8 whatever the platform encoding: checkpoint notes and entries are UTF-8. */
+    static final PrintStream OUT = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+    static final PrintStream ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     public static int run(String[] args) {
         CommandLine cli = new CommandLine(new MagistrateCli());
-        cli.setExitCodeExceptionMapper(e -> 2);
+        cli.setOut(new PrintWriter(OUT, true));
+        cli.setErr(new PrintWriter(ERR, true));
         cli.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-            ex.getCommandLine().usage(ex.getCommandLine().getErr());
-            return 2;
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("error: " + ex.getMessage());
+            c.getErr().println();
+            c.usage(c.getErr());
+            return USAGE;
         });
-        return cli.execute(args);
+        cli.setExecutionExceptionHandler((ex, c, parsed) -> {
+            c.getErr().println("error: " + message(ex));
+            return ex instanceof CliException ce ? ce.exitCode : USAGE;
+        });
+        cli.setExitCodeExceptionMapper(e -> USAGE);
+        int status = cli.execute(args);
+        OUT.flush();
+        ERR.flush();
+        return status;
+    }
+
+    private static String message(Exception ex) {
+        if (ex instanceof CliException || ex instanceof UncheckedIOException) return ex.getMessage();
+        String m = ex.getMessage();
+        return m == null ? ex.getClass().getSimpleName() : m;
     }
 
     @Override
     public Integer call() {
-        new CommandLine(this).usage(System.err);
-        return 2;
+        spec.commandLine().getErr().println("error: missing command");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return USAGE;
     }
 
     static final class Version implements CommandLine.IVersionProvider {
@@ -44,25 +75,10 @@ public final class MagistrateCli implements Callable<Integer> {
         }
     }
 
-    /** The policy author's commands, shared with {@link PolicyTool}. */
-    @Command(name = "policy", mixinStandardHelpOptions = true,
-            description = {"Check, evaluate and test policy files.",
-                    "  policy check FILE|DIR...",
-                    "  policy eval FILE|DIR --action A [--arg NAME=VALUE]... [--cost N] [--agent ID] [--json]",
-                    "  policy test TESTFILE.yaml"})
-    static final class Policy implements Callable<Integer> {
-        @Parameters(index = "0", description = "check, eval or test")
-        String command;
-
-        @Unmatched
-        List<String> rest = new ArrayList<>();
-
-        @Override
-        public Integer call() {
-            List<String> args = new ArrayList<>();
-            args.add(command);
-            args.addAll(rest);
-            return PolicyTool.run(args.toArray(new String[0]), System.out, System.err);
-        }
+    /** A command group without an action of its own: says what is missing and lists its commands. */
+    static Integer missingSubcommand(CommandLine.Model.CommandSpec spec) {
+        spec.commandLine().getErr().println("error: missing command for '" + spec.qualifiedName() + "'");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return USAGE;
     }
 }

@@ -1,0 +1,334 @@
+package dev.magistrate.agent.internal.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.magistrate.audit.AuditLogVerifier;
+import dev.magistrate.audit.AuditReport;
+import dev.magistrate.audit.AuditTail;
+import dev.magistrate.audit.Checkpoint;
+import dev.magistrate.audit.CheckpointVerifier;
+import dev.magistrate.audit.InvalidCheckpointException;
+import dev.magistrate.audit.JsonLinesExporter;
+import dev.magistrate.audit.LogProofs;
+import dev.magistrate.audit.VerificationResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.concurrent.Callable;
+
+import static dev.magistrate.agent.internal.cli.MagistrateCli.NO;
+import static dev.magistrate.agent.internal.cli.MagistrateCli.OK;
+import static dev.magistrate.agent.internal.cli.MagistrateCli.OUT;
+
+/** Reading the audit trail: verify, prove, export, tail, report. All read-only; none takes the writer's lock. */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+        description = {"Verify, prove, export, follow and summarise an audit trail.",
+                "DIR is the directory the agent writes as magistrate.audit.dir. Every command is read-only and safe beside a running agent."},
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.Consistency.class,
+                AuditCommand.Export.class, AuditCommand.Tail.class, AuditCommand.Report.class})
+final class AuditCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        return MagistrateCli.missingSubcommand(spec);
+    }
+
+    static Path auditDirectory(Path dir) {
+        if (!Files.isDirectory(dir)) throw new CliException("no audit directory at " + dir);
+        return dir;
+    }
+
+    static String readNote(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CliException("cannot read checkpoint " + file + ": " + e);
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Checks the log with its public key alone: OK N entries, or TAMPERED at entry I.",
+                    "Checks every entry's hash link and every signed checkpoint. Prints OK N entries (exit 0) or TAMPERED at entry I: reason (exit 1). "
+                            + "Entries after the last checkpoint (a crash, or a live log between checkpoints) and a half-written last entry "
+                            + "left by a crash are warnings on the OK line, not tampering.",
+                    "The public key: --public-key FILE (a copy kept off this machine is the strongest), or --keys DIR, where the "
+                            + "key named in DIR/checkpoint is looked up (this trusts the public keys in that directory). "
+                            + "A rollback of the whole directory (files and checkpoint restored from an older copy) is only visible "
+                            + "against a checkpoint kept elsewhere: --checkpoint."})
+    static final class Verify implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the audit directory")
+        Path dir;
+
+        @Mixin
+        LogKeyOptions key;
+
+        @Option(names = "--checkpoint", paramLabel = "FILE",
+                description = "a signed checkpoint of this log kept elsewhere (an earlier copy of DIR/checkpoint): "
+                        + "detects truncation, rollback or rewrite behind it")
+        Path checkpoint;
+
+        @Override
+        public Integer call() {
+            auditDirectory(dir);
+            CheckpointVerifier verifier = key.verifier(dir);
+            AuditLogVerifier logVerifier = new AuditLogVerifier(verifier);
+            VerificationResult r;
+            if (checkpoint != null) {
+                String note = readNote(checkpoint);
+                try {
+                    r = logVerifier.verify(dir, note);
+                } catch (IllegalArgumentException e) {
+                    OUT.println("INVALID checkpoint " + checkpoint + ": " + e.getMessage() + " (key " + verifier.keyName() + ")");
+                    return NO;
+                }
+            } else {
+                r = logVerifier.verify(dir);
+            }
+            OUT.println(r.summary());
+            if (r.firstIndex() > 0) {
+                OUT.println("note: the log starts at entry " + r.firstIndex() + "; entries before it were pruned by retention"
+                        + " and are covered by the signed checkpoint it starts from");
+            }
+            return r.tampered() ? NO : OK;
+        }
+    }
+
+    @Command(name = "prove", mixinStandardHelpOptions = true,
+            description = {"Proves that entry I is in the signed log (an RFC 9162 inclusion proof).",
+                    "Builds the proof against the signed checkpoint and checks it with the public key: one entry can be shown to an "
+                            + "auditor without the rest of the log. --json prints the proof (entry bytes, signed checkpoint, audit path) "
+                            + "to hand over. Exit 1 when the entry cannot be proven (not covered by the checkpoint, or the log does not match it)."})
+    static final class Prove implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the audit directory")
+        Path dir;
+
+        @Option(names = "--entry", required = true, paramLabel = "I", description = "the entry's index")
+        long entry;
+
+        @Option(names = "--checkpoint", paramLabel = "FILE", description = "prove against this signed checkpoint (default: DIR/checkpoint)")
+        Path checkpoint;
+
+        @Option(names = "--json", description = "print the proof as one JSON object")
+        boolean json;
+
+        @Mixin
+        LogKeyOptions key;
+
+        @Override
+        public Integer call() {
+            auditDirectory(dir);
+            CheckpointVerifier verifier = key.verifier(dir);
+            Path cpFile = checkpoint != null ? checkpoint : dir.resolve(AuditLogVerifier.CHECKPOINT_FILE);
+            if (!Files.isRegularFile(cpFile)) throw new CliException("no checkpoint file at " + cpFile);
+            String note = readNote(cpFile);
+            Checkpoint cp;
+            try {
+                cp = verifier.verify(note);
+            } catch (InvalidCheckpointException e) {
+                OUT.println("NOT PROVEN: " + cpFile + " is not validly signed by " + verifier.keyName() + ": " + e.getMessage());
+                return NO;
+            }
+            LogProofs.InclusionProof proof;
+            try {
+                proof = LogProofs.proveInclusion(dir, entry, note);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                OUT.println("NOT PROVEN: " + e.getMessage());
+                return NO;
+            }
+            if (!LogProofs.verify(proof, verifier)) {
+                OUT.println("NOT PROVEN: the audit path for entry " + entry + " does not lead to the signed root; run audit verify");
+                return NO;
+            }
+            if (json) {
+                ObjectMapper m = new ObjectMapper();
+                ObjectNode o = m.createObjectNode();
+                o.put("index", proof.index());
+                o.put("entry", new String(proof.entry(), StandardCharsets.UTF_8));
+                o.put("checkpoint", proof.checkpointNote());
+                o.put("verifier_key", verifier.verifierKey());
+                ArrayNode path = o.putArray("path");
+                for (byte[] h : proof.path()) path.add(HexFormat.of().formatHex(h));
+                OUT.println(o.toString());
+            } else {
+                OUT.println("PROVEN: entry " + entry + " is in the log '" + cp.origin() + "' signed for " + cp.size()
+                        + " entries by " + verifier.keyName());
+                OUT.println("root " + Base64.getEncoder().encodeToString(cp.rootHash()) + ", audit path of " + proof.path().size()
+                        + (proof.path().size() == 1 ? " hash" : " hashes"));
+                OUT.println(new String(proof.entry(), StandardCharsets.UTF_8));
+            }
+            return OK;
+        }
+    }
+
+    @Command(name = "consistency", mixinStandardHelpOptions = true,
+            description = {"Proves that an older signed checkpoint's log is a prefix of today's.",
+                    "An RFC 9162 consistency proof from a checkpoint kept elsewhere to the one in DIR (or --new): nothing signed "
+                            + "then was changed, removed or rolled back since. Prints CONSISTENT (exit 0) or INCONSISTENT: reason (exit 1)."})
+    static final class Consistency implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "OLD_CHECKPOINT", description = "the older signed checkpoint")
+        Path older;
+
+        @Parameters(index = "1", paramLabel = "DIR", description = "the audit directory")
+        Path dir;
+
+        @Option(names = "--new", paramLabel = "NEW_CHECKPOINT", description = "the newer signed checkpoint (default: DIR/checkpoint)")
+        Path newer;
+
+        @Mixin
+        LogKeyOptions key;
+
+        @Override
+        public Integer call() {
+            auditDirectory(dir);
+            CheckpointVerifier verifier = key.verifier(dir);
+            Path newFile = newer != null ? newer : dir.resolve(AuditLogVerifier.CHECKPOINT_FILE);
+            if (!Files.isRegularFile(newFile)) throw new CliException("no checkpoint file at " + newFile);
+            String oldNote = readNote(older);
+            String newNote = readNote(newFile);
+            Checkpoint o;
+            Checkpoint n;
+            try {
+                o = verifier.verify(oldNote);
+            } catch (InvalidCheckpointException e) {
+                OUT.println("INCONSISTENT: " + older + " is not validly signed by " + verifier.keyName() + ": " + e.getMessage());
+                return NO;
+            }
+            try {
+                n = verifier.verify(newNote);
+            } catch (InvalidCheckpointException e) {
+                OUT.println("INCONSISTENT: " + newFile + " is not validly signed by " + verifier.keyName() + ": " + e.getMessage());
+                return NO;
+            }
+            if (!o.origin().equals(n.origin())) {
+                OUT.println("INCONSISTENT: the checkpoints are of different logs ('" + o.origin() + "', '" + n.origin() + "')");
+                return NO;
+            }
+            if (o.size() > n.size()) {
+                OUT.println("INCONSISTENT: log truncated or rolled back: the older checkpoint is signed for " + o.size()
+                        + " entries, the newer for " + n.size());
+                return NO;
+            }
+            LogProofs.ConsistencyProof proof;
+            try {
+                proof = LogProofs.proveConsistency(dir, oldNote, newNote);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                OUT.println("INCONSISTENT: " + e.getMessage());
+                return NO;
+            }
+            if (!LogProofs.verify(proof, verifier)) {
+                OUT.println("INCONSISTENT: the first " + o.size() + " entries are not the ones the older checkpoint was signed for"
+                        + " (log rewritten or rolled back)");
+                return NO;
+            }
+            OUT.println("CONSISTENT: the log signed for " + o.size() + " entries is a prefix of the log signed for " + n.size()
+                    + " entries (proof of " + proof.path().size() + (proof.path().size() == 1 ? " hash)" : " hashes)"));
+            return OK;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = {"Writes the log as JSON Lines to standard output.",
+                    "One object per entry with index, type, intent_id, time and fields (docs/audit-events.md). An issued warrant "
+                            + "appears whole, signature included, as the object fields.warrant: save it to a file and 'warrant verify' "
+                            + "it offline. Export does not verify the log: run audit verify for that."})
+    static final class Export implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the audit directory")
+        Path dir;
+
+        @Option(names = "--from", paramLabel = "I", defaultValue = "0", description = "first entry to export (default: ${DEFAULT-VALUE})")
+        long from;
+
+        @Override
+        public Integer call() {
+            auditDirectory(dir);
+            try {
+                JsonLinesExporter.export(dir, from, OUT);
+            } catch (IllegalStateException e) {
+                throw new CliException(NO, dir + ": " + e.getMessage());
+            }
+            return OK;
+        }
+    }
+
+    @Command(name = "tail", mixinStandardHelpOptions = true,
+            description = {"Prints the last entries as JSON Lines; -f follows the log until interrupted.",
+                    "Lines are in the export format. With -f it keeps printing entries as the agent appends them, until interrupted (Ctrl-C)."})
+    static final class Tail implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the audit directory")
+        Path dir;
+
+        @Option(names = {"-f", "--follow"}, description = "keep printing entries as they are appended")
+        boolean follow;
+
+        @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "10", description = "how many of the last entries to print first (default: ${DEFAULT-VALUE})")
+        int lines;
+
+        @Option(names = "--from", paramLabel = "I", description = "start at this entry instead of the last N")
+        Long from;
+
+        @Option(names = "--poll", paramLabel = "MS", defaultValue = "200", description = "with -f: how often to look for new entries, in milliseconds (default: ${DEFAULT-VALUE})")
+        long pollMillis;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            auditDirectory(dir);
+            if (lines < 0 || pollMillis < 1 || (from != null && from < 0)) throw new CliException("-n, --from and --poll take positive numbers");
+            long next;
+            try {
+                if (from != null) {
+                    next = AuditTail.tail(dir, from, false, pollMillis, () -> false, d -> OUT.println(JsonLinesExporter.line(d)));
+                } else {
+                    ArrayDeque<String> last = new ArrayDeque<>();
+                    next = AuditTail.tail(dir, 0, false, pollMillis, () -> false, d -> {
+                        if (lines == 0) return;
+                        if (last.size() == lines) last.removeFirst();
+                        last.addLast(JsonLinesExporter.line(d));
+                    });
+                    last.forEach(OUT::println);
+                }
+                if (follow) AuditTail.tail(dir, next, true, pollMillis, () -> true, d -> OUT.println(JsonLinesExporter.line(d)));
+            } catch (IllegalStateException e) {
+                throw new CliException(NO, dir + ": " + e.getMessage());
+            }
+            return OK;
+        }
+    }
+
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = {"Summarises the log: counts and approval latency.",
+                    "Intents by action, decisions by tier, intents by outcome, denials by rule, and approval latency (request to "
+                            + "warrant, denial or time-out) p50 / p95 / max. Does not verify the log: run audit verify for that."})
+    static final class Report implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the audit directory")
+        Path dir;
+
+        @Override
+        public Integer call() {
+            auditDirectory(dir);
+            AuditReport r;
+            try {
+                r = AuditReport.of(dir);
+            } catch (IllegalStateException e) {
+                throw new CliException(NO, dir + ": " + e.getMessage());
+            }
+            OUT.print(r.toText());
+            OUT.flush();
+            return OK;
+        }
+    }
+}
