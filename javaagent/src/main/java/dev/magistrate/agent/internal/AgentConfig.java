@@ -32,15 +32,17 @@ public final class AgentConfig {
     public static final String KEYS_DIR = "magistrate.keys.dir";
     public static final String APPROVALS = "magistrate.approvals";
     public static final String APPROVERS = "magistrate.approvers";
+    public static final String CONSOLE_PORT = "magistrate.console.port";
+    public static final String CONSOLE_FILE = "magistrate.console.file";
     public static final String AGENT_ID = "magistrate.agent.id";
     public static final String GOVERN_ANNOTATIONS = "magistrate.govern.annotations";
     public static final String GOVERN_METHODS = "magistrate.govern.methods";
     public static final String FALLBACK_ACTIONS = "magistrate.fallback.actions";
     public static final String LOG_LEVEL = "magistrate.log.level";
 
-    static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, AGENT_ID, GOVERN_ANNOTATIONS,
+    static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, AGENT_ID, GOVERN_ANNOTATIONS,
             GOVERN_METHODS, FALLBACK_ACTIONS, LOG_LEVEL);
-    private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS);
+    private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE);
 
     private final Map<String, String> values;
     private final Map<String, String> sources;

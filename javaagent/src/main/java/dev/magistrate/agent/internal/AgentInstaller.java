@@ -146,7 +146,7 @@ public final class AgentInstaller {
                 e.audit = ChronicleAuditLog.open(AuditLogOptions.defaults(Path.of(auditDir), "magistrate/audit", checkpointKey.checkpointSigner())
                         .withDurability(durability));
                 ApprovalBackend backend = backendName == null ? new NoApprovalBackend()
-                        : ApprovalBackends.create(backendName, Map.of(), AgentInstaller.class.getClassLoader());
+                        : ApprovalBackends.create(backendName, backendSettings(backendName, config, keysDir), AgentInstaller.class.getClassLoader());
                 String approversFile = config.get(AgentConfig.APPROVERS);
                 ApproverDirectory approvers = approversFile == null ? ApproverDirectory.of(List.of()) : ApproverDirectory.load(Path.of(approversFile));
                 // Consumed warrants are part of the durable record: kept beside the audit trail they protect.
@@ -154,7 +154,8 @@ public final class AgentInstaller {
                         durability == Durability.SYNC_EACH_APPEND);
                 e.governor = Governor.builder().policy(policy).approvalBackend(backend).approvers(approvers).keys(keys)
                         .ledger(e.ledger).audit(e.audit).build();
-                e.summary = policyText + "; approvals " + (backendName == null ? "NONE (calls that need approval are denied)" : backendName)
+                String consoleUrl = backend instanceof dev.magistrate.approval.console.ConsoleApprovalBackend c ? " at " + c.url() : "";
+                e.summary = policyText + "; approvals " + (backendName == null ? "NONE (calls that need approval are denied)" : backendName + consoleUrl)
                         + "; audit " + auditDir + " (" + durability.name().toLowerCase(java.util.Locale.ROOT) + ")" + "; keys " + keysDir;
             } catch (RuntimeException ex) {
                 e.close();
@@ -183,6 +184,13 @@ public final class AgentInstaller {
                 AgentLog.log(AgentLog.Level.WARN, "audit log did not close cleanly", ex);
             }
         }
+    }
+
+    /** The console's settings; other backends take none yet. */
+    private static Map<String, String> backendSettings(String backend, AgentConfig config, String keysDir) {
+        if (!backend.equals("console")) return Map.of();
+        return Map.of("port", config.get(AgentConfig.CONSOLE_PORT, "0"),
+                "file", config.get(AgentConfig.CONSOLE_FILE, Path.of(keysDir).resolve("console.json").toString()));
     }
 
     private static Durability durability(String value) {
