@@ -40,22 +40,30 @@ final class CliRun {
     }
 
     static Result run(Path workDir, String... args) throws IOException, InterruptedException {
-        Process p = start(workDir, args);
+        return runWith(java(), workDir, args);
+    }
+
+    static Result runWith(String javaBin, Path workDir, String... args) throws IOException, InterruptedException {
+        Process p = startWith(javaBin, workDir, args);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             fail("the CLI did not finish in 60 s: " + List.of(args));
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        List<String> cmd = new ArrayList<>(List.of(java(), "-jar", JAR.toString()));
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         return new Result(cmd, p.exitValue(), out, err);
     }
 
     /** Starts the CLI with standard output and error redirected to files in {@code workDir}, which the caller reads. */
     static Process start(Path workDir, String... args) throws IOException {
+        return startWith(java(), workDir, args);
+    }
+
+    static Process startWith(String javaBin, Path workDir, String... args) throws IOException {
         assertTrue(Files.isRegularFile(JAR), "build the agent jar first: " + JAR);
-        List<String> cmd = new ArrayList<>(List.of(java(), "-jar", JAR.toString()));
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("MAGISTRATE_") || k.equals("JAVA_TOOL_OPTIONS") || k.equals("JDK_JAVA_OPTIONS"));

@@ -238,6 +238,9 @@ class MagistrateCliIT {
         assertTrue(p.out().startsWith("NOT PROVEN"), p.toString());
         assertTrue(cli("audit", "consistency", s(auditBefore.resolve("checkpoint")), s(tampered), "--public-key", s(publicKey))
                 .expect(1).out().startsWith("INCONSISTENT"));
+        // Same size: the proof itself is empty, so the directory's entries must be checked against the checkpoint.
+        CliRun.Result same = cli("audit", "consistency", s(audit.resolve("checkpoint")), s(tampered), "--public-key", s(publicKey)).expect(1);
+        assertTrue(same.out().startsWith("INCONSISTENT: the log in " + tampered + " does not match"), same.toString());
     }
 
     @Test
@@ -417,6 +420,16 @@ class MagistrateCliIT {
         String line = r.firstLine();
         int second = line.indexOf(':', "INVALID: ".length());
         return second < 0 ? line : line.substring(0, second);
+    }
+
+    @Test
+    void theSameJarRunsOnJdk25() throws Exception {
+        Path jdk25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(jdk25), "no Temurin 25 on this machine");
+        assertEquals("OK " + entries + " entries",
+                CliRun.runWith(jdk25.toString(), tmp, "audit", "verify", s(audit), "--public-key", s(publicKey)).expect(0).out().strip());
+        assertEquals("VALID", CliRun.runWith(jdk25.toString(), tmp, "warrant", "verify", s(tmp.resolve("scale-warrant.json")),
+                "--key", s(publicKey)).expect(0).firstLine());
     }
 
     // ---- keys ----

@@ -177,8 +177,10 @@ final class AuditCommand implements Callable<Integer> {
 
     @Command(name = "consistency", mixinStandardHelpOptions = true,
             description = {"Proves that an older signed checkpoint's log is a prefix of today's.",
-                    "An RFC 9162 consistency proof from a checkpoint kept elsewhere to the one in DIR (or --new): nothing signed "
-                            + "then was changed, removed or rolled back since. Prints CONSISTENT (exit 0) or INCONSISTENT: reason (exit 1)."})
+                    "An RFC 9162 consistency proof from a checkpoint kept elsewhere to the one in DIR (or --new), built from the "
+                            + "entries in DIR, which must match the newer checkpoint: nothing signed then was changed, removed or "
+                            + "rolled back since. Prints CONSISTENT (exit 0) or INCONSISTENT: reason (exit 1). Entries after the newer "
+                            + "checkpoint are not looked at: audit verify DIR --checkpoint OLD checks the whole directory."})
     static final class Consistency implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "OLD_CHECKPOINT", description = "the older signed checkpoint")
         Path older;
@@ -222,6 +224,16 @@ final class AuditCommand implements Callable<Integer> {
                 OUT.println("INCONSISTENT: log truncated or rolled back: the older checkpoint is signed for " + o.size()
                         + " entries, the newer for " + n.size());
                 return NO;
+            }
+            if (n.size() > 0) {
+                // The proof relates two signed roots; that DIR still holds the entries behind the newer one is checked
+                // here (with equal sizes the proof is empty and would not look at DIR at all).
+                try {
+                    LogProofs.proveInclusion(dir, n.size() - 1, newNote);
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    OUT.println("INCONSISTENT: the log in " + dir + " does not match " + newFile + ": " + e.getMessage());
+                    return NO;
+                }
             }
             LogProofs.ConsistencyProof proof;
             try {
