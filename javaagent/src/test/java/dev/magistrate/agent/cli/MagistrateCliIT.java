@@ -331,7 +331,10 @@ class MagistrateCliIT {
         assertTrue(w.isObject() && w.get("signature").asText().length() > 80, w.toString());
         Path exported = tmp.resolve("exported-warrant.json");
         Files.writeString(exported, JSON.writeValueAsString(w));
-        assertEquals("VALID", cli("warrant", "verify", s(exported), "--key", s(publicKey), "--action", "scale_service",
+        // Offline, elsewhere: the public key file alone, in a directory of its own.
+        Path verifierOnly = Files.createDirectories(tmp.resolve("offline-verifier")).resolve(publicKey.getFileName());
+        Files.copy(publicKey, verifierOnly);
+        assertEquals("VALID", cli("warrant", "verify", s(exported), "--key", s(verifierOnly), "--action", "scale_service",
                 "--arg", "service=web", "--arg", "from=10", "--arg", "to=25").expect(0).firstLine());
 
         assertTrue(cli("audit", "export", s(audit), "--from", String.valueOf(entries - 1)).expect(0).out().strip()

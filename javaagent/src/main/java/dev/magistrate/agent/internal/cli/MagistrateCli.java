@@ -48,7 +48,14 @@ public final class MagistrateCli implements Callable<Integer> {
             return ex instanceof CliException ce ? ce.exitCode : USAGE;
         });
         cli.setExitCodeExceptionMapper(e -> USAGE);
-        int status = cli.execute(args);
+        int status;
+        try {
+            status = cli.execute(args);
+        } catch (Error e) {
+            // Not an answer: exit 1 would read as "invalid" or "tampered" (an uncaught error in main exits with 1).
+            ERR.println("error: " + e);
+            status = USAGE;
+        }
         OUT.flush();
         ERR.flush();
         return status;
