@@ -252,6 +252,12 @@ class MagistrateCliIT {
         assertEquals("OK " + entries + " entries",
                 cli("audit", "verify", s(audit), "--keys", s(keys), "--checkpoint", s(auditBefore.resolve("checkpoint"))).expect(0).out().strip());
 
+        // A "checkpoint kept elsewhere" that this key did not sign proves nothing, and says so.
+        Path forged = tmp.resolve("forged-checkpoint");
+        Files.writeString(forged, Files.readString(audit.resolve("checkpoint")).replaceFirst("\n" + entries + "\n", "\n" + (entries + 5) + "\n"));
+        CliRun.Result bad = cli("audit", "verify", s(audit), "--keys", s(keys), "--checkpoint", s(forged)).expect(1);
+        assertTrue(bad.out().startsWith("INVALID checkpoint " + forged + ":"), bad.toString());
+
         CliRun.Result c = cli("audit", "consistency", s(auditBefore.resolve("checkpoint")), s(audit), "--public-key", s(publicKey)).expect(0);
         assertTrue(c.out().startsWith("CONSISTENT: the log signed for " + entriesBefore + " entries is a prefix of the log signed for "
                 + entries + " entries"), c.toString());
