@@ -158,6 +158,7 @@ public final class Governor implements AutoCloseable {
             List<Map.Entry<String, String>> reasons = new ArrayList<>(d.denyReasons().entrySet());
             StringBuilder why = new StringBuilder(reasons.get(0).getValue());
             for (int i = 1; i < reasons.size(); i++) {
+                if (why.charAt(why.length() - 1) == '.') why.setLength(why.length() - 1);
                 why.append("; rule '").append(reasons.get(i).getKey()).append("' also denies: ").append(reasons.get(i).getValue());
             }
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.POLICY, reasons.get(0).getKey(), why.toString(), null, null));

@@ -96,9 +96,25 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         });
         server.setExecutor(executor);
         server.createContext("/api/requests", this::handle);
-        server.start();
+        startAsDaemon(server);
         url = "http://127.0.0.1:" + server.getAddress().getPort();
         writeConnectionFile(tokenText);
+    }
+
+    /**
+     * The JDK server's dispatcher thread inherits daemon status from the thread that starts it; started
+     * from an application's main thread it would keep the JVM alive after main returns.
+     */
+    private static void startAsDaemon(HttpServer server) {
+        Thread starter = new Thread(server::start, "magistrate-approval-console-start");
+        starter.setDaemon(true);
+        starter.start();
+        try {
+            starter.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the approval console", e);
+        }
     }
 
     private void writeConnectionFile(String tokenText) {

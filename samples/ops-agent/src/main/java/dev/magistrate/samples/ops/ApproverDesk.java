@@ -1,0 +1,127 @@
+package dev.magistrate.samples.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.BufferedReader;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The people who approve, in the demo. By default a SCRIPTED desk: it answers each request the
+ * way the on-call humans did that night, through the same console API a human uses. With
+ * {@code --interactive} you are the desk: each request is shown and you decide.
+ */
+final class ApproverDesk implements Runnable {
+
+    /** The demo approvers' TOTP secrets, from approvers.yaml (demo only: real secrets live in people's authenticator apps). */
+    private static final Map<String, String> DEMO_TOTP = Map.of(
+            "dana", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            "chris", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+
+    private final ConsoleClient console;
+    private final boolean interactive;
+    private final BufferedReader terminal;
+    private final PrintStream out;
+    private final Set<String> handled = new HashSet<>();
+    private volatile boolean running = true;
+
+    ApproverDesk(ConsoleClient console, boolean interactive, BufferedReader terminal, PrintStream out) {
+        this.console = console;
+        this.interactive = interactive;
+        this.terminal = terminal;
+        this.out = out;
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                for (JsonNode r : console.pending()) {
+                    String id = r.get("intent_id").asText();
+                    if (handled.add(id)) decide(r);
+                }
+                Thread.sleep(40);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                out.println("desk     ! console unreachable: " + e.getMessage());
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void decide(JsonNode r) throws Exception {
+        String id = r.get("intent_id").asText();
+        String action = r.get("action").asText();
+        JsonNode args = r.get("args");
+        out.printf("desk     ? %s %s needs %s (%d approval%s, roles %s%s)%n", action, args, r.get("tier").asText(),
+                r.get("required_approvals").asInt(), r.get("required_approvals").asInt() == 1 ? "" : "s",
+                r.get("required_roles"), r.get("mfa").asBoolean() ? ", MFA" : "");
+        if (interactive) {
+            ask(id, r);
+            return;
+        }
+        switch (action) {
+            case "scale_service" -> {
+                if (args.get("to").asInt() > 25) {
+                    vote(id, "sam", false, "200 instances is what the attacker wants us to pay for: the CDN absorbs the flood. "
+                            + "25 instances covers real traffic; ask for 25 at most.");
+                } else {
+                    vote(id, "sam", true, "25 covers real traffic at peak");
+                    vote(id, "riya", true, "agreed, 25");
+                }
+            }
+            case "terminate_instances" -> vote(id, "sam", false, "i-dr-eu-1 and i-dr-eu-2 are the disaster-recovery standbys for eu-west: "
+                    + "idle by design. Never terminate them; tag them instead.");
+            case "refund_order" -> {
+                vote(id, "maria", true, "enterprise customer, SLA breach confirmed");
+                vote(id, "frank", true, "within the quarter's refund budget");
+            }
+            case "email_customers" -> vote(id, "maria", true, "incident notice approved");
+            default -> vote(id, "sam", false, "not something the desk expected tonight");
+        }
+    }
+
+    private void vote(String id, String approver, boolean approve, String comment) throws Exception {
+        out.printf("desk     %s %s (scripted): %s%n", approve ? "+" : "-", approver, comment);
+        JsonNode result = console.vote(id, approver, approve, comment, null);
+        if (!result.path("accepted").asBoolean()) out.println("desk       not counted: " + result.path("rejection").asText());
+    }
+
+    private void ask(String id, JsonNode r) throws Exception {
+        out.println("         " + r.get("explain").asText());
+        out.print("desk     approve as (sam, riya, dana, chris, maria, frank), or 'deny REASON': ");
+        out.flush();
+        String line = terminal.readLine();
+        if (line == null || line.isBlank()) line = "deny no answer";
+        line = line.strip();
+        if (line.toLowerCase(Locale.ROOT).startsWith("deny")) {
+            String reason = line.length() > 4 ? line.substring(4).strip() : "denied at the terminal";
+            JsonNode res = console.vote(id, "sam", false, reason, null);
+            out.println("desk     - you denied it" + (res.path("accepted").asBoolean() ? "" : ": " + res.path("rejection").asText()));
+            return;
+        }
+        String state = "pending";
+        for (String approver : line.split("[ ,]+")) {
+            String secret = DEMO_TOTP.get(approver);
+            String code = r.get("mfa").asBoolean() && secret != null ? Totp.code(secret, Instant.now()) : null;
+            JsonNode res = console.vote(id, approver, true, "approved at the terminal", code);
+            state = res.path("state").asText();
+            out.println("desk     + " + approver + (res.path("accepted").asBoolean() ? " counted" : " not counted: " + res.path("rejection").asText()));
+        }
+        if (state.equals("pending")) handled.remove(id); // not enough yet: ask again
+
+    }
+}
