@@ -56,7 +56,9 @@ public record AuditReport(long entries, Map<String, Long> intentsByAction, Map<S
                 }
                 case DECISION -> {
                     byTier.merge(text(e, "tier", "(none)"), 1L, Long::sum);
-                    if ("deny".equals(e.fields().get("effect")) && e.fields().get("rules") instanceof List<?> rules) {
+                    // deny_rules names the rules that denied; older entries only have every matched rule.
+                    Object denying = e.fields().containsKey("deny_rules") ? e.fields().get("deny_rules") : e.fields().get("rules");
+                    if ("deny".equals(e.fields().get("effect")) && denying instanceof List<?> rules) {
                         if (rules.isEmpty()) denials.merge("(default deny)", 1L, Long::sum);
                         for (Object r : rules) denials.merge((String) r, 1L, Long::sum);
                     }

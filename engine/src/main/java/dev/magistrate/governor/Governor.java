@@ -150,7 +150,8 @@ public final class Governor implements AutoCloseable {
         try {
             record(AuditEventType.DECISION, intent.id(), "action", intent.action(), "tier", d.tier().name(), "effect", d.effect().wireName(),
                     "rules", d.matchedRules(), "policy_version", d.policyVersion(), "required_approvals", (long) d.requiredApprovals(),
-                    "required_roles", d.requiredRoles(), "mfa", d.mfaRequired(), "reason", d.explain());
+                    "required_roles", d.requiredRoles(), "mfa", d.mfaRequired(), "reason", d.explain(),
+                    "deny_rules", List.copyOf(d.denyReasons().keySet()));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the decision could not be recorded: " + e, null, e));
         }

@@ -32,12 +32,12 @@ import static dev.magistrate.agent.internal.cli.MagistrateCli.NO;
 import static dev.magistrate.agent.internal.cli.MagistrateCli.OK;
 import static dev.magistrate.agent.internal.cli.MagistrateCli.OUT;
 
-/** Reading the audit trail: verify, prove, export, tail, report. All read-only; none takes the writer's lock. */
+/** Reading the audit trail: verify, prove, export, tail, report, timeline. All read-only; none takes the writer's lock. */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = {"Verify, prove, export, follow and summarise an audit trail.",
                 "DIR is the directory the agent writes as magistrate.audit.dir. Every command is read-only and safe beside a running agent."},
         subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.Consistency.class,
-                AuditCommand.Export.class, AuditCommand.Tail.class, AuditCommand.Report.class})
+                AuditCommand.Export.class, AuditCommand.Tail.class, AuditCommand.Report.class, AuditCommand.Timeline.class})
 final class AuditCommand implements Callable<Integer> {
 
     @Spec
@@ -339,6 +339,26 @@ final class AuditCommand implements Callable<Integer> {
                 throw new CliException(NO, dir + ": " + e.getMessage());
             }
             OUT.print(r.toText());
+            OUT.flush();
+            return OK;
+        }
+    }
+
+    @Command(name = "timeline", mixinStandardHelpOptions = true,
+            description = "One line per intent in submission order: time, action, tier, outcome, who approved, how long the caller waited, "
+                    + "and the warrant; a denial's reason on the line below. Nested calls are indented.")
+    static final class Timeline implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the audit directory")
+        Path dir;
+
+        @Override
+        public Integer call() {
+            auditDirectory(dir);
+            try {
+                OUT.print(dev.magistrate.audit.AuditTimeline.toText(dev.magistrate.audit.AuditTimeline.of(dir)));
+            } catch (IllegalStateException e) {
+                throw new CliException(NO, dir + ": " + e.getMessage());
+            }
             OUT.flush();
             return OK;
         }

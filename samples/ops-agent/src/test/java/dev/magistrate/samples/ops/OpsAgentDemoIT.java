@@ -91,7 +91,17 @@ class OpsAgentDemoIT {
         Result report = exec(run, List.of(java(), "-jar", AGENT.toString(), "audit", "report", audit.toString()));
         assertEquals(0, report.exit(), report::toString);
         assertTrue(report.out().contains("No DROP"), report::toString);
+        assertFalse(report.out().contains("Database writes"), "a rule that matched but did not deny is no denial: " + report);
         assertTrue(report.out().contains("scale_service"), report::toString);
+        Result timeline = exec(run, List.of(java(), "-jar", AGENT.toString(), "audit", "timeline", audit.toString()));
+        assertEquals(0, timeline.exit(), timeline::toString);
+        String t = timeline.out();
+        assertTrue(t.matches("(?s).*scale_service\\s+T3\\s+denied by approver\\s+\\(sam\\).*"), t);
+        assertTrue(t.matches("(?s).*scale_service\\s+T2\\s+ran\\s+sam, riya\\s+\\d+ ms\\s+\\S+.*"), t);
+        assertTrue(t.matches("(?s).*terminate_instances\\s+T2\\s+denied by approver\\s+\\(sam\\).*"), t);
+        assertTrue(t.matches("(?s).*run_database_operation\\s+T3\\s+denied by policy\\s+\\(No DROP\\).*"), t);
+        assertTrue(t.matches("(?s).*refund_order\\s+T2\\s+ran\\s+maria, frank.*"), t);
+        assertTrue(t.matches("(?s).*health_check\\s+T0\\s+ran\\s+-.*"), t);
         List<String> cmd = new ArrayList<>(List.of(java(), "-jar", AGENT.toString(), "policy", "test", "policies/ops-policy.test.yaml"));
         Result tests = exec(run, cmd);
         assertEquals(0, tests.exit(), tests::toString);
