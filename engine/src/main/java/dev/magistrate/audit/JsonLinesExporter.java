@@ -23,7 +23,10 @@ import java.util.Map;
  */
 public final class JsonLinesExporter {
 
-    private static final ObjectMapper JSON = new ObjectMapper().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    // Exact decimals: a warrant re-read through doubles (0.1 -> 0.1000000000000000055...) would no longer verify.
+    private static final ObjectMapper JSON = new ObjectMapper().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .setNodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true));
 
     private JsonLinesExporter() {
     }
