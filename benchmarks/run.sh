@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs the JMH suites and renders benchmarks/results/results.{md,png}.
+#
+#   benchmarks/run.sh                 short mode (1 fork, 2 x 1 s warm-up, 3 x 1 s measurement; ~6 min on 2 cores)
+#   benchmarks/run.sh --full          full mode (2 forks, 5 x 2 s warm-up, 10 x 2 s measurement; ~1 h)
+#   benchmarks/run.sh decision audit  only these suites (decision, audit, warrants, compile, governed, suspension)
+#
+# Environment: JAVA (default: java on the PATH; the JMH forks use the same JVM), JMH_EXTRA (more JMH
+# options for every suite, e.g. "-prof gc" or "-prof stack"), RESULTS (default benchmarks/results).
+# Build first (under the shared lock): mvn -B -q -ntp -pl benchmarks -am package -DskipTests
+# and the agent: mvn -B -q -ntp -pl javaagent -am package -DskipTests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JAVA=${JAVA:-java}
+JAR=benchmarks/target/benchmarks.jar
+AGENT=javaagent/target/magistrate-agent.jar
+RESULTS=${RESULTS:-benchmarks/results}
+JMH_EXTRA=${JMH_EXTRA:-}
+MODE=short
+SUITES=()
+for a in "$@"; do
+  case "$a" in
+    --full) MODE=full ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    decision|audit|warrants|compile|governed|suspension) SUITES+=("$a") ;;
+    *) echo "unknown argument: $a (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(decision audit warrants compile governed suspension)
+
+for f in "$JAR" "$AGENT"; do
+  [ -f "$f" ] || { echo "missing $f: build it first (see the head of $0)" >&2; exit 1; }
+done
+
+if [ "$MODE" = full ]; then
+  TIMED="-f 2 -wi 5 -w 2s -i 10 -r 2s"; SHOTS="-f 2 -wi 10 -i 30 -w 2s -r 2s"; GOVERNED="-f 2 -wi 5 -w 2s -i 10 -r 2s"; CALLS=10000; TIMEOUT=30
+else
+  TIMED="-f 1 -wi 2 -w 1s -i 3 -r 1s"; SHOTS="-f 1 -wi 3 -i 8 -w 1s -r 1s"; GOVERNED="-f 1 -wi 2 -w 2s -i 3 -r 2s"; CALLS=10000; TIMEOUT=20
+fi
+CHRONICLE_ARGS="--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED -Dchronicle.analytics.disable=true"
+
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/*.jmh.json "$RESULTS"/suspension.json "$RESULTS"/results.md "$RESULTS"/results.png
+{
+  echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.vm.name/ {n=$2} /java.runtime.version/ {v=$2} END {print n " " v}'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "mode: $MODE; command: benchmarks/run.sh $*"
+} > "$RESULTS/machine.txt"
+cat "$RESULTS/machine.txt"
+
+jmh() { # suite-file regex options...
+  local out=$1 regex=$2; shift 2
+  echo "== $regex ($MODE)"
+  # shellcheck disable=SC2086
+  "$JAVA" -jar "$JAR" "$regex" -rf json -rff "$RESULTS/$out.jmh.json" "$@" $JMH_EXTRA
+}
+
+TMP=$(mktemp -d /tmp/magistrate-bench.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+for s in "${SUITES[@]}"; do
+  case "$s" in
+    decision)
+      jmh decision-baseline '\.DecisionBaselineBenchmark\.' $TIMED
+      jmh decision '\.DecisionBenchmark\.' $TIMED ;;
+    audit) jmh audit '\.AuditAppendBenchmark\.' $TIMED ;;
+    warrants) jmh warrants '\.WarrantBenchmark\.' $TIMED ;;
+    compile) jmh compile '\.CompileBenchmark\.' $SHOTS ;;
+    governed)
+      AGENT_ARGS=$("$JAVA" -Dmagistrate.agent.jar="$AGENT" -cp "$JAR" dev.magistrate.benchmarks.GovernedCallSetup "$TMP/governed")
+      jmh governed '\.GovernedCallBenchmark\.' $GOVERNED -jvmArgsAppend "$AGENT_ARGS" ;;
+    suspension)
+      echo "== SuspensionCheck ($CALLS calls)"
+      # shellcheck disable=SC2086
+      "$JAVA" $CHRONICLE_ARGS -cp "$JAR" dev.magistrate.benchmarks.SuspensionCheck "$CALLS" "$TIMEOUT" "$RESULTS/suspension.json" ;;
+  esac
+done
+
+"$JAVA" -Djava.awt.headless=true -cp "$JAR" dev.magistrate.benchmarks.report.ReportRenderer "$RESULTS"
