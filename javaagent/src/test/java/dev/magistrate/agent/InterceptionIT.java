@@ -251,6 +251,14 @@ class InterceptionIT {
     }
 
     @Test
+    void toolsStayGovernedWhenTheAnnotationsJarIsMissingAtRunTime(@TempDir Path dir) throws Exception {
+        // The JVM drops annotations whose classes are missing; the agent must not, or the tools would run ungoverned.
+        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), workDir(dir, ""), AgentRun.TEST_CLASSES.toString(), APP, "class", "deny");
+        assertEquals("OK healthy web", r.outcome("class"), r::toString);
+        assertTrue(r.outcome("deny").startsWith(DENIED + "'db_query' was not allowed by policy rule 'no-drop'"), r::toString);
+    }
+
+    @Test
     void classesCompiledWithoutParameterNamesUseArg0WithAWarning(@TempDir Path dir) throws Exception {
         Path src = dir.resolve("src/legacy/NoParams.java");
         Files.createDirectories(src.getParent());

@@ -24,6 +24,7 @@ import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.utility.JavaModule;
 
@@ -223,6 +224,9 @@ public final class AgentInstaller {
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
                 .with(AgentBuilder.TypeStrategy.Default.DECORATE)
+                // Annotations are optional at run time: an application started without the annotations jar would
+                // otherwise hide @GovernedAction from us, and its tools would run ungoverned (fail open).
+                .with(AgentBuilder.LocationStrategy.ForClassLoader.STRONG.withFallbackTo(ClassFileLocator.ForClassLoader.of(agentLoader)))
                 .with(new FailureListener())
                 .ignore(any(), isBootstrapClassLoader().or(is(agentLoader)))
                 .or(nameStartsWith("net.bytebuddy.").or(nameStartsWith("dev.magistrate.agent.MagistrateAgent")).or(nameStartsWith("dev.magistrate.agent.AgentClassLoader")).or(nameStartsWith("dev.magistrate.bootstrap."))

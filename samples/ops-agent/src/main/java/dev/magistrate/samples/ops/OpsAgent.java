@@ -109,7 +109,8 @@ public final class OpsAgent {
     private void printBill(double prevented) {
         out.println();
         out.printf("Overnight bill for the scale-out: $%,.0f (web at %d instances).%n", cloud.committedOvernight(), cloud.instances("web"));
-        out.printf("The $%,.0f for 200 instances did not happen. DR standbys kept; compliance table %s; refunds $%,.0f.%n",
-                prevented, cloud.tables().contains("compliance_audit_2026") ? "kept" : "LOST", cloud.refunded());
+        out.printf("The $%,.0f for 200 instances %s. DR standbys %s; compliance table %s; refunds $%,.0f.%n", prevented,
+                cloud.instances("web") >= 200 ? "WAS SPENT" : "did not happen", cloud.drStandbysLeft() == 2 ? "kept" : "TERMINATED",
+                cloud.tables().contains("compliance_audit_2026") ? "kept" : "LOST", cloud.refunded());
     }
 }

@@ -45,6 +45,10 @@ final class SimulatedCloud {
         return drStandbys.contains(instance);
     }
 
+    synchronized int drStandbysLeft() {
+        return drStandbys.size();
+    }
+
     synchronized void terminate(List<String> ids) {
         drStandbys.removeAll(ids);
     }
