@@ -5,7 +5,8 @@
 #   benchmarks/run.sh --full          full mode (2 forks, 5 x 2 s warm-up, 10 x 2 s measurement; ~1 h)
 #   benchmarks/run.sh decision audit  only these suites (decision, audit, warrants, compile, governed, suspension)
 #
-# Environment: JAVA (default: java on the PATH; the JMH forks use the same JVM), JMH_EXTRA (more JMH
+# Environment: JAVA (default: java on the PATH; the JMH forks use the same JVM), JAVA25 (a JDK 21+ for the
+# suspension check on virtual threads; default the Temurin 25 JDK if installed), JMH_EXTRA (more JMH
 # options for every suite, e.g. "-prof gc" or "-prof stack"), RESULTS (default benchmarks/results).
 # Build first (under the shared lock): mvn -B -q -ntp -pl benchmarks -am package -DskipTests
 # and the agent: mvn -B -q -ntp -pl javaagent -am package -DskipTests
@@ -13,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 JAVA=${JAVA:-java}
+JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JAR=benchmarks/target/benchmarks.jar
 AGENT=javaagent/target/magistrate-agent.jar
 RESULTS=${RESULTS:-benchmarks/results}
@@ -41,7 +43,7 @@ fi
 CHRONICLE_ARGS="--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED -Dchronicle.analytics.disable=true"
 
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/*.jmh.json "$RESULTS"/suspension.json "$RESULTS"/results.md "$RESULTS"/results.png
+rm -f "$RESULTS"/*.jmh.json "$RESULTS"/suspension*.json "$RESULTS"/results.md "$RESULTS"/results.png
 {
   echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.vm.name/ {n=$2} /java.runtime.version/ {v=$2} END {print n " " v}'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "mode: $MODE; command: benchmarks/run.sh $*"
@@ -72,7 +74,13 @@ for s in "${SUITES[@]}"; do
     suspension)
       echo "== SuspensionCheck ($CALLS calls)"
       # shellcheck disable=SC2086
-      "$JAVA" $CHRONICLE_ARGS -cp "$JAR" dev.magistrate.benchmarks.SuspensionCheck "$CALLS" "$TIMEOUT" "$RESULTS/suspension.json" ;;
+      "$JAVA" $CHRONICLE_ARGS -cp "$JAR" dev.magistrate.benchmarks.SuspensionCheck "$CALLS" "$TIMEOUT" "$RESULTS/suspension.json"
+      if [ -x "$JAVA25" ]; then
+        echo "== SuspensionCheck ($CALLS calls, $JAVA25, virtual threads)"
+        # shellcheck disable=SC2086
+        "$JAVA25" $CHRONICLE_ARGS --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "$JAR" \
+          dev.magistrate.benchmarks.SuspensionCheck "$CALLS" "$TIMEOUT" "$RESULTS/suspension-virtual.json"
+      fi ;;
   esac
 done
 

@@ -75,6 +75,9 @@ public final class SuspensionCheck {
         try (Governor governor = Governor.builder().policy(policy).approvalBackend(backend)
                 .approvers(ApproverDirectory.of(List.of(new Approver("alice", "Alice Approver", List.of("sre"), null))))
                 .stateDirectory(dir.resolve("state")).audit(audit).build()) {
+            // Measured from before the calls exist: a waiting call's memory includes its intent and its thread.
+            long heapBefore = usedHeapAfterGc();
+            long rssBefore = residentBytes();
             Intent[] intents = new Intent[calls];
             for (int i = 0; i < calls; i++) {
                 intents[i] = Intent.builder("refund_order").agent("ops-agent").arg("order_id", "A-" + i).arg("amount", 10 + i % 500).build();
@@ -92,8 +95,6 @@ public final class SuspensionCheck {
                 };
                 threads[i] = virtual ? virtualThread(waiter) : new Thread(waiter, "waiter-" + i);
             }
-            long heapBefore = usedHeapAfterGc();
-            long rssBefore = residentBytes();
             long t0 = System.nanoTime();
             for (Thread t : threads) t.start();
             long deadline = System.nanoTime() + timeout.toNanos() / 2;

@@ -42,8 +42,12 @@ public final class ReportRenderer {
         List<Row> rows = read(dir);
         if (rows.isEmpty()) throw new IllegalStateException("no JMH results (*.jmh.json) in " + dir);
         String machine = Files.exists(dir.resolve("machine.txt")) ? Files.readString(dir.resolve("machine.txt")).strip() : "(machine not recorded)";
-        Optional<JsonNode> suspension = Files.exists(dir.resolve("suspension.json"))
-                ? Optional.of(JSON.readTree(dir.resolve("suspension.json").toFile())) : Optional.empty();
+        List<JsonNode> suspension = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(f -> f.getFileName().toString().matches("suspension.*\\.json")).sorted().toList()) {
+                suspension.add(JSON.readTree(p.toFile()));
+            }
+        }
         Files.writeString(dir.resolve("results.md"), markdown(rows, machine, suspension));
         chart(rows, dir.resolve("results.png"), machine.lines().findFirst().orElse(""));
         System.out.println("wrote " + dir.resolve("results.md") + " and " + dir.resolve("results.png"));
@@ -124,7 +128,7 @@ public final class ReportRenderer {
 
     // ---------------------------------------------------------------- markdown
 
-    static String markdown(List<Row> rows, String machine, Optional<JsonNode> suspension) {
+    static String markdown(List<Row> rows, String machine, List<JsonNode> suspension) {
         StringBuilder md = new StringBuilder();
         md.append("Machine: ").append(machine.replace("\n", "; ")).append("\n\n");
         md.append(targets(rows, suspension)).append('\n');
@@ -141,7 +145,7 @@ public final class ReportRenderer {
                         .append(" | ").append(modeName(r.mode())).append(" |\n");
             }
         }
-        suspension.ifPresent(s -> md.append("\nSuspension (").append(s.get("calls").asInt()).append(" calls waiting for approval at once, ")
+        suspension.forEach(s -> md.append("\nSuspension (").append(s.get("calls").asInt()).append(" calls waiting for approval at once, ")
                 .append(s.get("threads").asText()).append(" threads, JDK ").append(s.get("jdk").asText()).append("): ")
                 .append(s.get("passed").asBoolean() ? "passed" : "FAILED").append(", ").append(s.get("granted").asInt()).append(" approved and granted, ")
                 .append(s.get("timedOut").asInt()).append(" timed out and denied, ").append(s.get("wrong").asInt()).append(" wrong; all waiting after ")
@@ -179,7 +183,7 @@ public final class ReportRenderer {
     }
 
     /** The targets of issue 7, each as measured in this run, with met or missed. */
-    static String targets(List<Row> rows, Optional<JsonNode> suspension) {
+    static String targets(List<Row> rows, List<JsonNode> suspension) {
         StringBuilder t = new StringBuilder("| target | measured | |\n|---|---|---|\n");
         Optional<Row> m50 = find(rows, "DecisionBenchmark", "decide", "engine=magistrate, rules=50");
         m50.ifPresent(m -> {
@@ -211,8 +215,12 @@ public final class ReportRenderer {
         Optional<Row> raw = find(rows, "AuditAppendBenchmark", "rawChronicle", "");
         chained.ifPresent(c -> {
             double perSecond = 1e9 / c.meanNs();
-            line(t, "≥ 1,000,000 chained entries/s from one thread", String.format(Locale.ROOT, "%,.0f /s", perSecond), perSecond >= 1_000_000);
-            raw.ifPresent(r -> line(t, "chained append ≤ 1.6× raw Chronicle (mean)", ratio(c.meanNs() / r.meanNs()), c.meanNs() / r.meanNs() <= 1.6));
+            line(t, "≥ 1,000,000 chained entries/s from one thread", String.format(Locale.ROOT, "%,.0f /s (from the mean; %,.0f /s from the median)",
+                    perSecond, 1e9 / c.centralNs()), perSecond >= 1_000_000);
+            raw.ifPresent(r -> {
+                line(t, "chained append ≤ 1.6× raw Chronicle (median)", ratio(c.centralNs() / r.centralNs()), c.centralNs() / r.centralNs() <= 1.6);
+                line(t, "chained append ≤ 1.6× raw Chronicle (mean)", ratio(c.meanNs() / r.meanNs()), c.meanNs() / r.meanNs() <= 1.6);
+            });
             find(rows, "AuditAppendBenchmark", "chained2Threads", "").ifPresent(c2 -> {
                 double scale = (2e9 / c2.meanNs()) / perSecond;
                 line(t, "2 threads scale (chained entries/s, 2 threads ÷ 1)", ratio(scale), scale > 1);
@@ -228,7 +236,8 @@ public final class ReportRenderer {
                     t.append("| warrants: ").append(op).append(" | ").append(String.format(Locale.ROOT, "%,.0f /s", 1e9 / w.meanNs()))
                             .append(" (").append(time(w.centralNs())).append(" p50) | measured |\n"));
         }
-        suspension.ifPresent(s -> line(t, s.get("calls").asInt() + " calls waiting at once resolve or time out correctly",
+        suspension.forEach(s -> line(t, s.get("calls").asInt() + " calls waiting at once (" + s.get("threads").asText()
+                        + " threads, JDK " + s.get("jdk").asText().replaceAll("[+-].*", "") + ") resolve or time out correctly",
                 s.get("granted").asInt() + " granted, " + s.get("timedOut").asInt() + " timed out, " + s.get("wrong").asInt() + " wrong; "
                         + bytes(s.get("heapBytesPerCall").asLong()) + " heap / " + bytes(s.get("rssBytesPerCall").asLong()) + " RSS per call",
                 s.get("passed").asBoolean()));
