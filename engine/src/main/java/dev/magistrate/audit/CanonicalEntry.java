@@ -295,48 +295,8 @@ public final class CanonicalEntry {
         return r;
     }
 
-    /** True when no character of s needs an escape or a surrogate check (the common case). */
-    private static boolean plain(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) return false;
-        }
-        return true;
-    }
-
-    /** JSON string with the minimal escapes; lone surrogates are rejected because UTF-8 cannot carry them. */
+    /** JSON string with the minimal escapes, exactly as everything Magistrate signs or hashes (one place: CanonicalJson). */
     static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        if (plain(s)) {
-            sb.append(s).append('"');
-            return;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else if (Character.isHighSurrogate(c)) {
-                        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
-                            throw new IllegalArgumentException("string holds a lone surrogate at " + i);
-                        }
-                        sb.append(c).append(s.charAt(++i));
-                    } else if (Character.isLowSurrogate(c)) {
-                        throw new IllegalArgumentException("string holds a lone surrogate at " + i);
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+        dev.magistrate.intent.CanonicalJson.appendString(sb, s);
     }
 }

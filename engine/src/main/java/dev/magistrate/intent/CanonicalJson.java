@@ -187,9 +187,22 @@ public final class CanonicalJson {
         return d.toPlainString();
     }
 
+    /** True when no character needs an escape or a surrogate check: the common case, copied in one go. */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) return false;
+        }
+        return true;
+    }
+
     /** Appends one string in canonical form (quoted and escaped); for writers that emit known structures directly. */
     public static void appendString(StringBuilder sb, String s) {
         sb.append('"');
+        if (plain(s)) {
+            sb.append(s).append('"');
+            return;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
