@@ -229,8 +229,9 @@ public final class ReportRenderer {
         find(rows, "CompileBenchmark", "parseAndCompile", "rules=1000").ifPresent(c ->
                 line(t, "1,000-rule file parsed and compiled < 0.5 s", time(c.meanNs()) + " mean", c.meanNs() < 5e8));
         rows.stream().filter(r -> r.method().equals("hotSwap:hotSwapDecide")).findFirst().ifPresent(d ->
-                line(t, "hot swap does not stall deciders", "decide p99 " + time(d.p99Ns()) + ", max " + time(d.maxNs())
-                        + " while compiling and swapping", d.p99Ns() < 10_000));
+                t.append("| hot swap does not stall deciders | decide p99 ").append(time(d.p99Ns())).append(", max ").append(time(d.maxNs()))
+                        .append(" while compiling and swapping | ")
+                        .append(d.maxNs() < 1e6 ? "met" : d.p99Ns() < 10_000 ? "met at p99, **not at the max**" : "**missed**").append(" |\n"));
         for (String op : List.of("hmacSign", "hmacVerify", "ed25519BouncyCastleSign", "ed25519BouncyCastleVerify", "ed25519JdkSign", "ed25519JdkVerify")) {
             find(rows, "WarrantBenchmark", op, "").ifPresent(w ->
                     t.append("| warrants: ").append(op).append(" | ").append(String.format(Locale.ROOT, "%,.0f /s", 1e9 / w.meanNs()))
