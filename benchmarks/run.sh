@@ -43,11 +43,15 @@ fi
 CHRONICLE_ARGS="--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED -Dchronicle.analytics.disable=true"
 
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/*.jmh.json "$RESULTS"/suspension*.json "$RESULTS"/results.md "$RESULTS"/results.png
-{
-  echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.vm.name/ {n=$2} /java.runtime.version/ {v=$2} END {print n " " v}'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "mode: $MODE; command: benchmarks/run.sh $*"
-} > "$RESULTS/machine.txt"
+# A run of every suite replaces the whole result set; a run of some suites replaces only theirs.
+if [ ${#SUITES[@]} -eq 6 ]; then rm -f "$RESULTS"/*.jmh.json "$RESULTS"/suspension*.json; fi
+rm -f "$RESULTS"/results.md "$RESULTS"/results.png
+MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.vm.name/ {n=$2} /java.runtime.version/ {v=$2} END {print n " " v}'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
+if [ ${#SUITES[@]} -eq 6 ]; then
+  printf '%s\nmode: %s; command: benchmarks/run.sh %s\n' "$MACHINE" "$MODE" "$*" > "$RESULTS/machine.txt"
+else
+  printf 'rerun of %s (%s mode) on %s\n' "${SUITES[*]}" "$MODE" "$MACHINE" >> "$RESULTS/machine.txt"
+fi
 cat "$RESULTS/machine.txt"
 
 jmh() { # suite-file regex options...

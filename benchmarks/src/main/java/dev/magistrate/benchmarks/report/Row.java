@@ -18,7 +18,8 @@ record Row(String suite, String method, String params, String mode, double centr
 
     /** Baselines are drawn grey: the floor each suite is read against. */
     boolean baseline() {
-        return method.equals("nextInput") || method.startsWith("rawChronicle") || method.equals("plainCall") || method.equals("sha256");
+        return method.equals("nextInput") || method.startsWith("rawChronicle") || method.equals("plainCall") || method.equals("sha256")
+                || method.equals("parseOnly");
     }
 
     /** A peer engine in the decision suite (drawn in another colour than Magistrate). */
