@@ -13,6 +13,8 @@ public final class InterceptionApp {
 
     public static void main(String[] args) throws Exception {
         System.out.println("JVM-ARGS " + ManagementFactory.getRuntimeMXBean().getInputArguments());
+        System.out.println("CONTEXT-LOADER " + (Thread.currentThread().getContextClassLoader() == ClassLoader.getSystemClassLoader()
+                ? "application" : String.valueOf(Thread.currentThread().getContextClassLoader())));
         Tools tools = new Tools();
         for (String c : args) {
             switch (c) {

@@ -105,6 +105,7 @@ class InterceptionIT {
         assertEquals(0, main.exit(), main::toString);
         assertEquals("JVM-ARGS [-javaagent:" + AgentRun.JAR + "=config=" + shared.resolve("main/magistrate.yaml") + "]",
                 main.line("JVM-ARGS"), main::toString);
+        assertEquals("CONTEXT-LOADER application", main.line("CONTEXT-LOADER"), "the agent gives main its context loader back");
         List<String> agentLines = main.err().lines().filter(l -> l.startsWith("[magistrate]")).toList();
         assertEquals(1, agentLines.size(), main::toString);
         String start = agentLines.get(0);

@@ -61,7 +61,20 @@ public final class AgentInstaller {
         // Before any Chronicle class loads: a governance product does not phone home.
         System.setProperty("chronicle.analytics.disable", "true");
         ClassLoader agentLoader = AgentInstaller.class.getClassLoader();
-        Thread.currentThread().setContextClassLoader(agentLoader);
+        // The engine starts (and its threads inherit) with the agent's loader as context loader; the
+        // application's thread gets its own back, or its main would look up classes in the agent's loader.
+        Thread thread = Thread.currentThread();
+        ClassLoader applications = thread.getContextClassLoader();
+        thread.setContextClassLoader(agentLoader);
+        try {
+            install(args, inst, attached, startedNanos, unpacked, agentLoader);
+        } finally {
+            thread.setContextClassLoader(applications);
+        }
+    }
+
+    private static void install(String args, Instrumentation inst, boolean attached, long startedNanos, long unpacked,
+                                ClassLoader agentLoader) {
         ModuleOpener.openForChronicle(inst, agentLoader.getUnnamedModule());
         MagistrateLog.routeTo((source, level, message, error) -> AgentLog.log(switch (level) {
             case ERROR -> AgentLog.Level.ERROR;
