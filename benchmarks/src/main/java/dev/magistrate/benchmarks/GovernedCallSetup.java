@@ -28,7 +28,7 @@ public final class GovernedCallSetup {
 
     /**
      * Writes {@code magistrate.yaml} and {@code policy.yaml} into {@code dir}; returns the JVM
-     * arguments, separated by a space: Magistrate's agent, then {@link ContextLoaderReset}.
+     * argument that starts Magistrate's agent.
      */
     public static String writeConfig(Path dir, Path agentJar) throws IOException {
         if (!Files.isRegularFile(agentJar)) {
@@ -43,9 +43,7 @@ public final class GovernedCallSetup {
                 agent: {id: benchmark}
                 log: {level: warn}
                 """);
-        Path reset = ContextLoaderReset.writeAgentJar(dir.resolve("context-loader-reset.jar"));
-        return "-javaagent:" + agentJar.toAbsolutePath() + "=config=" + dir.toAbsolutePath().resolve("magistrate.yaml")
-                + " -javaagent:" + reset.toAbsolutePath();
+        return "-javaagent:" + agentJar.toAbsolutePath() + "=config=" + dir.toAbsolutePath().resolve("magistrate.yaml");
     }
 
     public static String agentArgument(Path dir) throws IOException {
