@@ -243,8 +243,7 @@ public final class PolicyCompiler {
                     case OR: return "(" + bool(b.left()) + " || " + bool(b.right()) + ")";
                     case EQ: case NE: return equality(b);
                     case LT: case LE: case GT: case GE: return order(b);
-                    case IN: return V + ".in(" + obj(b.left()) + ", " + obj(b.right()) + ")";
-                    case NOT_IN: return V + ".notIn(" + obj(b.left()) + ", " + obj(b.right()) + ")";
+                    case IN: case NOT_IN: return membership(b);
                     case CONTAINS: return V + ".contains(" + obj(b.left()) + ", " + obj(b.right()) + ")";
                     case STARTS_WITH: return V + ".startsWith(" + obj(b.left()) + ", " + obj(b.right()) + ")";
                     case ENDS_WITH: return V + ".endsWith(" + obj(b.left()) + ", " + obj(b.right()) + ")";
@@ -252,6 +251,19 @@ public final class PolicyCompiler {
                 }
             }
             return V + ".truthy(" + obj(e) + ")";
+        }
+
+        /** {@code x in [...]}: over a literal list of strings, a precomputed set answers text in one lookup. */
+        String membership(Expr.Binary b) {
+            boolean in = b.op() == Op.IN;
+            if (b.right() instanceof Expr.ListExpr list && !list.items().isEmpty() && list.items().stream()
+                    .allMatch(i -> i instanceof Expr.Literal lit && lit.value() instanceof String)) {
+                Set<String> texts = new java.util.HashSet<>();
+                for (Expr i : list.items()) texts.add((String) ((Expr.Literal) i).value());
+                return V + (in ? ".inTexts(" : ".notInTexts(") + obj(b.left()) + ", "
+                        + constant(Collections.unmodifiableSet(texts), "java.util.Set") + ", " + obj(b.right()) + ")";
+            }
+            return V + (in ? ".in(" : ".notIn(") + obj(b.left()) + ", " + obj(b.right()) + ")";
         }
 
         String equality(Expr.Binary b) {

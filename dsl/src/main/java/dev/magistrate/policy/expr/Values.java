@@ -153,6 +153,17 @@ public final class Values {
         return false;
     }
 
+    /** {@code in} over a literal list of strings: a hash lookup for text, the general rule for anything else. */
+    public static boolean inTexts(Object a, Set<String> texts, List<?> all) {
+        if (a instanceof String s) return texts.contains(s);
+        return in(a, all);
+    }
+
+    public static boolean notInTexts(Object a, Set<String> texts, List<?> all) {
+        if (a instanceof String s) return !texts.contains(s);
+        return notIn(a, all);
+    }
+
     public static boolean notIn(Object a, Object container) {
         return a != null && asList(container) != null && !in(a, container);
     }
