@@ -53,6 +53,13 @@ final class AuditCommand implements Callable<Integer> {
         return dir;
     }
 
+    /** The checkpoint given on the command line, else the one the log keeps in DIR; it must exist. */
+    static Path checkpointFile(Path given, Path dir) {
+        Path file = given != null ? given : dir.resolve(AuditLogVerifier.CHECKPOINT_FILE);
+        if (!Files.isRegularFile(file)) throw new CliException("no checkpoint file at " + file);
+        return file;
+    }
+
     static String readNote(Path file) {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
@@ -133,8 +140,7 @@ final class AuditCommand implements Callable<Integer> {
         public Integer call() {
             auditDirectory(dir);
             CheckpointVerifier verifier = key.verifier(dir);
-            Path cpFile = checkpoint != null ? checkpoint : dir.resolve(AuditLogVerifier.CHECKPOINT_FILE);
-            if (!Files.isRegularFile(cpFile)) throw new CliException("no checkpoint file at " + cpFile);
+            Path cpFile = checkpointFile(checkpoint, dir);
             String note = readNote(cpFile);
             Checkpoint cp;
             try {
@@ -198,8 +204,7 @@ final class AuditCommand implements Callable<Integer> {
         public Integer call() {
             auditDirectory(dir);
             CheckpointVerifier verifier = key.verifier(dir);
-            Path newFile = newer != null ? newer : dir.resolve(AuditLogVerifier.CHECKPOINT_FILE);
-            if (!Files.isRegularFile(newFile)) throw new CliException("no checkpoint file at " + newFile);
+            Path newFile = checkpointFile(newer, dir);
             String oldNote = readNote(older);
             String newNote = readNote(newFile);
             Checkpoint o;
