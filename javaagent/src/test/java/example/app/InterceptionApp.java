@@ -53,6 +53,7 @@ public final class InterceptionApp {
                     run(c, () -> tools.needsApproval("budget"));
                     System.out.println("WAITED-MS " + (System.nanoTime() - t0) / 1_000_000);
                 }
+                case "approved" -> run(c, () -> tools.needsApproval("budget"));
                 case "framework" -> run(c, () -> new FrameworkTools().weather("Vienna"));
                 case "framework-unnamed" -> run(c, () -> new FrameworkTools().terminate("i-1"));
                 case "pattern" -> run(c, () -> new FrameworkTools().deleteBucket("logs"));

@@ -2,6 +2,7 @@ package dev.magistrate.benchmarks;
 
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.keys.KeySet;
 import dev.magistrate.keys.SignatureAlgorithm;
 import dev.magistrate.keys.WarrantKey;
 import dev.magistrate.policy.Tier;
@@ -66,7 +67,7 @@ public class WarrantBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("magistrate-bench-keys");
-        KeyDirectory keys = KeyDirectory.openOrCreate(dir.resolve("keys"));
+        KeySet keys = KeyDirectory.openOrCreate(dir.resolve("keys")).warrantKeys();
         hmac = keys.signingKey(SignatureAlgorithm.HMAC_SHA256);
         ed25519 = keys.signingKey(SignatureAlgorithm.ED25519);
         issuer = new WarrantIssuer(keys, Clock.systemUTC(), SignatureAlgorithm.HMAC_SHA256);

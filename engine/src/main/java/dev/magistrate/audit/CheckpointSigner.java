@@ -12,7 +12,7 @@ import java.util.Objects;
  * then {@code — <key name> <base64(key id || signature)>}. The private key stays in this object;
  * it is never logged, written to an entry or put in an exception.
  */
-public final class CheckpointSigner {
+public final class CheckpointSigner implements CheckpointKeys {
 
     private final String keyName;
     private final Ed25519PrivateKeyParameters privateKey;
@@ -36,7 +36,14 @@ public final class CheckpointSigner {
         return keyName;
     }
 
+    /** This key signs every checkpoint: a log that never rotates its key. */
+    @Override
+    public CheckpointSigner signer() {
+        return this;
+    }
+
     /** The verifier for this key: all that someone checking the log needs. */
+    @Override
     public CheckpointVerifier verifier() {
         return verifier;
     }

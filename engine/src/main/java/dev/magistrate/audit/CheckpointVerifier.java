@@ -7,37 +7,52 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
 
 /**
- * Verifies C2SP signed-note checkpoints against one Ed25519 public key. The key id is the first four
- * bytes of SHA-256(key name || 0x0A || 0x01 || public key), as the signed-note spec defines for
- * Ed25519. Signature lines of other keys are ignored; at least one line must be a valid signature by
- * this key.
+ * Verifies C2SP signed-note checkpoints against a set of trusted Ed25519 public keys: one for a log
+ * that never rotated its key, the current and every retired key for one that did. The key id is the
+ * first four bytes of SHA-256(key name || 0x0A || 0x01 || public key), as the signed-note spec defines
+ * for Ed25519. Signature lines of keys not trusted here are ignored; at least one line must be a valid
+ * signature by a trusted key, and a line that claims a trusted key but does not verify is a forgery.
  */
 public final class CheckpointVerifier {
 
     static final String SIGNATURE_PREFIX = "\u2014 ";
     private static final int MAX_NOTE_BYTES = 1 << 16;
 
-    private final String keyName;
-    private final byte[] publicKey;
-    private final byte[] keyId;
-    private final Ed25519PublicKeyParameters key;
+    private record TrustedKey(String name, byte[] publicKey, byte[] keyId, Ed25519PublicKeyParameters key) {
+    }
+
+    private final List<TrustedKey> trusted;
 
     public CheckpointVerifier(String keyName, byte[] publicKey) {
-        this.keyName = checkKeyName(keyName);
+        checkKeyName(keyName);
         if (publicKey == null || publicKey.length != Ed25519PublicKeyParameters.KEY_SIZE) {
             throw new IllegalArgumentException("an Ed25519 public key is 32 bytes");
         }
-        this.publicKey = publicKey.clone();
-        this.key = new Ed25519PublicKeyParameters(publicKey, 0);
         ByteArrayOutputStream idInput = new ByteArrayOutputStream();
         idInput.writeBytes(keyName.getBytes(StandardCharsets.UTF_8));
         idInput.write(0x0A);
         idInput.write(0x01);
         idInput.writeBytes(publicKey);
-        this.keyId = Arrays.copyOf(MerkleTree.sha256().digest(idInput.toByteArray()), 4);
+        byte[] keyId = Arrays.copyOf(MerkleTree.sha256().digest(idInput.toByteArray()), 4);
+        this.trusted = List.of(new TrustedKey(keyName, publicKey.clone(), keyId, new Ed25519PublicKeyParameters(publicKey, 0)));
+    }
+
+    private CheckpointVerifier(List<TrustedKey> trusted) {
+        this.trusted = trusted;
+    }
+
+    /** A verifier that accepts a checkpoint signed by any of these keys (a log's current and retired keys). */
+    public static CheckpointVerifier trusting(Collection<CheckpointVerifier> verifiers) {
+        List<TrustedKey> all = new ArrayList<>();
+        for (CheckpointVerifier v : verifiers) all.addAll(v.trusted);
+        if (all.isEmpty()) throw new IllegalArgumentException("a checkpoint verifier needs at least one trusted key");
+        return new CheckpointVerifier(List.copyOf(all));
     }
 
     static String checkKeyName(String keyName) {
@@ -48,24 +63,34 @@ public final class CheckpointVerifier {
         return keyName;
     }
 
+    /** The trusted key names, comma-separated, for messages. */
     public String keyName() {
-        return keyName;
+        return String.join(", ", trusted.stream().map(TrustedKey::name).toList());
     }
 
     public byte[] publicKey() {
-        return publicKey.clone();
+        return single().publicKey().clone();
     }
 
     public byte[] keyId() {
-        return keyId.clone();
+        return single().keyId().clone();
     }
 
     /** The vkey string of the signed-note spec: {@code name+hex(keyid)+base64(0x01 || public key)}. */
     public String verifierKey() {
+        return vkey(single());
+    }
+
+    private static String vkey(TrustedKey k) {
         byte[] typed = new byte[33];
         typed[0] = 1;
-        System.arraycopy(publicKey, 0, typed, 1, 32);
-        return keyName + "+" + java.util.HexFormat.of().formatHex(keyId) + "+" + Base64.getEncoder().encodeToString(typed);
+        System.arraycopy(k.publicKey(), 0, typed, 1, 32);
+        return k.name() + "+" + java.util.HexFormat.of().formatHex(k.keyId()) + "+" + Base64.getEncoder().encodeToString(typed);
+    }
+
+    private TrustedKey single() {
+        if (trusted.size() != 1) throw new IllegalStateException("this verifier trusts " + trusted.size() + " keys: " + keyName());
+        return trusted.get(0);
     }
 
     /**
@@ -82,8 +107,20 @@ public final class CheckpointVerifier {
         }
     }
 
+    /** The verifier key ({@code name+hex(keyid)+base64}) of the trusted key that signed this note. */
+    public String signerOf(String note) throws InvalidCheckpointException {
+        return vkey(verified(note).by());
+    }
+
     /** Verifies a signed note and returns its text (which ends in a newline). */
     String verifyNote(String note) throws InvalidCheckpointException {
+        return verified(note).body();
+    }
+
+    private record Verified(String body, TrustedKey by) {
+    }
+
+    private Verified verified(String note) throws InvalidCheckpointException {
         if (note == null) throw new InvalidCheckpointException("no checkpoint");
         byte[] all = note.getBytes(StandardCharsets.UTF_8);
         if (all.length > MAX_NOTE_BYTES) throw new InvalidCheckpointException("checkpoint note is too large");
@@ -95,33 +132,47 @@ public final class CheckpointVerifier {
             throw new InvalidCheckpointException("checkpoint note has no complete signature line");
         }
         byte[] text = body.getBytes(StandardCharsets.UTF_8);
-        boolean signedByUs = false;
+        TrustedKey signedBy = null;
+        List<String> others = new ArrayList<>();
         for (String line : signatures.substring(0, signatures.length() - 1).split("\n", -1)) {
             if (!line.startsWith(SIGNATURE_PREFIX)) throw new InvalidCheckpointException("malformed signature line");
             String[] parts = line.substring(SIGNATURE_PREFIX.length()).split(" ", -1);
             if (parts.length != 2) throw new InvalidCheckpointException("malformed signature line");
-            if (!parts[0].equals(keyName)) continue;
             byte[] blob;
             try {
                 blob = Base64.getDecoder().decode(parts[1]);
             } catch (IllegalArgumentException e) {
                 throw new InvalidCheckpointException("signature is not base64");
             }
-            if (blob.length != 4 + 64 || !MessageDigest.isEqual(Arrays.copyOf(blob, 4), keyId)) continue;
+            TrustedKey k = blob.length == 4 + 64 ? trustedKey(parts[0], Arrays.copyOf(blob, 4)) : null;
+            if (k == null) {
+                others.add(parts[0]);
+                continue;
+            }
             Ed25519Signer v = new Ed25519Signer();
-            v.init(false, key);
+            v.init(false, k.key());
             v.update(text, 0, text.length);
             if (!v.verifySignature(Arrays.copyOfRange(blob, 4, blob.length))) {
-                throw new InvalidCheckpointException("checkpoint signature by " + keyName + " does not verify");
+                throw new InvalidCheckpointException("checkpoint signature by " + k.name() + " does not verify");
             }
-            signedByUs = true;
+            if (signedBy == null) signedBy = k;
         }
-        if (!signedByUs) throw new InvalidCheckpointException("checkpoint carries no signature by key " + keyName);
-        return body;
+        if (signedBy == null) {
+            throw new InvalidCheckpointException("checkpoint carries no signature by a trusted key (trusted: " + keyName()
+                    + (others.isEmpty() ? "" : "; signed by: " + String.join(", ", others)) + ")");
+        }
+        return new Verified(body, signedBy);
+    }
+
+    private TrustedKey trustedKey(String name, byte[] keyId) {
+        for (TrustedKey k : trusted) {
+            if (k.name().equals(name) && MessageDigest.isEqual(k.keyId(), keyId)) return k;
+        }
+        return null;
     }
 
     @Override
     public String toString() {
-        return "CheckpointVerifier[" + verifierKey() + "]";
+        return "CheckpointVerifier[" + keyName() + "]";
     }
 }

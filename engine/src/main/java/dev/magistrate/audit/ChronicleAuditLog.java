@@ -115,7 +115,7 @@ public final class ChronicleAuditLog implements AuditSink {
                         + LOCK_FILE + " is locked); only one writer may own an audit directory");
             }
             RetentionPolicy.prune(dir, options.retainCycles(), null);
-            AuditLogVerifier.Scan scan = new AuditLogVerifier(options.signer().verifier()).scan(dir, null);
+            AuditLogVerifier.Scan scan = new AuditLogVerifier(options.keys().verifier()).scan(dir, null);
             if (scan.result.tampered()) {
                 throw new IllegalStateException("refusing to append to audit log " + dir + ": " + scan.result.summary());
             }
@@ -210,7 +210,7 @@ public final class ChronicleAuditLog implements AuditSink {
 
     private String writeCheckpoint() {
         Checkpoint cp = new Checkpoint(options.origin(), tree.size(), tree.root());
-        String note = options.signer().sign(cp);
+        String note = options.keys().signer().sign(cp);
         write(LogRecord.encodeCheckpoint(note, lastLeaf, tree.frontier()));
         if (options.durability() != Durability.MAPPED) sync();
         writeCheckpointFile(note);

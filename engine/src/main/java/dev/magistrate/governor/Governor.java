@@ -66,8 +66,8 @@ public final class Governor implements AutoCloseable {
         this.clock = b.clock;
         this.defaultWarrantTtl = b.defaultWarrantTtl;
         this.defaultApprovalTimeout = b.defaultApprovalTimeout;
-        this.issuer = new WarrantIssuer(keys, clock, b.t0Algorithm);
-        this.verifier = new WarrantVerifier(keys, ledger, clock, b.clockSkew);
+        this.issuer = new WarrantIssuer(keys.warrantKeys(), clock, b.t0Algorithm);
+        this.verifier = new WarrantVerifier(keys.warrantKeys(), ledger, clock, b.clockSkew);
         this.ownedLedger = ownsLedger ? ledger : null;
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "magistrate-approval-timeouts");

@@ -1,5 +1,7 @@
 package dev.magistrate.keys;
 
+import dev.magistrate.audit.CheckpointSigner;
+import dev.magistrate.audit.CheckpointVerifier;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
@@ -48,9 +50,14 @@ public final class Ed25519Key implements WarrantKey {
     }
 
     /** A signer of audit checkpoints with this key; the checkpoint's key name is {@code magistrate-KEYID}. */
-    public dev.magistrate.audit.CheckpointSigner checkpointSigner() {
+    public CheckpointSigner checkpointSigner() {
         if (privateKey == null) throw new IllegalStateException("Ed25519 key " + keyId + " holds only the public key");
-        return new dev.magistrate.audit.CheckpointSigner("magistrate-" + keyId, privateKey);
+        return new CheckpointSigner(LogKeys.KEY_NAME_PREFIX + keyId, privateKey);
+    }
+
+    /** A verifier of checkpoints signed with this key (public half only). */
+    public CheckpointVerifier checkpointVerifier() {
+        return new CheckpointVerifier(LogKeys.KEY_NAME_PREFIX + keyId, publicKey.getEncoded());
     }
 
     @Override

@@ -2,7 +2,7 @@ package dev.magistrate.warrant;
 
 import dev.magistrate.intent.Intent;
 import dev.magistrate.intent.TimeOrderedId;
-import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.keys.KeySet;
 import dev.magistrate.keys.SignatureAlgorithm;
 import dev.magistrate.keys.WarrantKey;
 import dev.magistrate.policy.Tier;
@@ -21,11 +21,11 @@ import java.util.Objects;
  */
 public final class WarrantIssuer {
 
-    private final KeyDirectory keys;
+    private final KeySet keys;
     private final Clock clock;
     private final SignatureAlgorithm t0Algorithm;
 
-    public WarrantIssuer(KeyDirectory keys, Clock clock, SignatureAlgorithm t0Algorithm) {
+    public WarrantIssuer(KeySet keys, Clock clock, SignatureAlgorithm t0Algorithm) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.t0Algorithm = Objects.requireNonNull(t0Algorithm, "t0Algorithm");

@@ -1,7 +1,7 @@
 package dev.magistrate.warrant;
 
 import dev.magistrate.intent.CanonicalJson;
-import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.keys.KeySet;
 import dev.magistrate.keys.WarrantKey;
 
 import java.io.UncheckedIOException;
@@ -23,12 +23,12 @@ public final class WarrantVerifier {
 
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(5);
 
-    private final KeyDirectory keys;
+    private final KeySet keys;
     private final ConsumedWarrantLedger ledger;
     private final Clock clock;
     private final Duration clockSkew;
 
-    public WarrantVerifier(KeyDirectory keys, ConsumedWarrantLedger ledger, Clock clock, Duration clockSkew) {
+    public WarrantVerifier(KeySet keys, ConsumedWarrantLedger ledger, Clock clock, Duration clockSkew) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.clock = Objects.requireNonNull(clock, "clock");

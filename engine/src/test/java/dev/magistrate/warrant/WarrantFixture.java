@@ -3,6 +3,7 @@ package dev.magistrate.warrant;
 import dev.magistrate.governor.MutableClock;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.keys.KeySet;
 import dev.magistrate.keys.SignatureAlgorithm;
 import dev.magistrate.policy.Tier;
 
@@ -16,14 +17,14 @@ final class WarrantFixture implements AutoCloseable {
 
     final Path dir;
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-24T22:00:00.000Z"));
-    final KeyDirectory keys;
+    final KeySet keys;
     final ConsumedWarrantLedger ledger;
     final WarrantIssuer issuer;
     final WarrantVerifier verifier;
 
     WarrantFixture(Path dir) {
         this.dir = dir;
-        this.keys = KeyDirectory.openOrCreate(dir.resolve("keys"));
+        this.keys = KeyDirectory.openOrCreate(dir.resolve("keys")).warrantKeys();
         this.ledger = ConsumedWarrantLedger.open(dir.resolve("consumed-warrants.log"), clock);
         this.issuer = new WarrantIssuer(keys, clock, SignatureAlgorithm.HMAC_SHA256);
         this.verifier = new WarrantVerifier(keys, ledger, clock, Duration.ofSeconds(5));

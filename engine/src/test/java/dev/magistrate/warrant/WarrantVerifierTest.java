@@ -2,6 +2,7 @@ package dev.magistrate.warrant;
 
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.keys.KeySet;
 import dev.magistrate.keys.SignatureAlgorithm;
 import dev.magistrate.keys.WarrantKey;
 import dev.magistrate.policy.Tier;
@@ -174,7 +175,7 @@ class WarrantVerifierTest {
         f.verifier.verifyAndConsume(json, "scale_service", args("web", 20));
         f.close();
         // A new process: new key directory and ledger instances on the same files.
-        KeyDirectory keys = KeyDirectory.open(dir.resolve("keys"));
+        KeySet keys = KeyDirectory.open(dir.resolve("keys")).warrantKeys();
         try (ConsumedWarrantLedger ledger = ConsumedWarrantLedger.open(dir.resolve("consumed-warrants.log"), f.clock)) {
             WarrantVerifier verifier = new WarrantVerifier(keys, ledger, f.clock, Duration.ofSeconds(5));
             WarrantRejectedException e = assertThrows(WarrantRejectedException.class,

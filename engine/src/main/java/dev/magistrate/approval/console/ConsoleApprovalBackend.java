@@ -137,7 +137,8 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         }
     }
 
-    public String url() {
+    @Override
+    public String endpoint() {
         return url;
     }
 

@@ -3,6 +3,8 @@ package dev.magistrate.agent.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.magistrate.audit.Durability;
+import dev.magistrate.engine.MagistrateSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -104,6 +106,45 @@ public final class AgentConfig {
             if (!part.isBlank()) out.add(part.strip());
         }
         return out;
+    }
+
+    /**
+     * The engine's typed settings from these values. Relative defaults are in the working directory;
+     * the console's file defaults to {@code console.json} in the key directory.
+     *
+     * @throws ConfigException a value that cannot be used, naming the setting and where it came from
+     */
+    public MagistrateSettings settings() {
+        Path keys = Path.of(get(KEYS_DIR, Path.of("magistrate-keys").toAbsolutePath().toString()));
+        String backend = get(APPROVALS);
+        Map<String, String> backendSettings = Map.of();
+        if ("console".equals(backend)) {
+            backendSettings = Map.of("port", get(CONSOLE_PORT, "0"), "file", get(CONSOLE_FILE, keys.resolve("console.json").toString()));
+        } else if (values.containsKey(CONSOLE_PORT) || values.containsKey(CONSOLE_FILE)) {
+            String key = values.containsKey(CONSOLE_PORT) ? CONSOLE_PORT : CONSOLE_FILE;
+            throw new ConfigException(source(key) + ": " + key + " is set but " + APPROVALS + " is " + (backend == null ? "not set" : "'" + backend + "'")
+                    + "; the console settings apply only to approvals: console");
+        }
+        MagistrateSettings.Builder b = MagistrateSettings.builder()
+                .auditDirectory(Path.of(get(AUDIT_DIR, Path.of("magistrate-audit").toAbsolutePath().toString())))
+                .auditDurability(durability())
+                .keysDirectory(keys)
+                .approvals(backend, backendSettings)
+                .agentId(get(AGENT_ID, "agent"));
+        if (get(POLICY) != null) b.policy(Path.of(get(POLICY)));
+        if (get(APPROVERS) != null) b.approvers(Path.of(get(APPROVERS)));
+        return b.build();
+    }
+
+    private Durability durability() {
+        String value = get(AUDIT_DURABILITY);
+        if (value == null) return Durability.MAPPED;
+        try {
+            return Durability.valueOf(value.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source(AUDIT_DURABILITY) + ": " + AUDIT_DURABILITY + ": '" + value
+                    + "' is not one of mapped (survives a process kill), sync_at_checkpoint, sync_each_append (survives power loss)");
+        }
     }
 
     /** Where a key's value came from, for messages. */

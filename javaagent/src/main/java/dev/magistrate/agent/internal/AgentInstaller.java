@@ -1,25 +1,10 @@
 package dev.magistrate.agent.internal;
 
-import dev.magistrate.approval.ApprovalBackend;
-import dev.magistrate.approval.ApprovalBackends;
-import dev.magistrate.approval.ApproverDirectory;
-import dev.magistrate.audit.AuditLogOptions;
-import dev.magistrate.audit.ChronicleAuditLog;
-import dev.magistrate.audit.Durability;
 import dev.magistrate.bootstrap.MagistrateBridge;
-import dev.magistrate.governor.Governor;
-import dev.magistrate.keys.Ed25519Key;
-import dev.magistrate.keys.KeyDirectory;
-import dev.magistrate.keys.SignatureAlgorithm;
+import dev.magistrate.engine.Magistrate;
+import dev.magistrate.engine.MagistrateSettings;
 import dev.magistrate.log.MagistrateLog;
-import dev.magistrate.warrant.ConsumedWarrantLedger;
-import dev.magistrate.policy.CompiledPolicy;
-import dev.magistrate.policy.Decision;
-import dev.magistrate.policy.PolicyCompiler;
 import dev.magistrate.policy.PolicyException;
-import dev.magistrate.policy.PolicyInput;
-import dev.magistrate.policy.PolicyLoader;
-import dev.magistrate.policy.PolicySet;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
@@ -31,9 +16,7 @@ import net.bytebuddy.utility.JavaModule;
 import java.io.File;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static net.bytebuddy.matcher.ElementMatchers.any;
@@ -47,8 +30,8 @@ import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
 /**
- * Runs inside the agent's class loader: reads the configuration, starts the engine (policy, keys,
- * audit trail, approvals), installs the dispatcher in the bridge and the Byte Buddy transformation.
+ * Runs inside the agent's class loader: reads the configuration into the engine's settings, starts the
+ * engine with {@link Magistrate#open}, installs the dispatcher in the bridge and the Byte Buddy transformation.
  * Whatever fails, the application starts; a failure only means every governed call is denied.
  */
 public final class AgentInstaller {
@@ -93,23 +76,22 @@ public final class AgentInstaller {
             // Without a usable configuration we still intercept @GovernedAction, and deny every call.
             methods = new GovernedMethods(List.of(), List.of(), List.of());
             installTransformer(inst, methods, agentLoader);
-            MagistrateBridge.install(new GovernanceDispatcher(methods, null, "configuration error: " + e.getMessage(), "unknown"));
+            MagistrateBridge.install(new GovernanceDispatcher(methods, null, "configuration error: " + e.getMessage()));
             AgentLog.error("configuration error, every governed call will be denied: " + e.getMessage());
             return;
         }
 
-        Engine engine = Engine.start(config);
+        Started started = start(config);
         long engineStarted = System.nanoTime();
-        MagistrateBridge.install(new GovernanceDispatcher(methods, engine.governor, engine.unavailable,
-                config.get(AgentConfig.AGENT_ID, "agent")));
+        MagistrateBridge.install(new GovernanceDispatcher(methods, started.magistrate, started.unavailable));
         installTransformer(inst, methods, agentLoader);
         long instrumented = System.nanoTime();
-        if (engine.governor != null) {
-            Runtime.getRuntime().addShutdownHook(new Thread(engine::close, "magistrate-shutdown"));
+        if (started.magistrate != null) {
+            Runtime.getRuntime().addShutdownHook(new Thread(started.magistrate::close, "magistrate-shutdown"));
         }
         AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, instrumented) + " ms (unpack "
                 + ms(startedNanos, unpacked) + ", engine " + ms(unpacked, engineStarted) + ", instrumentation " + ms(engineStarted, instrumented)
-                + "); governing " + methods.describe() + "; " + engine.summary);
+                + "); governing " + methods.describe() + "; " + started.summary);
     }
 
     private static long ms(long fromNanos, long toNanos) {
@@ -121,114 +103,42 @@ public final class AgentInstaller {
         return "magistrate " + (v != null ? v : "dev");
     }
 
-    /** The running engine, or why there is none. */
-    private static final class Engine {
-        Governor governor;
-        ChronicleAuditLog audit;
-        ConsumedWarrantLedger ledger;
-        String unavailable;
-        String summary;
+    /** The running engine, or why there is none; either way a line for the start-up log. */
+    private record Started(Magistrate magistrate, String unavailable, String summary) {
+    }
 
-        static Engine start(AgentConfig config) {
-            Engine e = new Engine();
-            String policyPath = config.get(AgentConfig.POLICY);
-            CompiledPolicy policy;
-            String policyText;
-            if (policyPath == null) {
-                policy = failClosed("no policy is configured (set magistrate.policy)");
-                policyText = "policy: NONE, every call denied (set magistrate.policy)";
+    /**
+     * A policy that is missing or does not load still gives an engine, one that denies every call and
+     * audits each denial; anything else that stops the engine leaves none, and the dispatcher denies alone.
+     */
+    private static Started start(AgentConfig config) {
+        MagistrateSettings settings;
+        try {
+            settings = config.settings();
+        } catch (RuntimeException e) {
+            AgentLog.error("configuration error, every governed call will be denied: " + e.getMessage());
+            return new Started(null, "configuration error: " + e.getMessage(), "CONFIGURATION ERROR, every call denied: " + e.getMessage());
+        }
+        try {
+            Magistrate m;
+            if (settings.policy() == null) {
                 AgentLog.error("no policy is configured (set magistrate.policy): every governed call will be denied");
+                m = Magistrate.openDenyingAll(settings, "no policy is configured (set magistrate.policy)");
             } else {
                 try {
-                    PolicySet set = PolicyLoader.load(Path.of(policyPath));
-                    policy = PolicyCompiler.compile(set);
-                    policyText = "policy " + policyPath + " (" + set.rules().size() + " rules, sha256 " + set.version().substring(0, 12) + ")";
+                    m = Magistrate.open(settings);
                 } catch (PolicyException ex) {
                     String first = ex.errors().get(0).location() + ": " + ex.errors().get(0).message();
-                    policy = failClosed("the policy could not be loaded: " + first);
-                    policyText = "policy " + policyPath + " FAILED TO LOAD, every call denied";
-                    AgentLog.error("policy " + policyPath + " could not be loaded; every governed call will be denied:\n" + ex.getMessage());
+                    AgentLog.error("policy " + settings.policy() + " could not be loaded; every governed call will be denied:\n" + ex.getMessage());
+                    m = Magistrate.openDenyingAll(settings, "the policy could not be loaded: " + first);
                 }
             }
-            String auditDir = config.get(AgentConfig.AUDIT_DIR, Path.of("magistrate-audit").toAbsolutePath().toString());
-            String keysDir = config.get(AgentConfig.KEYS_DIR, Path.of("magistrate-keys").toAbsolutePath().toString());
-            String backendName = config.get(AgentConfig.APPROVALS);
-            try {
-                Durability durability = durability(config.get(AgentConfig.AUDIT_DURABILITY));
-                KeyDirectory keys = KeyDirectory.openOrCreate(Path.of(keysDir));
-                Ed25519Key checkpointKey = (Ed25519Key) keys.signingKey(SignatureAlgorithm.ED25519);
-                e.audit = ChronicleAuditLog.open(AuditLogOptions.defaults(Path.of(auditDir), "magistrate/audit", checkpointKey.checkpointSigner())
-                        .withDurability(durability));
-                ApprovalBackend backend = backendName == null ? new NoApprovalBackend()
-                        : ApprovalBackends.create(backendName, backendSettings(backendName, config, keysDir), AgentInstaller.class.getClassLoader());
-                String approversFile = config.get(AgentConfig.APPROVERS);
-                ApproverDirectory approvers = approversFile == null ? ApproverDirectory.of(List.of()) : ApproverDirectory.load(Path.of(approversFile));
-                // Consumed warrants are part of the durable record: kept beside the audit trail they protect.
-                e.ledger = ConsumedWarrantLedger.open(Path.of(auditDir).resolve("consumed-warrants.log"), Clock.systemUTC(),
-                        durability == Durability.SYNC_EACH_APPEND);
-                e.governor = Governor.builder().policy(policy).approvalBackend(backend).approvers(approvers).keys(keys)
-                        .ledger(e.ledger).audit(e.audit).build();
-                String consoleUrl = backend instanceof dev.magistrate.approval.console.ConsoleApprovalBackend c ? " at " + c.url() : "";
-                e.summary = policyText + "; approvals " + (backendName == null ? "NONE (calls that need approval are denied)" : backendName + consoleUrl)
-                        + "; audit " + auditDir + " (" + durability.name().toLowerCase(java.util.Locale.ROOT) + ")" + "; keys " + keysDir;
-            } catch (RuntimeException ex) {
-                e.close();
-                e.governor = null;
-                e.unavailable = ex.getClass().getSimpleName() + ": " + ex.getMessage();
-                e.summary = "ENGINE FAILED TO START, every call denied: " + e.unavailable;
-                AgentLog.log(AgentLog.Level.ERROR, "the engine could not start; every governed call will be denied", ex);
-            }
-            return e;
+            return new Started(m, null, m.describe());
+        } catch (RuntimeException ex) {
+            String why = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+            AgentLog.log(AgentLog.Level.ERROR, "the engine could not start; every governed call will be denied", ex);
+            return new Started(null, why, "ENGINE FAILED TO START, every call denied: " + why);
         }
-
-        void close() {
-            try {
-                if (governor != null) governor.close();
-            } catch (RuntimeException ex) {
-                AgentLog.log(AgentLog.Level.WARN, "governor did not close cleanly", ex);
-            }
-            try {
-                if (ledger != null) ledger.close();
-            } catch (RuntimeException ex) {
-                AgentLog.log(AgentLog.Level.WARN, "consumed-warrant ledger did not close cleanly", ex);
-            }
-            try {
-                if (audit != null) audit.close();
-            } catch (RuntimeException ex) {
-                AgentLog.log(AgentLog.Level.WARN, "audit log did not close cleanly", ex);
-            }
-        }
-    }
-
-    /** The console's settings; other backends take none yet. */
-    private static Map<String, String> backendSettings(String backend, AgentConfig config, String keysDir) {
-        if (!backend.equals("console")) return Map.of();
-        return Map.of("port", config.get(AgentConfig.CONSOLE_PORT, "0"),
-                "file", config.get(AgentConfig.CONSOLE_FILE, Path.of(keysDir).resolve("console.json").toString()));
-    }
-
-    private static Durability durability(String value) {
-        if (value == null) return Durability.MAPPED;
-        try {
-            return Durability.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new AgentConfig.ConfigException(AgentConfig.AUDIT_DURABILITY + ": '" + value
-                    + "' is not one of mapped (survives a process kill), sync_at_checkpoint, sync_each_append (survives power loss)");
-        }
-    }
-
-    private static CompiledPolicy failClosed(String reason) {
-        return new CompiledPolicy() {
-            @Override
-            public Decision decide(PolicyInput input) {
-                return Decision.failClosed(reason, "none");
-            }
-
-            @Override
-            public String version() {
-                return "none";
-            }
-        };
     }
 
     private static void installTransformer(Instrumentation inst, GovernedMethods methods, ClassLoader agentLoader) {

@@ -4,10 +4,9 @@ import dev.magistrate.bootstrap.CallDeniedException;
 import dev.magistrate.bootstrap.MagistrateBridge;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
-import dev.magistrate.governor.Governor;
+import dev.magistrate.engine.Magistrate;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.policy.Tier;
-import dev.magistrate.warrant.Warrant;
 
 import java.math.BigDecimal;
 import java.util.ArrayDeque;
@@ -26,17 +25,15 @@ final class GovernanceDispatcher implements MagistrateBridge.Dispatcher {
     private static final ThreadLocal<ArrayDeque<Frame>> FRAMES = ThreadLocal.withInitial(ArrayDeque::new);
 
     private final GovernedMethods methods;
-    private final Governor governor;
+    private final Magistrate magistrate;
     private final String unavailable;
-    private final String agentId;
     private final ClassLoader agentLoader;
 
-    /** {@code governor} is null when the engine could not start; {@code unavailable} then says why. */
-    GovernanceDispatcher(GovernedMethods methods, Governor governor, String unavailable, String agentId) {
+    /** {@code magistrate} is null when the engine could not start; {@code unavailable} then says why. */
+    GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, String unavailable) {
         this.methods = methods;
-        this.governor = governor;
+        this.magistrate = magistrate;
         this.unavailable = unavailable;
-        this.agentId = agentId;
         this.agentLoader = GovernanceDispatcher.class.getClassLoader();
     }
 
@@ -56,14 +53,14 @@ final class GovernanceDispatcher implements MagistrateBridge.Dispatcher {
     private Object govern(int methodId, Object[] args) {
         GovernedMethod m = methods.get(methodId);
         if (m == null) throw new CallDeniedException("DENIED: Magistrate does not know this governed method (id " + methodId + ").");
-        if (governor == null) {
+        if (magistrate == null) {
             return deny(m, "DENIED: '" + m.action() + "' was not allowed because Magistrate could not start: " + unavailable
                     + ". Every governed call is denied until this is fixed.");
         }
         Intent intent;
         try {
             ArrayDeque<Frame> frames = FRAMES.get();
-            Intent.Builder b = Intent.builder(m.action()).resource(m.resource()).agent(agentId)
+            Intent.Builder b = magistrate.intent(m.action()).resource(m.resource())
                     .parentIntentId(frames.isEmpty() ? null : frames.peek().intentId())
                     .minimumTier(m.minimumTier() == null ? null : Tier.valueOf(m.minimumTier()));
             Map<String, Object> named = m.namedArguments(args);
@@ -80,8 +77,7 @@ final class GovernanceDispatcher implements MagistrateBridge.Dispatcher {
                     + e.getMessage() + ". Denied to be safe.");
         }
         try {
-            Warrant w = governor.authorize(intent);
-            Execution execution = governor.verify(w, intent.action(), intent.args());
+            Execution execution = magistrate.admit(intent);
             FRAMES.get().push(new Frame(intent.id(), execution));
             return null;
         } catch (DeniedException e) {

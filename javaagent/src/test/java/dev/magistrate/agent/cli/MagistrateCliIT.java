@@ -14,8 +14,9 @@ import dev.magistrate.audit.ChronicleAuditLog;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Governor;
 import dev.magistrate.intent.Intent;
-import dev.magistrate.keys.Ed25519Key;
 import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.keys.KeyPurpose;
+import dev.magistrate.keys.KeySet;
 import dev.magistrate.keys.SignatureAlgorithm;
 import dev.magistrate.policy.CompiledPolicy;
 import dev.magistrate.policy.PolicyCompiler;
@@ -62,7 +63,8 @@ class MagistrateCliIT {
     static Path keys;
     static Path audit;
     static Path auditBefore;   // a copy of the audit directory taken earlier: what a rollback restores
-    static Path publicKey;
+    static Path publicKey;      // warrant/KEYID.ed25519.pub: verifies approved warrants
+    static Path logPublicKey;   // log/KEYID.ed25519.pub: verifies the audit log's checkpoints
     static Path hmacKey;
     static Warrant scaleWarrant;      // T2, Ed25519, auto-approved, never used
     static Warrant healthWarrant;     // T0, HMAC, used by the governor
@@ -75,12 +77,14 @@ class MagistrateCliIT {
         keys = tmp.resolve("keys");
         audit = tmp.resolve("audit");
         KeyDirectory keyDir = KeyDirectory.openOrCreate(keys);
-        Ed25519Key ed = (Ed25519Key) keyDir.signingKey(SignatureAlgorithm.ED25519);
-        publicKey = keys.resolve(ed.keyId() + ".ed25519.pub");
-        hmacKey = keys.resolve(keyDir.signingKey(SignatureAlgorithm.HMAC_SHA256).keyId() + ".hmac-sha256.key");
+        KeySet warrantKeys = keyDir.warrantKeys();
+        publicKey = warrantKeys.path().resolve(warrantKeys.signingKey(SignatureAlgorithm.ED25519).keyId() + ".ed25519.pub");
+        KeySet logKeys = keyDir.keys(KeyPurpose.LOG);
+        logPublicKey = logKeys.path().resolve(logKeys.signingKey(SignatureAlgorithm.ED25519).keyId() + ".ed25519.pub");
+        hmacKey = warrantKeys.path().resolve(warrantKeys.signingKey(SignatureAlgorithm.HMAC_SHA256).keyId() + ".hmac-sha256.key");
         CompiledPolicy policy = PolicyCompiler.compile(PolicyLoader.load(OPS_POLICY));
 
-        runGovernor(keyDir, ed, policy, g -> {
+        runGovernor(keyDir, policy, g -> {
             Map<String, Object> health = Map.of("service", "web");
             healthWarrant = g.authorize(intent("health_check").agent("ops-agent").args(health).build());
             g.verify(healthWarrant, "health_check", health).completed("healthy");
@@ -94,7 +98,7 @@ class MagistrateCliIT {
         auditBefore = tmp.resolve("audit-before");
         copyTree(audit, auditBefore);
         entriesBefore = countEntries(auditBefore);
-        runGovernor(keyDir, ed, policy, g -> {
+        runGovernor(keyDir, policy, g -> {
             Map<String, Object> health = Map.of("service", "db");
             Warrant w = g.authorize(intent("health_check").agent("ops-agent").args(health).build());
             g.verify(w, "health_check", health).completed("healthy");
@@ -114,8 +118,8 @@ class MagistrateCliIT {
         void run(Governor g) throws Exception;
     }
 
-    private static void runGovernor(KeyDirectory keyDir, Ed25519Key ed, CompiledPolicy policy, Scenario s) throws Exception {
-        try (ChronicleAuditLog log = ChronicleAuditLog.open(AuditLogOptions.defaults(audit, "magistrate/audit", ed.checkpointSigner()));
+    private static void runGovernor(KeyDirectory keyDir, CompiledPolicy policy, Scenario s) throws Exception {
+        try (ChronicleAuditLog log = ChronicleAuditLog.open(AuditLogOptions.defaults(audit, "magistrate/audit", keyDir.logKeys()));
              ConsumedWarrantLedger ledger = ConsumedWarrantLedger.open(audit.resolve("consumed-warrants.log"));
              Governor g = Governor.builder().policy(policy).approvalBackend(new AutoApprovalBackend()).keys(keyDir).ledger(ledger)
                      .audit(log).build()) {
@@ -195,17 +199,17 @@ class MagistrateCliIT {
 
     @Test
     void verifyReportsOkWithThePublicKeyAloneOrWithTheKeyDirectory() throws Exception {
-        Path auditorsCopy = Files.createDirectories(tmp.resolve("auditor")).resolve(publicKey.getFileName());
-        Files.copy(publicKey, auditorsCopy);
+        Path auditorsCopy = Files.createDirectories(tmp.resolve("auditor")).resolve(logPublicKey.getFileName());
+        Files.copy(logPublicKey, auditorsCopy);
         assertEquals("OK " + entries + " entries", cli("audit", "verify", s(audit), "--public-key", s(auditorsCopy)).expect(0).out().strip());
         assertEquals("OK " + entries + " entries", cli("audit", "verify", s(audit), "--keys", s(keys)).expect(0).out().strip());
 
         // The verifier key that keys generate prints is accepted too; a wrong key is not.
         Path vkey = tmp.resolve("audit.vkey");
-        Files.writeString(vkey, new dev.magistrate.audit.CheckpointVerifier("magistrate-" + keyId(publicKey),
-                java.util.Base64.getDecoder().decode(Files.readString(publicKey).strip())).verifierKey() + "\n");
+        Files.writeString(vkey, new dev.magistrate.audit.CheckpointVerifier("magistrate-" + keyId(logPublicKey),
+                java.util.Base64.getDecoder().decode(Files.readString(logPublicKey).strip())).verifierKey() + "\n");
         assertEquals("OK " + entries + " entries", cli("audit", "verify", s(audit), "--public-key", s(vkey)).expect(0).out().strip());
-        Path other = KeyDirectory.openOrCreate(tmp.resolve("other-keys")).path();
+        Path other = KeyDirectory.openOrCreate(tmp.resolve("other-keys")).keys(KeyPurpose.LOG).path();
         Path otherPub;
         try (Stream<Path> f = Files.list(other)) {
             otherPub = f.filter(p -> p.toString().endsWith(".ed25519.pub")).findFirst().orElseThrow();
@@ -231,15 +235,15 @@ class MagistrateCliIT {
         assertTrue(index > 0);
         flipFirst(cycleFile(tampered), "DROP TABLE", (byte) 'd');
 
-        CliRun.Result r = cli("audit", "verify", s(tampered), "--public-key", s(publicKey)).expect(1);
+        CliRun.Result r = cli("audit", "verify", s(tampered), "--public-key", s(logPublicKey)).expect(1);
         assertTrue(r.out().startsWith("TAMPERED at entry " + index + ": content changed"), r.toString());
         // The other commands refuse to vouch for it either.
         CliRun.Result p = cli("audit", "prove", s(tampered), "--entry", String.valueOf(index), "--keys", s(keys)).expect(1);
         assertTrue(p.out().startsWith("NOT PROVEN"), p.toString());
-        assertTrue(cli("audit", "consistency", s(auditBefore.resolve("checkpoint")), s(tampered), "--public-key", s(publicKey))
+        assertTrue(cli("audit", "consistency", s(auditBefore.resolve("checkpoint")), s(tampered), "--public-key", s(logPublicKey))
                 .expect(1).out().startsWith("INCONSISTENT"));
         // Same size: the proof itself is empty, so the directory's entries must be checked against the checkpoint.
-        CliRun.Result same = cli("audit", "consistency", s(audit.resolve("checkpoint")), s(tampered), "--public-key", s(publicKey)).expect(1);
+        CliRun.Result same = cli("audit", "consistency", s(audit.resolve("checkpoint")), s(tampered), "--public-key", s(logPublicKey)).expect(1);
         assertTrue(same.out().startsWith("INCONSISTENT: the log in " + tampered + " does not match"), same.toString());
     }
 
@@ -258,10 +262,10 @@ class MagistrateCliIT {
         CliRun.Result bad = cli("audit", "verify", s(audit), "--keys", s(keys), "--checkpoint", s(forged)).expect(1);
         assertTrue(bad.out().startsWith("INVALID checkpoint " + forged + ":"), bad.toString());
 
-        CliRun.Result c = cli("audit", "consistency", s(auditBefore.resolve("checkpoint")), s(audit), "--public-key", s(publicKey)).expect(0);
+        CliRun.Result c = cli("audit", "consistency", s(auditBefore.resolve("checkpoint")), s(audit), "--public-key", s(logPublicKey)).expect(0);
         assertTrue(c.out().startsWith("CONSISTENT: the log signed for " + entriesBefore + " entries is a prefix of the log signed for "
                 + entries + " entries"), c.toString());
-        assertTrue(cli("audit", "consistency", s(audit.resolve("checkpoint")), s(auditBefore), "--public-key", s(publicKey))
+        assertTrue(cli("audit", "consistency", s(audit.resolve("checkpoint")), s(auditBefore), "--public-key", s(logPublicKey))
                 .expect(1).out().startsWith("INCONSISTENT: log truncated or rolled back"));
     }
 
@@ -269,8 +273,7 @@ class MagistrateCliIT {
     void anUnsignedTailIsAWarningAndTailFollowsALiveLog() throws Exception {
         Path live = tmp.resolve("audit-live");
         KeyDirectory keyDir = KeyDirectory.open(keys);
-        Ed25519Key ed = (Ed25519Key) keyDir.signingKey(SignatureAlgorithm.ED25519);
-        try (ChronicleAuditLog log = ChronicleAuditLog.open(AuditLogOptions.defaults(live, "magistrate/audit", ed.checkpointSigner())
+        try (ChronicleAuditLog log = ChronicleAuditLog.open(AuditLogOptions.defaults(live, "magistrate/audit", keyDir.logKeys())
                 .withCheckpointEvery(0, 0))) {
             for (int i = 0; i < 3; i++) log.append(AuditEvent.of(AuditEventType.INTENT_SUBMITTED, "live-" + i, Instant.now(), "action", "deploy"));
             CliRun.Result v = cli("audit", "verify", s(live), "--keys", s(keys)).expect(0);
@@ -313,7 +316,7 @@ class MagistrateCliIT {
         assertTrue(lines.get(0).startsWith("PROVEN: entry 3 is in the log 'magistrate/audit' signed for " + entries + " entries"), r.toString());
         assertEquals(3, JSON.readTree(lines.get(2)).get("index").asLong());
 
-        JsonNode proof = JSON.readTree(cli("audit", "prove", s(audit), "--entry", "3", "--public-key", s(publicKey), "--json").expect(0).out());
+        JsonNode proof = JSON.readTree(cli("audit", "prove", s(audit), "--entry", "3", "--public-key", s(logPublicKey), "--json").expect(0).out());
         assertTrue(proof.get("entry").asText().startsWith("{\"index\":3,"));
         assertFalse(proof.get("path").isEmpty());
         assertTrue(cli("audit", "prove", s(audit), "--entry", String.valueOf(entries), "--keys", s(keys)).expect(1).out()
@@ -437,7 +440,7 @@ class MagistrateCliIT {
         Path jdk25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(jdk25), "no Temurin 25 on this machine");
         assertEquals("OK " + entries + " entries",
-                CliRun.runWith(jdk25.toString(), tmp, "audit", "verify", s(audit), "--public-key", s(publicKey)).expect(0).out().strip());
+                CliRun.runWith(jdk25.toString(), tmp, "audit", "verify", s(audit), "--public-key", s(logPublicKey)).expect(0).out().strip());
         assertEquals("VALID", CliRun.runWith(jdk25.toString(), tmp, "warrant", "verify", s(tmp.resolve("scale-warrant.json")),
                 "--key", s(publicKey)).expect(0).firstLine());
     }
@@ -449,8 +452,8 @@ class MagistrateCliIT {
         Path dir = tmp.resolve("new-keys");
         CliRun.Result r = cli("keys", "generate", s(dir)).expect(0);
         List<Path> files;
-        try (Stream<Path> f = Files.list(dir)) {
-            files = f.toList();
+        try (Stream<Path> f = Files.walk(dir)) {
+            files = f.filter(Files::isRegularFile).toList();
         }
         for (Path f : files) {
             String name = f.getFileName().toString();
@@ -460,8 +463,8 @@ class MagistrateCliIT {
                 assertTrue(r.out().contains(name.substring(0, name.indexOf('.'))), "key id of " + name + " printed: " + r);
             }
         }
-        Path pub = files.stream().filter(f -> f.toString().endsWith(".ed25519.pub")).findFirst().orElseThrow();
-        assertTrue(r.out().contains("public key: " + pub.toAbsolutePath()), r.toString());
+        Path pub = files.stream().filter(f -> f.toString().endsWith(".ed25519.pub") && f.getParent().endsWith("log")).findFirst().orElseThrow();
+        assertTrue(r.out().contains("log public key: " + pub.toAbsolutePath()), r.toString());
         String vkey = r.out().lines().filter(l -> l.startsWith("audit checkpoint verifier key: ")).findFirst().orElseThrow()
                 .substring("audit checkpoint verifier key: ".length());
         assertTrue(vkey.startsWith("magistrate-" + keyId(pub) + "+"), vkey);

@@ -92,7 +92,7 @@ final class AuditCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             auditDirectory(dir);
-            CheckpointVerifier verifier = key.verifier(dir);
+            CheckpointVerifier verifier = key.verifier();
             AuditLogVerifier logVerifier = new AuditLogVerifier(verifier);
             VerificationResult r;
             if (checkpoint != null) {
@@ -139,12 +139,14 @@ final class AuditCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             auditDirectory(dir);
-            CheckpointVerifier verifier = key.verifier(dir);
+            CheckpointVerifier verifier = key.verifier();
             Path cpFile = checkpointFile(checkpoint, dir);
             String note = readNote(cpFile);
             Checkpoint cp;
+            String signer;
             try {
                 cp = verifier.verify(note);
+                signer = verifier.signerOf(note);
             } catch (InvalidCheckpointException e) {
                 OUT.println("NOT PROVEN: " + cpFile + " is not validly signed by " + verifier.keyName() + ": " + e.getMessage());
                 return NO;
@@ -166,7 +168,7 @@ final class AuditCommand implements Callable<Integer> {
                 o.put("index", proof.index());
                 o.put("entry", new String(proof.entry(), StandardCharsets.UTF_8));
                 o.put("checkpoint", proof.checkpointNote());
-                o.put("verifier_key", verifier.verifierKey());
+                o.put("verifier_key", signer);
                 ArrayNode path = o.putArray("path");
                 for (byte[] h : proof.path()) path.add(HexFormat.of().formatHex(h));
                 OUT.println(o.toString());
@@ -203,7 +205,7 @@ final class AuditCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             auditDirectory(dir);
-            CheckpointVerifier verifier = key.verifier(dir);
+            CheckpointVerifier verifier = key.verifier();
             Path newFile = checkpointFile(newer, dir);
             String oldNote = readNote(older);
             String newNote = readNote(newFile);

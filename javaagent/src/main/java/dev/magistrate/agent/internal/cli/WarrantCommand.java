@@ -1,6 +1,7 @@
 package dev.magistrate.agent.internal.cli;
 
-import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.keys.KeyPurpose;
+import dev.magistrate.keys.KeySet;
 import dev.magistrate.warrant.ConsumedWarrantLedger;
 import dev.magistrate.warrant.RejectionReason;
 import dev.magistrate.warrant.Warrant;
@@ -120,10 +121,10 @@ final class WarrantCommand implements Callable<Integer> {
                 return invalid(new WarrantRejectedException(RejectionReason.UNKNOWN_KEY, w.warrantId(),
                         "the warrant is signed by key '" + w.keyId() + "', " + keyFile.getFileName() + " is key '" + keyId + "'"));
             }
-            // The key file's own directory, as the agent wrote it; only the key with the warrant's id is used.
-            KeyDirectory keys;
+            // The key file's own directory (the key directory's warrant/, as the agent wrote it); only the key with the warrant's id is used.
+            KeySet keys;
             try {
-                keys = KeyDirectory.open(keyFile.toAbsolutePath().getParent());
+                keys = KeySet.open(KeyPurpose.WARRANT, keyFile.toAbsolutePath().getParent());
             } catch (RuntimeException e) {
                 throw new CliException("cannot read key " + keyFile + ": " + e.getMessage());
             }

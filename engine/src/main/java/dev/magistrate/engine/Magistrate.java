@@ -1,0 +1,202 @@
+package dev.magistrate.engine;
+
+import dev.magistrate.approval.ApprovalBackend;
+import dev.magistrate.approval.ApprovalBackends;
+import dev.magistrate.approval.ApprovalRequest;
+import dev.magistrate.approval.ApproverDirectory;
+import dev.magistrate.approval.VoteSink;
+import dev.magistrate.audit.AuditLogOptions;
+import dev.magistrate.audit.ChronicleAuditLog;
+import dev.magistrate.audit.Durability;
+import dev.magistrate.governor.DeniedException;
+import dev.magistrate.governor.Execution;
+import dev.magistrate.governor.Governor;
+import dev.magistrate.intent.Intent;
+import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.log.MagistrateLog;
+import dev.magistrate.policy.CompiledPolicy;
+import dev.magistrate.policy.Decision;
+import dev.magistrate.policy.PolicyCompiler;
+import dev.magistrate.policy.PolicyException;
+import dev.magistrate.policy.PolicyInput;
+import dev.magistrate.policy.PolicyLoader;
+import dev.magistrate.policy.PolicySet;
+import dev.magistrate.warrant.ConsumedWarrantLedger;
+import dev.magistrate.warrant.Warrant;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A running Magistrate: the one place that assembles the engine. It opens, in order, the key
+ * directory, the audit log (signed by the log keys), the consumed-warrant ledger beside it, the
+ * approval backend and the governor, and closes them in reverse order. The agent, the command line
+ * and library users all start it here.
+ * <pre>
+ * try (Magistrate m = Magistrate.open(MagistrateSettings.builder().policy(Path.of("policy.yaml")).build())) {
+ *     Execution run = m.admit(m.intent("scale_service").arg("service", "web").arg("instances", 25).build());
+ *     run.completed(scale("web", 25));
+ * } // DeniedException: worded for the agent, already audited
+ * </pre>
+ */
+public final class Magistrate implements AutoCloseable {
+
+    /** The audit log's name, first line of every checkpoint. */
+    public static final String AUDIT_ORIGIN = "magistrate/audit";
+    /** Consumed warrants are part of the durable record: kept beside the audit trail they protect. */
+    public static final String LEDGER_FILE = "consumed-warrants.log";
+
+    private final MagistrateSettings settings;
+    private final KeyDirectory keys;
+    private final Governor governor;
+    private final String policyDescription;
+    private final Deque<AutoCloseable> opened;
+
+    private Magistrate(MagistrateSettings settings, KeyDirectory keys, Governor governor, String policyDescription, Deque<AutoCloseable> opened) {
+        this.settings = settings;
+        this.keys = keys;
+        this.governor = governor;
+        this.policyDescription = policyDescription;
+        this.opened = opened;
+    }
+
+    /**
+     * Loads and compiles the policy, then opens everything else.
+     *
+     * @throws PolicyException          the policy does not load; its errors name file, line and column
+     * @throws IllegalArgumentException settings that cannot be used (no policy, an unknown backend, ...)
+     * @throws IllegalStateException    a key directory or audit log that cannot be used (a tampered log among them)
+     */
+    public static Magistrate open(MagistrateSettings settings) {
+        if (settings.policy() == null) throw new IllegalArgumentException("no policy is configured (set magistrate.policy)");
+        PolicySet set = PolicyLoader.load(settings.policy());
+        CompiledPolicy policy = PolicyCompiler.compile(set);
+        return open(settings, policy, "policy " + settings.policy() + " (" + set.rules().size() + " rules, sha256 "
+                + set.version().substring(0, 12) + ")");
+    }
+
+    /**
+     * Opens everything but decides every intent as denied, for {@code reason}: what the agent starts
+     * when its policy or configuration is broken, so that every call is still denied <em>and audited</em>.
+     */
+    public static Magistrate openDenyingAll(MagistrateSettings settings, String reason) {
+        return open(settings, new DenyAll(reason), "policy " + (settings.policy() == null ? "NONE" : settings.policy() + " FAILED TO LOAD")
+                + ", every call denied: " + reason);
+    }
+
+    private static Magistrate open(MagistrateSettings s, CompiledPolicy policy, String policyDescription) {
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            KeyDirectory keys = KeyDirectory.openOrCreate(s.keysDirectory());
+            ChronicleAuditLog audit = ChronicleAuditLog.open(AuditLogOptions.defaults(s.auditDirectory(), AUDIT_ORIGIN, keys.logKeys())
+                    .withDurability(s.auditDurability()).withClock(s.clock()));
+            opened.push(audit);
+            ConsumedWarrantLedger ledger = ConsumedWarrantLedger.open(s.auditDirectory().resolve(LEDGER_FILE), s.clock(),
+                    s.auditDurability() == Durability.SYNC_EACH_APPEND);
+            opened.push(ledger);
+            ApprovalBackend backend = s.approvals() == null ? new NoApprovalBackend()
+                    : ApprovalBackends.create(s.approvals(), s.approvalSettings(), Magistrate.class.getClassLoader());
+            opened.push(backend);
+            ApproverDirectory approvers = s.approvers() == null ? ApproverDirectory.of(List.of()) : ApproverDirectory.load(s.approvers());
+            opened.pop(); // the governor owns the backend from here and closes it
+            Governor governor = Governor.builder().policy(policy).approvalBackend(backend).approvers(approvers).keys(keys)
+                    .ledger(ledger).audit(audit).clock(s.clock()).build();
+            opened.push(governor);
+            return new Magistrate(s, keys, governor, policyDescription, opened);
+        } catch (RuntimeException | Error e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    /** An intent builder for this agent: the action, with {@link MagistrateSettings#agentId()} as its agent. */
+    public Intent.Builder intent(String action) {
+        return Intent.builder(action).agent(settings.agentId()).clock(settings.clock());
+    }
+
+    /**
+     * Decides the intent, waits for the people it needs, and checks the warrant it gets against the
+     * intent's own action and arguments: the returned execution must be closed with the call's outcome.
+     *
+     * @throws DeniedException the intent was denied, timed out, or its warrant was refused; already audited
+     */
+    public Execution admit(Intent intent) {
+        Warrant w = governor.authorize(intent);
+        return governor.verify(w, intent.action(), intent.args());
+    }
+
+    /** What the policy says, without side effects (no audit entry, no approval request). */
+    public Decision decide(Intent intent) {
+        return governor.decide(intent);
+    }
+
+    /** For what {@link #admit} does not cover: an asynchronous authorisation, a policy swap, warrants from elsewhere. */
+    public Governor governor() {
+        return governor;
+    }
+
+    public ApprovalBackend approvalBackend() {
+        return governor.approvalBackend();
+    }
+
+    public KeyDirectory keys() {
+        return keys;
+    }
+
+    public MagistrateSettings settings() {
+        return settings;
+    }
+
+    /** One line for a start-up log: policy, approvals, audit, keys. */
+    public String describe() {
+        ApprovalBackend b = governor.approvalBackend();
+        return policyDescription + "; approvals " + (settings.approvals() == null ? "NONE (calls that need approval are denied)"
+                : settings.approvals() + (b.endpoint() == null ? "" : " at " + b.endpoint())) + "; audit " + settings.auditDirectory() + " ("
+                + settings.auditDurability().name().toLowerCase(Locale.ROOT) + "); keys " + settings.keysDirectory();
+    }
+
+    /** Closes the governor (and its backend), the ledger and the audit log, in that order; never throws. */
+    @Override
+    public synchronized void close() {
+        closeAll(opened);
+    }
+
+    private static void closeAll(Deque<AutoCloseable> opened) {
+        AutoCloseable c;
+        while ((c = opened.poll()) != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                MagistrateLog.warn(Magistrate.class, c.getClass().getSimpleName() + " did not close cleanly", e);
+            }
+        }
+    }
+
+    /** Used when no approval backend is configured: every call that needs a person is denied at once, not left to time out. */
+    private static final class NoApprovalBackend implements ApprovalBackend {
+        @Override
+        public String name() {
+            return "none";
+        }
+
+        @Override
+        public void request(ApprovalRequest request, VoteSink votes) {
+            throw new IllegalStateException("no approval backend is configured (set magistrate.approvals), so no one can approve it");
+        }
+    }
+
+    private record DenyAll(String reason) implements CompiledPolicy {
+        @Override
+        public Decision decide(PolicyInput input) {
+            return Decision.failClosed(reason, "none");
+        }
+
+        @Override
+        public String version() {
+            return "none";
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.magistrate.engine;
+
+import dev.magistrate.audit.Durability;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything {@link Magistrate#open} needs, typed. The agent builds it from its configuration sources
+ * (file, environment, system properties, agent arguments); a library user builds it in code.
+ *
+ * @param policy            a policy file or a directory of them
+ * @param auditDirectory    where the audit trail (and the consumed-warrant ledger beside it) lives
+ * @param auditDurability   what a crash can lose (see docs/audit-trail.md); the ledger follows it
+ * @param keysDirectory     the key directory: warrant and log key sets (created on first open)
+ * @param approvals         the approval backend's name ({@code programmatic}, {@code console}, {@code auto}, ...),
+ *                          or null for none: every call that needs a person is then denied at once
+ * @param approvalSettings  the backend's own settings
+ * @param approvers         the approver directory file, or null for none
+ * @param agentId           the agent named in intents made by {@link Magistrate#intent}
+ * @param clock             decisions, warrants and the audit trail read the time from it
+ */
+public record MagistrateSettings(Path policy, Path auditDirectory, Durability auditDurability, Path keysDirectory, String approvals,
+                                 Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock) {
+
+    public MagistrateSettings {
+        Objects.requireNonNull(auditDirectory, "auditDirectory");
+        Objects.requireNonNull(auditDurability, "auditDurability");
+        Objects.requireNonNull(keysDirectory, "keysDirectory");
+        approvalSettings = Map.copyOf(Objects.requireNonNull(approvalSettings, "approvalSettings"));
+        Objects.requireNonNull(agentId, "agentId");
+        Objects.requireNonNull(clock, "clock");
+        if (approvals == null && !approvalSettings.isEmpty()) {
+            throw new IllegalArgumentException("approvalSettings " + approvalSettings.keySet() + " given without an approval backend");
+        }
+    }
+
+    /** Defaults: {@code magistrate-audit} and {@code magistrate-keys} in the working directory, mapped durability, no backend. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        private Path policy;
+        private Path auditDirectory = Path.of("magistrate-audit");
+        private Durability auditDurability = Durability.MAPPED;
+        private Path keysDirectory = Path.of("magistrate-keys");
+        private String approvals;
+        private Map<String, String> approvalSettings = Map.of();
+        private Path approvers;
+        private String agentId = "agent";
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        public Builder policy(Path policy) { this.policy = policy; return this; }
+
+        public Builder auditDirectory(Path dir) { this.auditDirectory = dir; return this; }
+
+        public Builder auditDurability(Durability durability) { this.auditDurability = durability; return this; }
+
+        public Builder keysDirectory(Path dir) { this.keysDirectory = dir; return this; }
+
+        public Builder approvals(String backend) { return approvals(backend, Map.of()); }
+
+        public Builder approvals(String backend, Map<String, String> settings) {
+            this.approvals = backend;
+            this.approvalSettings = settings;
+            return this;
+        }
+
+        public Builder approvers(Path file) { this.approvers = file; return this; }
+
+        public Builder agentId(String agentId) { this.agentId = agentId; return this; }
+
+        public Builder clock(Clock clock) { this.clock = clock; return this; }
+
+        public MagistrateSettings build() {
+            return new MagistrateSettings(policy, auditDirectory, auditDurability, keysDirectory, approvals, approvalSettings, approvers,
+                    agentId, clock);
+        }
+    }
+}
