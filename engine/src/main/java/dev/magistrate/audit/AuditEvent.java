@@ -8,10 +8,13 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One audit entry: what happened to which intent, when, with named fields. Field values are
- * {@code String}, {@code Long}, {@code Boolean}, {@code List<String>} or {@code null}, so that the
- * canonical bytes and the JSON export are defined for every entry. Never put a secret, a TOTP code
- * or a key in a field.
+ * One audit entry as it is stored: what happened to which intent, when, with named fields. Field
+ * values are {@code String}, {@code Long}, {@code Boolean}, {@code List<String>} or {@code null}, so
+ * that the canonical bytes and the JSON export are defined for every entry. Never put a secret, a
+ * TOTP code or a key in a field.
+ *
+ * <p>The fields of each type are defined once, by the records of {@link AuditPayload}: write with
+ * {@link #of(String, Instant, AuditPayload)}, read with {@link #payload()}.
  */
 public record AuditEvent(AuditEventType type, String intentId, Instant time, Map<String, Object> fields) {
 
@@ -26,6 +29,15 @@ public record AuditEvent(AuditEventType type, String intentId, Instant time, Map
         fields = Collections.unmodifiableMap(copy);
     }
 
+    /** The event of a typed payload: its type, and its fields in their documented order. */
+    public static AuditEvent of(String intentId, Instant time, AuditPayload payload) {
+        return new AuditEvent(payload.type(), intentId, time, payload.fields());
+    }
+
+    /**
+     * An event with whatever fields are given, untyped: for entries {@link AuditPayload} does not
+     * describe (tests that forge or damage entries, tools). The engine writes typed payloads.
+     */
     public static AuditEvent of(AuditEventType type, String intentId, Instant time, Object... nameValuePairs) {
         if (nameValuePairs.length % 2 != 0) throw new IllegalArgumentException("fields come in name/value pairs");
         Map<String, Object> fields = new LinkedHashMap<>();
@@ -33,6 +45,15 @@ public record AuditEvent(AuditEventType type, String intentId, Instant time, Map
             fields.put((String) nameValuePairs[i], nameValuePairs[i + 1]);
         }
         return new AuditEvent(type, intentId, time, fields);
+    }
+
+    /**
+     * The typed fields of this event.
+     *
+     * @throws MalformedAuditEventException when a field of its type is missing or of the wrong type
+     */
+    public AuditPayload payload() {
+        return AuditPayload.read(this);
     }
 
     private static Object checked(String name, Object value) {

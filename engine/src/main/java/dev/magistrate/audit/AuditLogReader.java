@@ -76,12 +76,21 @@ public final class AuditLogReader implements AutoCloseable {
                 try {
                     return CanonicalEntry.decode(e.bytes());
                 } catch (IllegalArgumentException bad) {
-                    throw new IllegalStateException("unreadable audit entry: " + bad.getMessage() + "; run verify");
+                    throw new IllegalStateException("unreadable audit entry" + indexOf(e.bytes()) + ": " + bad.getMessage() + "; run verify");
                 }
             }
             if (rec instanceof LogRecord.Unreadable u) throw new IllegalStateException("unreadable audit record: " + u.reason() + "; run verify");
         }
         return null;
+    }
+
+    /** " 17" when the damaged entry still says where it stands, "" otherwise. */
+    private static String indexOf(byte[] entry) {
+        try {
+            return " " + CanonicalEntry.position(entry).index();
+        } catch (IllegalArgumentException noPrefix) {
+            return "";
+        }
     }
 
     /** Positions the reader so that {@link #next} returns the record at this queue index. */

@@ -13,7 +13,8 @@ import java.util.TreeMap;
 /**
  * A summary of the log: intents by action, decisions by tier, intents by outcome, denials by rule,
  * and approval latency (APPROVAL_REQUESTED to the intent's WARRANT_ISSUED, INTENT_DENIED or
- * INTENT_TIMED_OUT) as nearest-rank p50 / p95 / max. Field names are those of docs/audit-events.md.
+ * INTENT_TIMED_OUT) as nearest-rank p50 / p95 / max, read through the typed events of {@link AuditPayload}
+ * (docs/audit-events.md says how each is counted).
  */
 public record AuditReport(long entries, Map<String, Long> intentsByAction, Map<String, Long> decisionsByTier,
                           Map<String, Long> intentsByOutcome, Map<String, Long> denialsByRule, int approvalsMeasured,
@@ -24,7 +25,7 @@ public record AuditReport(long entries, Map<String, Long> intentsByAction, Map<S
         Builder b = new Builder();
         try (AuditLogReader reader = AuditLogReader.open(dir)) {
             CanonicalEntry.Decoded d;
-            while ((d = reader.nextEntry()) != null) b.add(d.event());
+            while ((d = reader.nextEntry()) != null) b.add(d.event(), d.payload());
         }
         return b.build();
     }
@@ -32,7 +33,7 @@ public record AuditReport(long entries, Map<String, Long> intentsByAction, Map<S
     /** Builds a report from events in log order. */
     public static AuditReport of(Iterable<AuditEvent> events) {
         Builder b = new Builder();
-        for (AuditEvent e : events) b.add(e);
+        for (AuditEvent e : events) b.add(e, e.payload());
         return b.build();
     }
 
@@ -46,34 +47,35 @@ public record AuditReport(long entries, Map<String, Long> intentsByAction, Map<S
         final List<Duration> latencies = new ArrayList<>();
         final List<String> intentOrder = new ArrayList<>();
 
-        void add(AuditEvent e) {
+        void add(AuditEvent e, AuditPayload payload) {
             entries++;
             String id = e.intentId();
-            switch (e.type()) {
-                case INTENT_SUBMITTED -> {
-                    if (actionOf.put(id, text(e, "action", "(none)")) == null) intentOrder.add(id);
-                    outcomeOf.putIfAbsent(id, "pending");
+            if (payload instanceof AuditPayload.IntentSubmitted s) {
+                if (actionOf.put(id, orNone(s.action())) == null) intentOrder.add(id);
+                outcomeOf.putIfAbsent(id, "pending");
+            } else if (payload instanceof AuditPayload.Decision d) {
+                byTier.merge(orNone(d.tier()), 1L, Long::sum);
+                if ("deny".equals(d.effect())) {
+                    List<String> denying = d.denyingRules();
+                    if (denying.isEmpty()) denials.merge("(default deny)", 1L, Long::sum);
+                    for (String r : denying) denials.merge(r, 1L, Long::sum);
                 }
-                case DECISION -> {
-                    byTier.merge(text(e, "tier", "(none)"), 1L, Long::sum);
-                    // deny_rules names the rules that denied; older entries only have every matched rule.
-                    Object denying = e.fields().containsKey("deny_rules") ? e.fields().get("deny_rules") : e.fields().get("rules");
-                    if ("deny".equals(e.fields().get("effect")) && denying instanceof List<?> rules) {
-                        if (rules.isEmpty()) denials.merge("(default deny)", 1L, Long::sum);
-                        for (Object r : rules) denials.merge((String) r, 1L, Long::sum);
-                    }
-                }
-                case APPROVAL_REQUESTED -> approvalStart.putIfAbsent(id, e.time());
-                case WARRANT_ISSUED -> terminal(id, "approved", e.time());
-                case INTENT_DENIED -> terminal(id, "denied", e.time());
-                case INTENT_TIMED_OUT -> terminal(id, "timed_out", e.time());
-                case WARRANT_REJECTED -> outcomeOf.put(id, "warrant_rejected");
-                case EXECUTION_COMPLETED -> outcomeOf.put(id, "completed");
-                case EXECUTION_FAILED -> outcomeOf.put(id, "failed");
-                default -> {
-                    // VOTE, WARRANT_VERIFIED, EXECUTION_STARTED: not counted on their own
-                }
+            } else if (payload instanceof AuditPayload.ApprovalRequested) {
+                approvalStart.putIfAbsent(id, e.time());
+            } else if (payload instanceof AuditPayload.WarrantIssued) {
+                terminal(id, "approved", e.time());
+            } else if (payload instanceof AuditPayload.IntentDenied) {
+                terminal(id, "denied", e.time());
+            } else if (payload instanceof AuditPayload.IntentTimedOut) {
+                terminal(id, "timed_out", e.time());
+            } else if (payload instanceof AuditPayload.WarrantRejected) {
+                outcomeOf.put(id, "warrant_rejected");
+            } else if (payload instanceof AuditPayload.ExecutionCompleted) {
+                outcomeOf.put(id, "completed");
+            } else if (payload instanceof AuditPayload.ExecutionFailed) {
+                outcomeOf.put(id, "failed");
             }
+            // VOTE, WARRANT_VERIFIED, EXECUTION_STARTED: not counted on their own
         }
 
         void terminal(String id, String outcome, Instant at) {
@@ -93,9 +95,8 @@ public record AuditReport(long entries, Map<String, Long> intentsByAction, Map<S
                     rank(latencies, 50), rank(latencies, 95), latencies.isEmpty() ? null : latencies.get(latencies.size() - 1));
         }
 
-        private static String text(AuditEvent e, String field, String absent) {
-            Object v = e.fields().get(field);
-            return v == null ? absent : v.toString();
+        private static String orNone(String value) {
+            return value == null ? "(none)" : value;
         }
 
         /** Nearest-rank percentile; null when nothing was measured. */

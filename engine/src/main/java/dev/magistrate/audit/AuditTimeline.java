@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * One line per intent, in the order they were submitted: when, what, at which tier, who approved
  * or denied it, the warrant it got, how it ended and how long the caller waited. The readable
- * story of a log; field names are those of docs/audit-events.md.
+ * story of a log, read through the typed events of {@link AuditPayload}.
  */
 public final class AuditTimeline {
 
@@ -28,62 +28,61 @@ public final class AuditTimeline {
     private AuditTimeline() {
     }
 
+    /** Reads the whole log in {@code dir}; an entry whose fields do not fit its type is a {@link MalformedAuditEventException} naming it. */
     public static List<Row> of(Path dir) {
-        List<AuditEvent> events = new ArrayList<>();
+        Map<String, Builder> byIntent = new LinkedHashMap<>();
         try (AuditLogReader reader = AuditLogReader.open(dir)) {
             CanonicalEntry.Decoded d;
-            while ((d = reader.nextEntry()) != null) events.add(d.event());
+            while ((d = reader.nextEntry()) != null) add(byIntent, d.event(), d.payload());
         }
-        return of(events);
+        return rows(byIntent);
     }
 
+    /** The timeline of events in log order. */
     public static List<Row> of(Iterable<AuditEvent> events) {
         Map<String, Builder> byIntent = new LinkedHashMap<>();
-        for (AuditEvent e : events) {
-            Builder b = byIntent.computeIfAbsent(e.intentId(), Builder::new);
-            Map<String, Object> f = e.fields();
-            switch (e.type()) {
-                case INTENT_SUBMITTED -> {
-                    b.submitted = e.time();
-                    b.action = (String) f.get("action");
-                    b.parent = (String) f.get("parent_intent_id");
-                }
-                case DECISION -> {
-                    b.tier = (String) f.get("tier");
-                    b.effect = (String) f.get("effect");
-                    if ("deny".equals(b.effect)) b.outcome = "denied by policy";
-                }
-                case VOTE -> {
-                    if (Boolean.TRUE.equals(f.get("accepted")) && "approve".equals(f.get("verdict"))) b.approvers.add((String) f.get("approver"));
-                }
-                case WARRANT_ISSUED -> {
-                    b.warrantId = (String) f.get("warrant_id");
-                    b.decided = e.time();
-                    b.outcome = "granted";
-                }
-                case INTENT_DENIED -> {
-                    b.decided = e.time();
-                    b.deniedBy = (String) f.get("by");
-                    b.reason = (String) f.get("reason");
-                    String stage = (String) f.get("stage");
-                    b.outcome = "policy".equals(stage) ? "denied by policy" : "approval".equals(stage) ? "denied by approver"
-                            : "denied (" + stage + ")";
-                }
-                case INTENT_TIMED_OUT -> {
-                    b.decided = e.time();
-                    b.outcome = "timed out";
-                    b.reason = (String) f.get("reason");
-                }
-                case WARRANT_REJECTED -> {
-                    b.outcome = "warrant refused";
-                    b.reason = (String) f.get("reason");
-                }
-                case EXECUTION_COMPLETED -> b.outcome = "ran";
-                case EXECUTION_FAILED -> b.outcome = "ran, threw " + f.get("exception");
-                default -> {
-                }
-            }
+        for (AuditEvent e : events) add(byIntent, e, e.payload());
+        return rows(byIntent);
+    }
+
+    private static void add(Map<String, Builder> byIntent, AuditEvent e, AuditPayload payload) {
+        Builder b = byIntent.computeIfAbsent(e.intentId(), Builder::new);
+        if (payload instanceof AuditPayload.IntentSubmitted s) {
+            b.submitted = e.time();
+            b.action = s.action();
+            b.parent = s.parentIntentId();
+        } else if (payload instanceof AuditPayload.Decision d) {
+            b.tier = d.tier();
+            b.effect = d.effect();
+            if ("deny".equals(b.effect)) b.outcome = "denied by policy";
+        } else if (payload instanceof AuditPayload.Vote v) {
+            if (v.accepted() && "approve".equals(v.verdict())) b.approvers.add(v.approver());
+        } else if (payload instanceof AuditPayload.WarrantIssued w) {
+            b.warrantId = w.warrantId();
+            b.decided = e.time();
+            b.outcome = "granted";
+        } else if (payload instanceof AuditPayload.IntentDenied d) {
+            b.decided = e.time();
+            b.deniedBy = d.by();
+            b.reason = d.reason();
+            String stage = d.stage();
+            b.outcome = "policy".equals(stage) ? "denied by policy" : "approval".equals(stage) ? "denied by approver"
+                    : "denied (" + stage + ")";
+        } else if (payload instanceof AuditPayload.IntentTimedOut t) {
+            b.decided = e.time();
+            b.outcome = "timed out";
+            b.reason = t.reason();
+        } else if (payload instanceof AuditPayload.WarrantRejected r) {
+            b.outcome = "warrant refused";
+            b.reason = r.reason();
+        } else if (payload instanceof AuditPayload.ExecutionCompleted) {
+            b.outcome = "ran";
+        } else if (payload instanceof AuditPayload.ExecutionFailed f) {
+            b.outcome = "ran, threw " + f.exception();
         }
+    }
+
+    private static List<Row> rows(Map<String, Builder> byIntent) {
         List<Row> rows = new ArrayList<>();
         for (Builder b : byIntent.values()) {
             if (b.submitted == null) continue; // entries whose submission was pruned by retention

@@ -44,6 +44,19 @@ public final class CanonicalEntry {
 
     /** One decoded entry. {@code event.time()} is at microsecond precision. */
     public record Decoded(long index, byte[] prev, AuditEvent event) {
+
+        /**
+         * The typed fields of the entry.
+         *
+         * @throws MalformedAuditEventException naming this entry's index, its type and the field at fault
+         */
+        public AuditPayload payload() {
+            try {
+                return event.payload();
+            } catch (MalformedAuditEventException e) {
+                throw e.at(index);
+            }
+        }
     }
 
     private CanonicalEntry() {

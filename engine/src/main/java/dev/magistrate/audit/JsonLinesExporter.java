@@ -63,7 +63,7 @@ public final class JsonLinesExporter {
             if (v == null) {
                 fields.putNull(f.getKey());
             } else if (v instanceof String s) {
-                JsonNode nested = e.type() == AuditEventType.WARRANT_ISSUED && f.getKey().equals("warrant") ? parseObject(s) : null;
+                JsonNode nested = e.type() == AuditEventType.WARRANT_ISSUED && f.getKey().equals(AuditPayload.WarrantIssued.WARRANT_FIELD) ? parseObject(s) : null;
                 if (nested != null) fields.set(f.getKey(), nested);
                 else fields.put(f.getKey(), s);
             } else if (v instanceof Long l) {

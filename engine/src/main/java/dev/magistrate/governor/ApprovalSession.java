@@ -7,7 +7,7 @@ import dev.magistrate.approval.Verdict;
 import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
 import dev.magistrate.approval.VoteSink;
-import dev.magistrate.audit.AuditEventType;
+import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.warrant.Constraint;
 import dev.magistrate.warrant.Warrant;
@@ -207,7 +207,7 @@ final class ApprovalSession implements VoteSink {
             long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
             String why = "no decision within " + timeout + " (" + progress() + "); unanswered requests are denied";
             try {
-                governor.record(AuditEventType.INTENT_TIMED_OUT, intent.id(), "reason", why, "waited_ms", waitedMs);
+                governor.record(intent.id(), new AuditPayload.IntentTimedOut(why, waitedMs));
             } catch (RuntimeException e) {
                 MagistrateLog.error(ApprovalSession.class, "audit trail failing; timeout of intent " + intent.id() + " unrecorded", e);
             }
@@ -283,8 +283,8 @@ final class ApprovalSession implements VoteSink {
     /** Writes the VOTE entry (never the TOTP code). If it cannot be written while pending, the intent is denied. */
     private boolean auditVote(Vote vote, List<String> roles, boolean accepted, String rejection) {
         try {
-            governor.record(AuditEventType.VOTE, intent.id(), "approver", vote.approverId(), "roles", roles,
-                    "verdict", vote.verdict().wireName(), "comment", vote.comment(), "accepted", accepted, "rejection", rejection);
+            governor.record(intent.id(), new AuditPayload.Vote(vote.approverId(), roles, vote.verdict().wireName(), vote.comment(), accepted,
+                    rejection));
             return true;
         } catch (RuntimeException e) {
             if (state == State.PENDING) deny(DenialStage.AUDIT, "audit", "a vote could not be recorded: " + e, null);

@@ -1,6 +1,6 @@
 package dev.magistrate.governor;
 
-import dev.magistrate.audit.AuditEventType;
+import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.intent.CanonicalJson;
 import dev.magistrate.warrant.Warrant;
 
@@ -39,15 +39,13 @@ public final class Execution {
         } catch (IllegalArgumentException e) {
             bytes = text.getBytes(StandardCharsets.UTF_8);
         }
-        governor.record(AuditEventType.EXECUTION_COMPLETED, warrant.intentId(), "result_summary", summary,
-                "result_sha256", CanonicalJson.sha256Hex(bytes), "duration_ms", elapsedMs());
+        governor.record(warrant.intentId(), new AuditPayload.ExecutionCompleted(summary, CanonicalJson.sha256Hex(bytes), elapsedMs()));
     }
 
     /** Records that the call threw. */
     public void failed(Throwable error) {
         close();
-        governor.record(AuditEventType.EXECUTION_FAILED, warrant.intentId(), "exception", error.getClass().getName(),
-                "message", error.getMessage(), "duration_ms", elapsedMs());
+        governor.record(warrant.intentId(), new AuditPayload.ExecutionFailed(error.getClass().getName(), error.getMessage(), elapsedMs()));
     }
 
     private void close() {

@@ -6,7 +6,7 @@ import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.ApproverDirectory;
 import dev.magistrate.approval.MfaVerifier;
 import dev.magistrate.audit.AuditEvent;
-import dev.magistrate.audit.AuditEventType;
+import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.audit.AuditSink;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
@@ -137,21 +137,17 @@ public final class Governor implements AutoCloseable {
                     "this intent is already awaiting approval; submit a new intent for a new call", null, null));
         }
         try {
-            record(AuditEventType.INTENT_SUBMITTED, intent.id(),
-                    "action", intent.action(), "resource", intent.resource(), "agent", intent.agent(),
-                    "justification", intent.justification(), "urgency", intent.urgency(),
-                    "cost", intent.estimatedCost() == null ? null : String.valueOf(intent.estimatedCost()),
-                    "rollback_plan", intent.rollbackPlan(), "args", intent.argsCanonicalJson(), "args_digest", intent.argsDigest(),
-                    "parent_intent_id", intent.parentIntentId());
+            record(intent.id(), new AuditPayload.IntentSubmitted(intent.action(), intent.resource(), intent.agent(),
+                    intent.justification(), intent.urgency(), intent.estimatedCost() == null ? null : String.valueOf(intent.estimatedCost()),
+                    intent.rollbackPlan(), intent.argsCanonicalJson(), intent.argsDigest(), intent.parentIntentId()));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the submission could not be recorded: " + e, null, e));
         }
         Decision d = decide(intent);
         try {
-            record(AuditEventType.DECISION, intent.id(), "action", intent.action(), "tier", d.tier().name(), "effect", d.effect().wireName(),
-                    "rules", d.matchedRules(), "policy_version", d.policyVersion(), "required_approvals", (long) d.requiredApprovals(),
-                    "required_roles", d.requiredRoles(), "mfa", d.mfaRequired(), "reason", d.explain(),
-                    "deny_rules", List.copyOf(d.denyReasons().keySet()));
+            record(intent.id(), new AuditPayload.Decision(intent.action(), d.tier().name(), d.effect().wireName(), d.matchedRules(),
+                    d.policyVersion(), d.requiredApprovals(), d.requiredRoles(), d.mfaRequired(), d.explain(),
+                    List.copyOf(d.denyReasons().keySet())));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the decision could not be recorded: " + e, null, e));
         }
@@ -185,8 +181,7 @@ public final class Governor implements AutoCloseable {
                     "this intent is already awaiting approval; submit a new intent for a new call", null, null));
         }
         try {
-            record(AuditEventType.APPROVAL_REQUESTED, intent.id(), "backend", backend.name(), "required_approvals", (long) required,
-                    "required_roles", d.requiredRoles(), "timeout_ms", timeout.toMillis());
+            record(intent.id(), new AuditPayload.ApprovalRequested(backend.name(), required, d.requiredRoles(), timeout.toMillis()));
         } catch (RuntimeException e) {
             session.deny(DenialStage.AUDIT, "audit", "the approval request could not be recorded: " + e, null);
             return session.result();
@@ -229,7 +224,7 @@ public final class Governor implements AutoCloseable {
 
     private DeniedException rejected(String intentId, String warrantId, String action, WarrantRejectedException e) {
         try {
-            record(AuditEventType.WARRANT_REJECTED, intentId, "warrant_id", warrantId, "reason", e.getMessage());
+            record(intentId, new AuditPayload.WarrantRejected(warrantId, e.getMessage()));
         } catch (RuntimeException auditFailure) {
             MagistrateLog.error(Governor.class, "could not audit a rejected warrant for intent " + intentId, auditFailure);
         }
@@ -238,12 +233,12 @@ public final class Governor implements AutoCloseable {
 
     private Execution started(Warrant w, String action) {
         try {
-            record(AuditEventType.WARRANT_VERIFIED, w.intentId(), "warrant_id", w.warrantId(), "reason", "valid for this call");
-            record(AuditEventType.EXECUTION_STARTED, w.intentId(), "warrant_id", w.warrantId());
+            record(w.intentId(), new AuditPayload.WarrantVerified(w.warrantId(), "valid for this call"));
+            record(w.intentId(), new AuditPayload.ExecutionStarted(w.warrantId()));
         } catch (RuntimeException e) {
             try {
-                record(AuditEventType.INTENT_DENIED, w.intentId(), "reason", "execution could not be recorded: " + e, "by", "audit", "stage",
-                        DenialStage.AUDIT.wireName());
+                record(w.intentId(), new AuditPayload.IntentDenied("execution could not be recorded: " + e, "audit",
+                        DenialStage.AUDIT.wireName()));
             } catch (RuntimeException again) {
                 MagistrateLog.error(Governor.class, "audit trail failing; intent " + w.intentId() + " denied unrecorded", again);
             }
@@ -289,23 +284,22 @@ public final class Governor implements AutoCloseable {
     Warrant issueAndRecord(Intent intent, Decision d, List<String> approvedBy, List<dev.magistrate.warrant.Constraint> constraints) {
         Duration ttl = d.warrantTtl().isZero() || d.warrantTtl().isNegative() ? defaultWarrantTtl : d.warrantTtl();
         Warrant w = issuer.issue(intent, d.tier(), approvedBy, constraints, ttl);
-        record(AuditEventType.WARRANT_ISSUED, intent.id(), "warrant_id", w.warrantId(), "warrant", w.toJson(), "approved_by", approvedBy,
-                "expires_at", Warrant.timestamp(w.expiresAt()));
+        record(intent.id(), new AuditPayload.WarrantIssued(w.warrantId(), w.toJson(), approvedBy, Warrant.timestamp(w.expiresAt())));
         return w;
     }
 
     /** Records the denial (best effort: the denial stands even if the audit trail is failing) and returns the exception for the caller. */
     DeniedException denyAudited(Intent intent, DenialStage stage, String by, String reason, String allowedInstead, Throwable cause) {
         try {
-            record(AuditEventType.INTENT_DENIED, intent.id(), "reason", reason, "by", by, "stage", stage.wireName());
+            record(intent.id(), new AuditPayload.IntentDenied(reason, by, stage.wireName()));
         } catch (RuntimeException e) {
             MagistrateLog.error(Governor.class, "audit trail failing; intent " + intent.id() + " denied unrecorded", e);
         }
         return new DeniedException(intent.id(), intent.action(), stage, by, reason, allowedInstead, cause);
     }
 
-    void record(AuditEventType type, String intentId, Object... fields) {
-        audit.append(AuditEvent.of(type, intentId, clock.instant(), fields));
+    void record(String intentId, AuditPayload payload) {
+        audit.append(AuditEvent.of(intentId, clock.instant(), payload));
     }
 
     void ended(ApprovalSession s) {

@@ -35,10 +35,14 @@ final class AuditTestSupport {
         return new AuditLogVerifier(signer().verifier());
     }
 
+    /** A complete DECISION (the report and the timeline read it), plus a marker field to find it in the files. */
     static AuditEvent event(long n) {
+        boolean deny = n % 5 == 0;
         return AuditEvent.of(AuditEventType.DECISION, "intent-" + n, Instant.parse("2026-11-24T10:00:00Z").plusMillis(n),
-                "action", "deploy", "tier", "T" + (n % 4), "effect", n % 5 == 0 ? "deny" : "allow",
-                "rules", List.of("rule-" + (n % 3)), "marker", String.format("MARKER-%06d", n), "mfa", n % 2 == 0);
+                "action", "deploy", "tier", "T" + (n % 4), "effect", deny ? "deny" : "allow",
+                "rules", List.of("rule-" + (n % 3)), "policy_version", "v1", "required_approvals", 0L, "required_roles", List.of(),
+                "mfa", n % 2 == 0, "reason", "test", "deny_rules", deny ? List.of("rule-" + (n % 3)) : List.of(),
+                "marker", String.format("MARKER-%06d", n));
     }
 
     static void appendEvents(ChronicleAuditLog log, long from, long count) {

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-import static dev.magistrate.audit.AuditEventType.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,33 +14,49 @@ class AuditTimelineTest {
 
     static final Instant T = Instant.parse("2026-11-24T03:12:00Z");
 
-    static AuditEvent at(long ms, AuditEventType type, String intent, Object... fields) {
-        return AuditEvent.of(type, intent, T.plusMillis(ms), fields);
+    static AuditEvent at(long ms, String intent, AuditPayload payload) {
+        return AuditEvent.of(intent, T.plusMillis(ms), payload);
+    }
+
+    static AuditPayload submitted(String action, String parent) {
+        return new AuditPayload.IntentSubmitted(action, "prod/web", "ops-agent", null, null, null, null, "{}", "00", parent);
+    }
+
+    static AuditPayload decision(String tier, String effect, List<String> rules) {
+        return new AuditPayload.Decision("x", tier, effect, rules, "v1", 0, List.of(), false, "because", effect.equals("deny") ? rules : List.of());
+    }
+
+    static AuditPayload vote(String approver, String verdict, boolean accepted, String rejection) {
+        return new AuditPayload.Vote(approver, List.of("sre"), verdict, null, accepted, rejection);
+    }
+
+    static AuditPayload warrant(String id) {
+        return new AuditPayload.WarrantIssued(id, "{}", List.of(), "2026-11-24T03:13:00.000Z");
     }
 
     @Test
     void oneRowPerIntentWithWhoApprovedTheWarrantAndTheWait() {
         List<AuditEvent> events = List.of(
-                at(0, INTENT_SUBMITTED, "i1", "action", "scale_service"),
-                at(1, DECISION, "i1", "tier", "T3", "effect", "approve"),
-                at(2, APPROVAL_REQUESTED, "i1", "backend", "console"),
-                at(475, VOTE, "i1", "approver", "sam", "verdict", "deny", "accepted", true),
-                at(476, INTENT_DENIED, "i1", "reason", "200 is a DDoS bill", "by", "sam", "stage", "approval"),
-                at(500, INTENT_SUBMITTED, "i2", "action", "scale_service"),
-                at(501, DECISION, "i2", "tier", "T2", "effect", "approve"),
-                at(600, VOTE, "i2", "approver", "carol", "verdict", "approve", "accepted", false, "rejection", "lacks role sre"),
-                at(610, VOTE, "i2", "approver", "sam", "verdict", "approve", "accepted", true),
-                at(637, VOTE, "i2", "approver", "riya", "verdict", "approve", "accepted", true),
-                at(638, WARRANT_ISSUED, "i2", "warrant_id", "w2"),
-                at(639, EXECUTION_STARTED, "i2", "warrant_id", "w2"),
-                at(640, INTENT_SUBMITTED, "i3", "action", "health_check", "parent_intent_id", "i2"),
-                at(640, DECISION, "i3", "tier", "T0", "effect", "allow"),
-                at(640, WARRANT_ISSUED, "i3", "warrant_id", "w3"),
-                at(641, EXECUTION_COMPLETED, "i3", "result_summary", "ok"),
-                at(650, EXECUTION_COMPLETED, "i2", "result_summary", "scaled"),
-                at(700, INTENT_SUBMITTED, "i4", "action", "run_database_operation"),
-                at(700, DECISION, "i4", "tier", "T3", "effect", "deny", "rules", List.of("No DROP")),
-                at(700, INTENT_DENIED, "i4", "reason", "never drop", "by", "No DROP", "stage", "policy"));
+                at(0, "i1", submitted("scale_service", null)),
+                at(1, "i1", decision("T3", "approve", List.of())),
+                at(2, "i1", new AuditPayload.ApprovalRequested("console", 2, List.of(), 900_000)),
+                at(475, "i1", vote("sam", "deny", true, null)),
+                at(476, "i1", new AuditPayload.IntentDenied("200 is a DDoS bill", "sam", "approval")),
+                at(500, "i2", submitted("scale_service", null)),
+                at(501, "i2", decision("T2", "approve", List.of())),
+                at(600, "i2", vote("carol", "approve", false, "lacks role sre")),
+                at(610, "i2", vote("sam", "approve", true, null)),
+                at(637, "i2", vote("riya", "approve", true, null)),
+                at(638, "i2", warrant("w2")),
+                at(639, "i2", new AuditPayload.ExecutionStarted("w2")),
+                at(640, "i3", submitted("health_check", "i2")),
+                at(640, "i3", decision("T0", "allow", List.of())),
+                at(640, "i3", warrant("w3")),
+                at(641, "i3", new AuditPayload.ExecutionCompleted("ok", "00", 1)),
+                at(650, "i2", new AuditPayload.ExecutionCompleted("scaled", "00", 11)),
+                at(700, "i4", submitted("run_database_operation", null)),
+                at(700, "i4", decision("T3", "deny", List.of("No DROP"))),
+                at(700, "i4", new AuditPayload.IntentDenied("never drop", "No DROP", "policy")));
         List<AuditTimeline.Row> rows = AuditTimeline.of(events);
         assertEquals(4, rows.size());
         AuditTimeline.Row denied = rows.get(0);

@@ -142,28 +142,28 @@ class AuditToolsTest {
             // Allowed at T0 and executed.
             submitted(log, "a", "read_logs", t0);
             log.append(decision("a", "T0", "allow", List.of("reads-are-free"), t0));
-            log.append(AuditEvent.of(AuditEventType.WARRANT_ISSUED, "a", t0, "warrant_id", "w-a"));
-            log.append(AuditEvent.of(AuditEventType.EXECUTION_COMPLETED, "a", t0, "duration_ms", 3L));
+            log.append(AuditEvent.of("a", t0, warrant("w-a")));
+            log.append(AuditEvent.of("a", t0, new AuditPayload.ExecutionCompleted("ok", "00", 3L)));
             // Three approvals that took 10 s, 20 s, 60 s: two approved, one denied by an approver.
             long[] seconds = {10, 20, 60};
             for (int i = 0; i < 3; i++) {
                 String id = "b" + i;
                 submitted(log, id, "deploy", t0);
                 log.append(decision(id, "T2", "approve", List.of("prod-needs-approval"), t0));
-                log.append(AuditEvent.of(AuditEventType.APPROVAL_REQUESTED, id, t0, "backend", "console", "required_approvals", 1L));
+                log.append(AuditEvent.of(id, t0, new AuditPayload.ApprovalRequested("console", 1L, List.of(), 900_000L)));
                 Instant end = t0.plusSeconds(seconds[i]);
-                if (i < 2) log.append(AuditEvent.of(AuditEventType.WARRANT_ISSUED, id, end, "warrant_id", "w-" + id));
-                else log.append(AuditEvent.of(AuditEventType.INTENT_DENIED, id, end, "reason", "no", "by", "alice", "stage", "approval"));
+                if (i < 2) log.append(AuditEvent.of(id, end, warrant("w-" + id)));
+                else log.append(AuditEvent.of(id, end, new AuditPayload.IntentDenied("no", "alice", "approval")));
             }
             // Denied by policy.
             submitted(log, "c", "drop_table", t0);
             log.append(decision("c", "T3", "deny", List.of("never-drop", "prod-freeze"), t0));
-            log.append(AuditEvent.of(AuditEventType.INTENT_DENIED, "c", t0, "reason", "policy", "by", "never-drop", "stage", "policy"));
+            log.append(AuditEvent.of("c", t0, new AuditPayload.IntentDenied("policy", "never-drop", "policy")));
             // Timed out after 5 minutes.
             submitted(log, "d", "deploy", t0);
             log.append(decision("d", "T1", "approve", List.of("prod-needs-approval"), t0));
-            log.append(AuditEvent.of(AuditEventType.APPROVAL_REQUESTED, "d", t0, "timeout_ms", 300_000L));
-            log.append(AuditEvent.of(AuditEventType.INTENT_TIMED_OUT, "d", t0.plusSeconds(300), "waited_ms", 300_000L));
+            log.append(AuditEvent.of("d", t0, new AuditPayload.ApprovalRequested("console", 1L, List.of(), 300_000L)));
+            log.append(AuditEvent.of("d", t0.plusSeconds(300), new AuditPayload.IntentTimedOut("no decision", 300_000L)));
         }
         AuditReport r = AuditReport.of(dir);
         assertEquals(Map.of("read_logs", 1L, "deploy", 4L, "drop_table", 1L), r.intentsByAction());
@@ -178,11 +178,16 @@ class AuditToolsTest {
     }
 
     private static void submitted(ChronicleAuditLog log, String id, String action, Instant t) {
-        log.append(AuditEvent.of(AuditEventType.INTENT_SUBMITTED, id, t, "action", action, "resource", "r", "agent", "agent-1"));
+        log.append(AuditEvent.of(id, t, new AuditPayload.IntentSubmitted(action, "r", "agent-1", null, null, null, null, "{}", "00", null)));
     }
 
     private static AuditEvent decision(String id, String tier, String effect, List<String> rules, Instant t) {
-        return AuditEvent.of(AuditEventType.DECISION, id, t, "action", "x", "tier", tier, "effect", effect, "rules", rules);
+        return AuditEvent.of(id, t, new AuditPayload.Decision("x", tier, effect, rules, "v1", 0, List.of(), false, "because",
+                effect.equals("deny") ? rules : List.of()));
+    }
+
+    private static AuditPayload.WarrantIssued warrant(String id) {
+        return new AuditPayload.WarrantIssued(id, "{}", List.of(), "2026-11-24T10:00:00.000Z");
     }
 
     private static List<String> fieldNames(JsonNode n) {

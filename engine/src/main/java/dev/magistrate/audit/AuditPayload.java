@@ -1,0 +1,352 @@
+package dev.magistrate.audit;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The typed fields of each audit event type: one record per {@link AuditEventType}, the one definition
+ * that the engine writes with ({@link AuditEvent#of(String, java.time.Instant, AuditPayload)}) and the
+ * readers read with ({@link AuditEvent#payload()}). Each record's {@link #fields()} lists its fields by
+ * their documented names in the documented order (docs/audit-events.md): that map is what the
+ * canonical bytes hold, so the order of the puts is part of the on-disk format. Each record's
+ * {@code read} is the strict inverse: a field that is missing or of the wrong type is a
+ * {@link MalformedAuditEventException} naming the type and the field. Fields an entry holds beyond
+ * these (written by a newer engine) are not read here; they stay in {@link AuditEvent#fields()}.
+ *
+ * <p>String fields are {@code null} when they do not apply; lists, integers and booleans are always present.
+ */
+public sealed interface AuditPayload {
+
+    AuditEventType type();
+
+    /** The fields by their documented names, in the documented order. */
+    Map<String, Object> fields();
+
+    /**
+     * Reads the typed fields of a stored event.
+     *
+     * @throws MalformedAuditEventException when a field is missing or of the wrong type (a damaged or forged entry)
+     */
+    static AuditPayload read(AuditEvent e) {
+        StoredFields f = new StoredFields(e);
+        return switch (e.type()) {
+            case INTENT_SUBMITTED -> IntentSubmitted.read(f);
+            case DECISION -> Decision.read(f);
+            case APPROVAL_REQUESTED -> ApprovalRequested.read(f);
+            case VOTE -> Vote.read(f);
+            case WARRANT_ISSUED -> WarrantIssued.read(f);
+            case INTENT_DENIED -> IntentDenied.read(f);
+            case INTENT_TIMED_OUT -> IntentTimedOut.read(f);
+            case WARRANT_VERIFIED -> WarrantVerified.read(f);
+            case WARRANT_REJECTED -> WarrantRejected.read(f);
+            case EXECUTION_STARTED -> ExecutionStarted.read(f);
+            case EXECUTION_COMPLETED -> ExecutionCompleted.read(f);
+            case EXECUTION_FAILED -> ExecutionFailed.read(f);
+        };
+    }
+
+    /** An agent asked to do something. {@code cost} is an exact decimal; {@code args} the canonical JSON of the arguments. */
+    record IntentSubmitted(String action, String resource, String agent, String justification, String urgency, String cost,
+                           String rollbackPlan, String args, String argsDigest, String parentIntentId) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.INTENT_SUBMITTED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("action", action);
+            m.put("resource", resource);
+            m.put("agent", agent);
+            m.put("justification", justification);
+            m.put("urgency", urgency);
+            m.put("cost", cost);
+            m.put("rollback_plan", rollbackPlan);
+            m.put("args", args);
+            m.put("args_digest", argsDigest);
+            m.put("parent_intent_id", parentIntentId);
+            return m;
+        }
+
+        static IntentSubmitted read(StoredFields f) {
+            return new IntentSubmitted(f.string("action"), f.string("resource"), f.string("agent"), f.string("justification"),
+                    f.string("urgency"), f.string("cost"), f.string("rollback_plan"), f.string("args"), f.string("args_digest"),
+                    f.string("parent_intent_id"));
+        }
+    }
+
+    /**
+     * What the policy decided. {@code effect} is {@code allow}, {@code approve} or {@code deny}; {@code denyRules} names the
+     * rules that denied, and is {@code null} when read from an entry written before the field existed (use {@code rules}).
+     */
+    record Decision(String action, String tier, String effect, List<String> rules, String policyVersion, long requiredApprovals,
+                    List<String> requiredRoles, boolean mfa, String reason, List<String> denyRules) implements AuditPayload {
+        public Decision {
+            rules = List.copyOf(rules);
+            requiredRoles = List.copyOf(requiredRoles);
+            denyRules = denyRules == null ? null : List.copyOf(denyRules);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.DECISION;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("action", action);
+            m.put("tier", tier);
+            m.put("effect", effect);
+            m.put("rules", rules);
+            m.put("policy_version", policyVersion);
+            m.put("required_approvals", requiredApprovals);
+            m.put("required_roles", requiredRoles);
+            m.put("mfa", mfa);
+            m.put("reason", reason);
+            if (denyRules != null) m.put("deny_rules", denyRules);
+            return m;
+        }
+
+        /** The rules that denied: {@code denyRules}, or every matched rule in entries that predate it. */
+        public List<String> denyingRules() {
+            return denyRules != null ? denyRules : rules;
+        }
+
+        static Decision read(StoredFields f) {
+            return new Decision(f.string("action"), f.string("tier"), f.string("effect"), f.strings("rules"), f.string("policy_version"),
+                    f.integer("required_approvals"), f.strings("required_roles"), f.bool("mfa"), f.string("reason"),
+                    f.stringsAddedLater("deny_rules"));
+        }
+    }
+
+    /** The intent was handed to an approval backend. */
+    record ApprovalRequested(String backend, long requiredApprovals, List<String> requiredRoles, long timeoutMs) implements AuditPayload {
+        public ApprovalRequested {
+            requiredRoles = List.copyOf(requiredRoles);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.APPROVAL_REQUESTED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("backend", backend);
+            m.put("required_approvals", requiredApprovals);
+            m.put("required_roles", requiredRoles);
+            m.put("timeout_ms", timeoutMs);
+            return m;
+        }
+
+        static ApprovalRequested read(StoredFields f) {
+            return new ApprovalRequested(f.string("backend"), f.integer("required_approvals"), f.strings("required_roles"),
+                    f.integer("timeout_ms"));
+        }
+    }
+
+    /** An approver's vote; {@code accepted} says whether the engine counted it, {@code rejection} why not. Never the TOTP code. */
+    record Vote(String approver, List<String> roles, String verdict, String comment, boolean accepted, String rejection)
+            implements AuditPayload {
+        public Vote {
+            roles = List.copyOf(roles);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.VOTE;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("approver", approver);
+            m.put("roles", roles);
+            m.put("verdict", verdict);
+            m.put("comment", comment);
+            m.put("accepted", accepted);
+            m.put("rejection", rejection);
+            return m;
+        }
+
+        static Vote read(StoredFields f) {
+            return new Vote(f.string("approver"), f.strings("roles"), f.string("verdict"), f.string("comment"), f.bool("accepted"),
+                    f.string("rejection"));
+        }
+    }
+
+    /** A warrant was issued; {@code warrant} is the whole signed warrant as JSON. */
+    record WarrantIssued(String warrantId, String warrant, List<String> approvedBy, String expiresAt) implements AuditPayload {
+        /** The field the JSON Lines export nests as an object. */
+        public static final String WARRANT_FIELD = "warrant";
+
+        public WarrantIssued {
+            approvedBy = List.copyOf(approvedBy);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.WARRANT_ISSUED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("warrant_id", warrantId);
+            m.put(WARRANT_FIELD, warrant);
+            m.put("approved_by", approvedBy);
+            m.put("expires_at", expiresAt);
+            return m;
+        }
+
+        static WarrantIssued read(StoredFields f) {
+            return new WarrantIssued(f.string("warrant_id"), f.string(WARRANT_FIELD), f.strings("approved_by"), f.string("expires_at"));
+        }
+    }
+
+    /** The intent was denied; {@code by} is the rule or approver, {@code stage} where (policy, approval, backend, audit, verification). */
+    record IntentDenied(String reason, String by, String stage) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.INTENT_DENIED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("reason", reason);
+            m.put("by", by);
+            m.put("stage", stage);
+            return m;
+        }
+
+        static IntentDenied read(StoredFields f) {
+            return new IntentDenied(f.string("reason"), f.string("by"), f.string("stage"));
+        }
+    }
+
+    /** No decision came in time. */
+    record IntentTimedOut(String reason, long waitedMs) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.INTENT_TIMED_OUT;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("reason", reason);
+            m.put("waited_ms", waitedMs);
+            return m;
+        }
+
+        static IntentTimedOut read(StoredFields f) {
+            return new IntentTimedOut(f.string("reason"), f.integer("waited_ms"));
+        }
+    }
+
+    /** A warrant was checked against the call about to run and used up. */
+    record WarrantVerified(String warrantId, String reason) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.WARRANT_VERIFIED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("warrant_id", warrantId);
+            m.put("reason", reason);
+            return m;
+        }
+
+        static WarrantVerified read(StoredFields f) {
+            return new WarrantVerified(f.string("warrant_id"), f.string("reason"));
+        }
+    }
+
+    /** A warrant was refused at the call. */
+    record WarrantRejected(String warrantId, String reason) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.WARRANT_REJECTED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("warrant_id", warrantId);
+            m.put("reason", reason);
+            return m;
+        }
+
+        static WarrantRejected read(StoredFields f) {
+            return new WarrantRejected(f.string("warrant_id"), f.string("reason"));
+        }
+    }
+
+    /** The governed call began under this warrant. */
+    record ExecutionStarted(String warrantId) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.EXECUTION_STARTED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("warrant_id", warrantId);
+            return m;
+        }
+
+        static ExecutionStarted read(StoredFields f) {
+            return new ExecutionStarted(f.string("warrant_id"));
+        }
+    }
+
+    /** The call returned: a bounded summary of the result and the SHA-256 of its canonical JSON. */
+    record ExecutionCompleted(String resultSummary, String resultSha256, long durationMs) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.EXECUTION_COMPLETED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("result_summary", resultSummary);
+            m.put("result_sha256", resultSha256);
+            m.put("duration_ms", durationMs);
+            return m;
+        }
+
+        static ExecutionCompleted read(StoredFields f) {
+            return new ExecutionCompleted(f.string("result_summary"), f.string("result_sha256"), f.integer("duration_ms"));
+        }
+    }
+
+    /** The call threw; {@code exception} is the class name. */
+    record ExecutionFailed(String exception, String message, long durationMs) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.EXECUTION_FAILED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("exception", exception);
+            m.put("message", message);
+            m.put("duration_ms", durationMs);
+            return m;
+        }
+
+        static ExecutionFailed read(StoredFields f) {
+            return new ExecutionFailed(f.string("exception"), f.string("message"), f.integer("duration_ms"));
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.magistrate.audit;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The exact canonical bytes of one entry of each of the 12 event types, with every documented field
+ * in the order the engine writes it. These bytes are hashed into logs that already exist: they must
+ * never change. Recorded from the name/value writer before the typed events were introduced.
+ */
+class CanonicalEntryGoldenTest {
+
+    static final Instant T = Instant.parse("2026-11-24T10:15:30.123456789Z");
+    static final byte[] PREV = HexFormat.of().parseHex("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+    static final long INDEX = 41;
+
+    /** One event of each type as the engine writes it, keyed by type. */
+    static Map<AuditEventType, AuditEvent> written() {
+        Map<AuditEventType, AuditEvent> m = new LinkedHashMap<>();
+        m.put(AuditEventType.INTENT_SUBMITTED, AuditEvent.of(AuditEventType.INTENT_SUBMITTED, "i-1", T,
+                "action", "scale_service", "resource", "prod/web", "agent", "ops-agent", "justification", "DDoS \"spike\" \u2615 caf\u00e9",
+                "urgency", "high", "cost", "1250.50", "rollback_plan", null, "args", "{\"replicas\":200,\"service\":\"web\"}",
+                "args_digest", "3b5d5c3712955042212316173ccf37be800a9f0d4ce7a2f0b8f0c35c4d1c41a6", "parent_intent_id", null));
+        m.put(AuditEventType.DECISION, AuditEvent.of(AuditEventType.DECISION, "i-1", T,
+                "action", "scale_service", "tier", "T3", "effect", "approve", "rules", List.of("Scale limits", "Prod changes"),
+                "policy_version", "9a1e0c", "required_approvals", 2L, "required_roles", List.of("sre", "lead"), "mfa", true,
+                "reason", "T3 because 'Scale limits' matched", "deny_rules", List.of()));
+        m.put(AuditEventType.APPROVAL_REQUESTED, AuditEvent.of(AuditEventType.APPROVAL_REQUESTED, "i-1", T,
+                "backend", "console", "required_approvals", 2L, "required_roles", List.of("sre"), "timeout_ms", 900_000L));
+        m.put(AuditEventType.VOTE, AuditEvent.of(AuditEventType.VOTE, "i-1", T,
+                "approver", "carol", "roles", List.of("senior_dev"), "verdict", "approve", "comment", null, "accepted", false,
+                "rejection", "lacks role sre"));
+        m.put(AuditEventType.WARRANT_ISSUED, AuditEvent.of(AuditEventType.WARRANT_ISSUED, "i-1", T,
+                "warrant_id", "w-7", "warrant", "{\"action\":\"scale_service\",\"warrant_id\":\"w-7\"}", "approved_by", List.of("sam", "riya"),
+                "expires_at", "2026-11-24T10:16:30.123Z"));
+        m.put(AuditEventType.INTENT_DENIED, AuditEvent.of(AuditEventType.INTENT_DENIED, "i-2", T,
+                "reason", "200 replicas is a DDoS bill\nnot a fix", "by", "sam", "stage", "approval"));
+        m.put(AuditEventType.INTENT_TIMED_OUT, AuditEvent.of(AuditEventType.INTENT_TIMED_OUT, "i-3", T,
+                "reason", "no decision within PT15M", "waited_ms", 900_004L));
+        m.put(AuditEventType.WARRANT_VERIFIED, AuditEvent.of(AuditEventType.WARRANT_VERIFIED, "i-1", T,
+                "warrant_id", "w-7", "reason", "valid for this call"));
+        m.put(AuditEventType.WARRANT_REJECTED, AuditEvent.of(AuditEventType.WARRANT_REJECTED, "unknown", T,
+                "warrant_id", "w-8", "reason", "warrant already used"));
+        m.put(AuditEventType.EXECUTION_STARTED, AuditEvent.of(AuditEventType.EXECUTION_STARTED, "i-1", T,
+                "warrant_id", "w-7"));
+        m.put(AuditEventType.EXECUTION_COMPLETED, AuditEvent.of(AuditEventType.EXECUTION_COMPLETED, "i-1", T,
+                "result_summary", "scaled web to 4", "result_sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                "duration_ms", 37L));
+        m.put(AuditEventType.EXECUTION_FAILED, AuditEvent.of(AuditEventType.EXECUTION_FAILED, "i-4", T,
+                "exception", "java.lang.IllegalStateException", "message", null, "duration_ms", 0L));
+        return m;
+    }
+
+    static final String P = "{\"index\":41,\"prev\":\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\",";
+
+    /** The canonical bytes of each entry of {@link #written()} at index 41 (UTF-8 of these strings). */
+    static final Map<AuditEventType, String> GOLDEN = golden();
+
+    private static Map<AuditEventType, String> golden() {
+        Map<AuditEventType, String> m = new LinkedHashMap<>();
+        m.put(AuditEventType.INTENT_SUBMITTED, P + "\"type\":\"INTENT_SUBMITTED\",\"intent_id\":\"i-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"action\":\"scale_service\",\"resource\":\"prod/web\",\"agent\":\"ops-agent\",\"justification\":\"DDoS \\\"spike\\\" \u2615 caf\u00e9\",\"urgency\":\"high\",\"cost\":\"1250.50\",\"rollback_plan\":null,\"args\":\"{\\\"replicas\\\":200,\\\"service\\\":\\\"web\\\"}\",\"args_digest\":\"3b5d5c3712955042212316173ccf37be800a9f0d4ce7a2f0b8f0c35c4d1c41a6\",\"parent_intent_id\":null}}");
+        m.put(AuditEventType.DECISION, P + "\"type\":\"DECISION\",\"intent_id\":\"i-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"action\":\"scale_service\",\"tier\":\"T3\",\"effect\":\"approve\",\"rules\":[\"Scale limits\",\"Prod changes\"],\"policy_version\":\"9a1e0c\",\"required_approvals\":2,\"required_roles\":[\"sre\",\"lead\"],\"mfa\":true,\"reason\":\"T3 because 'Scale limits' matched\",\"deny_rules\":[]}}");
+        m.put(AuditEventType.APPROVAL_REQUESTED, P + "\"type\":\"APPROVAL_REQUESTED\",\"intent_id\":\"i-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"backend\":\"console\",\"required_approvals\":2,\"required_roles\":[\"sre\"],\"timeout_ms\":900000}}");
+        m.put(AuditEventType.VOTE, P + "\"type\":\"VOTE\",\"intent_id\":\"i-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"approver\":\"carol\",\"roles\":[\"senior_dev\"],\"verdict\":\"approve\",\"comment\":null,\"accepted\":false,\"rejection\":\"lacks role sre\"}}");
+        m.put(AuditEventType.WARRANT_ISSUED, P + "\"type\":\"WARRANT_ISSUED\",\"intent_id\":\"i-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"warrant_id\":\"w-7\",\"warrant\":\"{\\\"action\\\":\\\"scale_service\\\",\\\"warrant_id\\\":\\\"w-7\\\"}\",\"approved_by\":[\"sam\",\"riya\"],\"expires_at\":\"2026-11-24T10:16:30.123Z\"}}");
+        m.put(AuditEventType.INTENT_DENIED, P + "\"type\":\"INTENT_DENIED\",\"intent_id\":\"i-2\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"reason\":\"200 replicas is a DDoS bill\\nnot a fix\",\"by\":\"sam\",\"stage\":\"approval\"}}");
+        m.put(AuditEventType.INTENT_TIMED_OUT, P + "\"type\":\"INTENT_TIMED_OUT\",\"intent_id\":\"i-3\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"reason\":\"no decision within PT15M\",\"waited_ms\":900004}}");
+        m.put(AuditEventType.WARRANT_VERIFIED, P + "\"type\":\"WARRANT_VERIFIED\",\"intent_id\":\"i-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"warrant_id\":\"w-7\",\"reason\":\"valid for this call\"}}");
+        m.put(AuditEventType.WARRANT_REJECTED, P + "\"type\":\"WARRANT_REJECTED\",\"intent_id\":\"unknown\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"warrant_id\":\"w-8\",\"reason\":\"warrant already used\"}}");
+        m.put(AuditEventType.EXECUTION_STARTED, P + "\"type\":\"EXECUTION_STARTED\",\"intent_id\":\"i-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"warrant_id\":\"w-7\"}}");
+        m.put(AuditEventType.EXECUTION_COMPLETED, P + "\"type\":\"EXECUTION_COMPLETED\",\"intent_id\":\"i-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"result_summary\":\"scaled web to 4\",\"result_sha256\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"duration_ms\":37}}");
+        m.put(AuditEventType.EXECUTION_FAILED, P + "\"type\":\"EXECUTION_FAILED\",\"intent_id\":\"i-4\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"exception\":\"java.lang.IllegalStateException\",\"message\":null,\"duration_ms\":0}}");
+        return m;
+    }
+
+    @Test
+    void everyEventTypeEncodesToItsRecordedBytes() {
+        Map<AuditEventType, AuditEvent> events = written();
+        assertEquals(List.of(AuditEventType.values()), List.copyOf(events.keySet()), "one entry of each type");
+        assertEquals(events.keySet(), GOLDEN.keySet());
+        for (Map.Entry<AuditEventType, AuditEvent> e : events.entrySet()) {
+            String bytes = new String(CanonicalEntry.encode(INDEX, PREV, e.getValue()), StandardCharsets.UTF_8);
+            assertEquals(GOLDEN.get(e.getKey()), bytes, e.getKey().name());
+        }
+    }
+
+    @Test
+    void everyRecordedEntryDecodesBackToTheEventWritten() {
+        Map<AuditEventType, AuditEvent> events = written();
+        for (Map.Entry<AuditEventType, String> g : GOLDEN.entrySet()) {
+            CanonicalEntry.Decoded d = CanonicalEntry.decode(g.getValue().getBytes(StandardCharsets.UTF_8));
+            assertEquals(INDEX, d.index());
+            assertEquals(HexFormat.of().formatHex(PREV), HexFormat.of().formatHex(d.prev()));
+            assertEquals(CanonicalEntry.storedTime(T), d.event().time());
+            assertEquals(events.get(g.getKey()).fields(), d.event().fields(), g.getKey().name());
+            assertEquals(g.getKey(), d.event().type());
+        }
+    }
+}
