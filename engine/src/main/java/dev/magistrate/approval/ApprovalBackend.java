@@ -18,6 +18,14 @@ public interface ApprovalBackend extends AutoCloseable {
     default void cancel(String intentId) {
     }
 
+    /**
+     * Where people reach this backend to vote, like {@code http://127.0.0.1:8080}, for the agent's start
+     * line; null when there is no such place (code, automatic approvals).
+     */
+    default String endpoint() {
+        return null;
+    }
+
     /** True only for backends that approve without a person; the engine audits those approvals as automatic. */
     default boolean automatic() {
         return false;

@@ -168,7 +168,7 @@ public final class AgentInstaller {
                         durability == Durability.SYNC_EACH_APPEND);
                 e.governor = Governor.builder().policy(policy).approvalBackend(backend).approvers(approvers).keys(keys)
                         .ledger(e.ledger).audit(e.audit).build();
-                String consoleUrl = backend instanceof dev.magistrate.approval.console.ConsoleApprovalBackend c ? " at " + c.url() : "";
+                String consoleUrl = backend.endpoint() != null ? " at " + backend.endpoint() : "";
                 e.summary = policyText + "; approvals " + (backendName == null ? "NONE (calls that need approval are denied)" : backendName + consoleUrl)
                         + "; audit " + auditDir + " (" + durability.name().toLowerCase(java.util.Locale.ROOT) + ")" + "; keys " + keysDir;
             } catch (RuntimeException ex) {

@@ -1,4 +1,4 @@
-package dev.magistrate.approval.console;
+package dev.magistrate.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -137,7 +137,8 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         }
     }
 
-    public String url() {
+    @Override
+    public String endpoint() {
         return url;
     }
 
