@@ -1,4 +1,4 @@
-package dev.magistrate.agent.internal.cli;
+package dev.magistrate.cli;
 
 import dev.magistrate.audit.CheckpointVerifier;
 import dev.magistrate.keys.Ed25519Key;
@@ -16,8 +16,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-import static dev.magistrate.agent.internal.cli.MagistrateCli.OK;
-import static dev.magistrate.agent.internal.cli.MagistrateCli.OUT;
+import static dev.magistrate.cli.MagistrateCli.OK;
+import static dev.magistrate.cli.MagistrateCli.OUT;
 
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Manage the key directory (magistrate.keys.dir).",
         subcommands = KeysCommand.Generate.class)
