@@ -38,6 +38,7 @@ public final class InterceptionApp {
                 });
                 case "deny" -> run(c, () -> tools.query("compliance_log", "DROP TABLE compliance_log"));
                 case "fallback" -> run(c, () -> tools.query("users", "DROP TABLE users"));
+                case "typed-catch" -> run(c, () -> TypedCatch.dropTable(tools));
                 case "allowed-query" -> run(c, () -> tools.query("users", "SELECT 1"));
                 case "cost" -> run(c, () -> tools.refund("A-1", 5000.0, "enterprise customer"));
                 case "cost-small" -> run(c, () -> tools.refund("A-2", 20.0, "goodwill"));

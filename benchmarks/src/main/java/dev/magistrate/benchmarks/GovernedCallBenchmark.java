@@ -51,7 +51,7 @@ public class GovernedCallBenchmark {
             tool.scaleDenied(service, instances);
             throw new IllegalStateException("a call the policy denies ran: the agent is not governing this class");
         } catch (RuntimeException e) {
-            if (!e.getClass().getName().equals("dev.magistrate.bootstrap.CallDeniedException")) throw e;
+            if (!e.getClass().getName().equals("dev.magistrate.annotations.CallDeniedException")) throw e;
         }
         if (tool.scaleGoverned(service, instances) != tool.scalePlain(service, instances)) {
             throw new IllegalStateException("the governed call returned something else than the plain one");

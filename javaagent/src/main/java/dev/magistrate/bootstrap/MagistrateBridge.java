@@ -1,5 +1,7 @@
 package dev.magistrate.bootstrap;
 
+import dev.magistrate.annotations.CallDeniedException;
+
 import java.util.concurrent.atomic.AtomicReference;
 
 /**

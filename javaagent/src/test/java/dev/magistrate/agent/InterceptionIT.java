@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class InterceptionIT {
 
     static final String APP = "example.app.InterceptionApp";
-    static final String DENIED = "DENIED dev.magistrate.bootstrap.CallDeniedException: DENIED: ";
+    static final String DENIED = "DENIED dev.magistrate.annotations.CallDeniedException: DENIED: ";
 
     static final String POLICY = """
             default: T1
@@ -257,6 +257,20 @@ class InterceptionIT {
         AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), workDir(dir, ""), AgentRun.TEST_CLASSES.toString(), APP, "class", "deny");
         assertEquals("OK healthy web", r.outcome("class"), r::toString);
         assertTrue(r.outcome("deny").startsWith(DENIED + "'db_query' was not allowed by policy rule 'no-drop'"), r::toString);
+    }
+
+    @Test
+    void theApplicationCatchesTheDenialByItsTypeWithOrWithoutTheAnnotationsJar(@TempDir Path dir) throws Exception {
+        String withJar = AgentRun.appClasspath();
+        String withoutJar = AgentRun.TEST_CLASSES.toString();
+        for (String classpath : List.of(withJar, withoutJar)) {
+            Path work = workDir(dir.resolve(classpath.equals(withJar) ? "with-jar" : "without-jar"), "");
+            AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), work, classpath, APP, "typed-catch", "class");
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(stripIntent(r.outcome("typed-catch")).startsWith("OK caught CallDeniedException (bootstrap loader): "
+                    + "DENIED: 'db_query' was not allowed by policy rule 'no-drop'"), r::toString);
+            assertEquals("OK healthy web", r.outcome("class"), r::toString);
+        }
     }
 
     @Test

@@ -12,7 +12,9 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
- * Puts the bridge classes into the bootstrap class loader. Defining them directly keeps the JVM's
+ * Puts the classes of the bootstrap jar into the bootstrap class loader: the bridge, and
+ * {@code dev.magistrate.annotations.CallDeniedException}, so that the denial the bridge throws is the
+ * class applications catch, in every loader. Defining them directly keeps the JVM's
  * class-data sharing intact; appending a jar to the bootstrap search path (the fallback) makes the
  * JVM disable sharing for application classes and print a warning about it.
  */

@@ -1,6 +1,6 @@
 package dev.magistrate.agent.internal;
 
-import dev.magistrate.bootstrap.CallDeniedException;
+import dev.magistrate.annotations.CallDeniedException;
 import dev.magistrate.bootstrap.MagistrateBridge;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;

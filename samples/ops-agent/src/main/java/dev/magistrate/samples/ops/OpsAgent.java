@@ -1,5 +1,7 @@
 package dev.magistrate.samples.ops;
 
+import dev.magistrate.annotations.CallDeniedException;
+
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -8,7 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * The ops agent. Its planner is scripted (deterministic, no model, no network) and replays the
@@ -82,17 +84,17 @@ public final class OpsAgent {
     }
 
     /** Runs one tool call; returns null when it ran, or the denial text the agent reads. */
-    private String call(String what, Callable<String> tool) {
+    private String call(String what, Supplier<String> tool) {
         long t0 = System.nanoTime();
         try {
-            String result = tool.call();
+            String result = tool.get();
             long waited = (System.nanoTime() - t0) / 1_000_000;
             out.printf("tool     = %s (%d ms)%n", result, waited);
             timeline.add(new Step(what, "done", waited, true));
             return null;
-        } catch (Exception e) {
+        } catch (CallDeniedException e) {
             long waited = (System.nanoTime() - t0) / 1_000_000;
-            // Magistrate's denial: an unchecked exception whose message is written for the agent to read.
+            // Magistrate's denial: its message is written for the agent to read.
             out.printf("denied   ! %s (%d ms)%n", e.getMessage(), waited);
             timeline.add(new Step(what, "DENIED", waited, false));
             return e.getMessage();

@@ -1,4 +1,4 @@
-package dev.magistrate.agent.internal.cli;
+package dev.magistrate.cli;
 
 import dev.magistrate.keys.KeyPurpose;
 import dev.magistrate.keys.KeySet;
@@ -14,7 +14,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +31,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import static dev.magistrate.agent.internal.cli.MagistrateCli.NO;
-import static dev.magistrate.agent.internal.cli.MagistrateCli.OK;
-import static dev.magistrate.agent.internal.cli.MagistrateCli.OUT;
+import static dev.magistrate.cli.MagistrateCli.NO;
+import static dev.magistrate.cli.MagistrateCli.OK;
+import static dev.magistrate.cli.MagistrateCli.OUT;
 
 @Command(name = "warrant", mixinStandardHelpOptions = true, description = "Check warrants offline.",
         subcommands = WarrantCommand.Verify.class)
@@ -76,10 +75,10 @@ final class WarrantCommand implements Callable<Integer> {
         @Option(names = "--action", paramLabel = "A", description = "the action of the call the warrant is meant to authorise")
         String action;
 
-        @Option(names = "--arg", paramLabel = "NAME=VALUE",
+        @Option(names = "--arg", paramLabel = "NAME=VALUE", converter = CallArgument.Converter.class,
                 description = {"an argument of that call (all of them: the digest covers the whole set); a value that looks",
                         "like a number or true/false is passed as one, as in policy eval"})
-        List<String> args = new ArrayList<>();
+        List<CallArgument> args = new ArrayList<>();
 
         @Option(names = "--at", paramLabel = "ISO-8601",
                 description = "check the validity window at this instant instead of now (e.g. when the call ran)")
@@ -174,24 +173,12 @@ final class WarrantCommand implements Callable<Integer> {
             return at < 0 ? m : m.substring(at + marker.length());
         }
 
-        static Map<String, Object> parseArgs(List<String> args) {
+        static Map<String, Object> parseArgs(List<CallArgument> args) {
             Map<String, Object> out = new LinkedHashMap<>();
-            for (String a : args) {
-                int eq = a.indexOf('=');
-                if (eq <= 0) throw new CliException("--arg takes NAME=VALUE, not '" + a + "'");
-                String name = a.substring(0, eq);
-                if (out.put(name, typed(a.substring(eq + 1))) != null) throw new CliException("--arg " + name + " given twice");
+            for (CallArgument a : args) {
+                if (out.put(a.name(), a.value()) != null) throw new CliException("--arg " + a.name() + " given twice");
             }
             return out;
-        }
-
-        /** The rule of policy eval's --arg: numbers and true/false are passed as such, anything else as text. */
-        static Object typed(String v) {
-            if (v.equals("true")) return Boolean.TRUE;
-            if (v.equals("false")) return Boolean.FALSE;
-            if (v.matches("-?\\d{1,18}")) return Long.parseLong(v);
-            if (v.matches("-?\\d+(\\.\\d+)?")) return new BigDecimal(v);
-            return v;
         }
 
         private static void deleteTree(Path dir) throws IOException {

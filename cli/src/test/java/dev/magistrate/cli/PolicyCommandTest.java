@@ -1,4 +1,4 @@
-package dev.magistrate.policy;
+package dev.magistrate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,13 +10,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** policy check / eval / test, on the sample ops policy that the demo runs. */
-class PolicyToolTest {
+class PolicyCommandTest {
 
     static final Path OPS = Path.of("..", "samples", "ops-agent", "policies", "ops-policy.yaml");
     static final Path OPS_TESTS = Path.of("..", "samples", "ops-agent", "policies", "ops-policy.test.yaml");
@@ -24,9 +25,13 @@ class PolicyToolTest {
     record Run(int status, String out, String err) {
     }
 
+    /** {@code magistrate policy ARGS...}, in process. */
     static Run run(String... args) {
+        List<String> argv = new ArrayList<>(List.of("policy"));
+        argv.addAll(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int status = PolicyTool.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status = MagistrateCli.run(argv.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

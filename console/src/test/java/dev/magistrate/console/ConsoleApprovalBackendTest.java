@@ -1,4 +1,4 @@
-package dev.magistrate.approval.console;
+package dev.magistrate.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

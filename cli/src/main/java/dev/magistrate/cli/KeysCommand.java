@@ -1,4 +1,4 @@
-package dev.magistrate.agent.internal.cli;
+package dev.magistrate.cli;
 
 import dev.magistrate.keys.Ed25519Key;
 import dev.magistrate.keys.KeyDirectory;
@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-import static dev.magistrate.agent.internal.cli.MagistrateCli.OK;
-import static dev.magistrate.agent.internal.cli.MagistrateCli.OUT;
+import static dev.magistrate.cli.MagistrateCli.OK;
+import static dev.magistrate.cli.MagistrateCli.OUT;
 
 @Command(name = "keys", mixinStandardHelpOptions = true,
         description = {"Manage the key directory (magistrate.keys.dir): one key set per purpose,",

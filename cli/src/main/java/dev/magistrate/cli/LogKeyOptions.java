@@ -1,4 +1,4 @@
-package dev.magistrate.agent.internal.cli;
+package dev.magistrate.cli;
 
 import dev.magistrate.audit.CheckpointVerifier;
 import dev.magistrate.keys.KeyDirectory;

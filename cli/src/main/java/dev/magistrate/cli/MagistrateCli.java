@@ -1,4 +1,4 @@
-package dev.magistrate.agent.internal.cli;
+package dev.magistrate.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,10 +32,27 @@ public final class MagistrateCli implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Standard output and error of this run: {@link #OUT} and {@link #ERR}, or a test's streams. */
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private MagistrateCli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
     public static int run(String[] args) {
-        CommandLine cli = new CommandLine(new MagistrateCli());
-        cli.setOut(new PrintWriter(OUT, true));
-        cli.setErr(new PrintWriter(ERR, true));
+        return run(args, OUT, ERR);
+    }
+
+    /**
+     * Runs a command with its output going to {@code out} and {@code err}: usage, errors and the policy
+     * commands follow them (the other commands print to {@link #OUT}).
+     */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cli = new CommandLine(new MagistrateCli(out, err));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
         cli.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("error: " + ex.getMessage());
@@ -53,12 +70,22 @@ public final class MagistrateCli implements Callable<Integer> {
             status = cli.execute(args);
         } catch (Error e) {
             // Not an answer: exit 1 would read as "invalid" or "tampered" (an uncaught error in main exits with 1).
-            ERR.println("error: " + e);
+            err.println("error: " + e);
             status = USAGE;
         }
-        OUT.flush();
-        ERR.flush();
+        out.flush();
+        err.flush();
         return status;
+    }
+
+    /** The standard output of the run that {@code spec}'s command belongs to. */
+    static PrintStream out(CommandLine.Model.CommandSpec spec) {
+        return ((MagistrateCli) spec.root().userObject()).out;
+    }
+
+    /** The standard error of the run that {@code spec}'s command belongs to. */
+    static PrintStream err(CommandLine.Model.CommandSpec spec) {
+        return ((MagistrateCli) spec.root().userObject()).err;
     }
 
     private static String message(Exception ex) {

@@ -1,4 +1,4 @@
-package dev.magistrate.agent.internal.cli;
+package dev.magistrate.cli;
 
 /** Ends a command with a message on standard error and an exit status (usually 2: input that cannot be used). */
 final class CliException extends RuntimeException {

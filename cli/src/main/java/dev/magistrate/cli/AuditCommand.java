@@ -1,4 +1,4 @@
-package dev.magistrate.agent.internal.cli;
+package dev.magistrate.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -28,9 +28,9 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 
-import static dev.magistrate.agent.internal.cli.MagistrateCli.NO;
-import static dev.magistrate.agent.internal.cli.MagistrateCli.OK;
-import static dev.magistrate.agent.internal.cli.MagistrateCli.OUT;
+import static dev.magistrate.cli.MagistrateCli.NO;
+import static dev.magistrate.cli.MagistrateCli.OK;
+import static dev.magistrate.cli.MagistrateCli.OUT;
 
 /** Reading the audit trail: verify, prove, export, tail, report, timeline. All read-only; none takes the writer's lock. */
 @Command(name = "audit", mixinStandardHelpOptions = true,

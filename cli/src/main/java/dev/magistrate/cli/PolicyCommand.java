@@ -1,0 +1,190 @@
+package dev.magistrate.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magistrate.policy.CompiledPolicy;
+import dev.magistrate.policy.Decision;
+import dev.magistrate.policy.PolicyCompiler;
+import dev.magistrate.policy.PolicyException;
+import dev.magistrate.policy.PolicyLoader;
+import dev.magistrate.policy.PolicyRequest;
+import dev.magistrate.policy.PolicySet;
+import dev.magistrate.policy.PolicyTestRunner;
+import dev.magistrate.policy.expr.Durations;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import static dev.magistrate.cli.MagistrateCli.NO;
+import static dev.magistrate.cli.MagistrateCli.OK;
+
+/** The policy author's commands: check, eval, test. The work is the dsl module's public API; this only parses and prints. */
+@Command(name = "policy", mixinStandardHelpOptions = true,
+        description = "Check, evaluate and test policy files.",
+        subcommands = {PolicyCommand.Check.class, PolicyCommand.Eval.class, PolicyCommand.Test.class})
+final class PolicyCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        return MagistrateCli.missingSubcommand(spec);
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Loads, checks and compiles policy files.",
+                    "Prints OK N rules in M paths, or file:line:col: message per error on stderr (exit 1)."})
+    static final class Check implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "policy files, or directories of them")
+        List<String> paths;
+
+        @Override
+        public Integer call() {
+            int rules = 0;
+            boolean failed = false;
+            for (String a : paths) {
+                try {
+                    PolicySet set = PolicyLoader.load(Path.of(a));
+                    PolicyCompiler.compile(set);
+                    rules += set.rules().size();
+                } catch (PolicyException e) {
+                    MagistrateCli.err(spec).println(e.getMessage());
+                    failed = true;
+                }
+            }
+            if (failed) return NO;
+            MagistrateCli.out(spec).println("OK " + rules + " rules in " + paths.size() + (paths.size() == 1 ? " path" : " paths"));
+            return OK;
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true,
+            description = {"Decides one call with the policy and prints the decision.",
+                    "Effect, tier, matched rules, required approvals, roles and MFA. Exit 0 whatever the decision (1 if the policy does not load)."})
+    static final class Eval implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "FILE|DIR", description = "the policy file, or a directory of them")
+        String policy;
+
+        @Option(names = "--action", required = true, paramLabel = "A", description = "the action name")
+        String action;
+
+        @Option(names = "--arg", paramLabel = "NAME=VALUE", converter = CallArgument.Converter.class,
+                description = "an argument of the call; a value that looks like a number or true/false is passed as one")
+        List<CallArgument> args = new ArrayList<>();
+
+        @Option(names = "--cost", paramLabel = "N", converter = CallArgument.NumberConverter.class, description = "the estimated cost")
+        Object cost;
+
+        @Option(names = "--agent", paramLabel = "ID", description = "the calling agent's id")
+        String agent;
+
+        @Option(names = "--resource", paramLabel = "R", description = "the resource acted on")
+        String resource;
+
+        @Option(names = "--justification", paramLabel = "T", description = "the agent's justification")
+        String justification;
+
+        @Option(names = "--urgency", paramLabel = "U", description = "the urgency")
+        String urgency;
+
+        @Option(names = "--time", paramLabel = "ISO-8601", converter = InstantConverter.class,
+                description = "decide as if at this instant, e.g. 2026-11-24T03:00:00Z")
+        Instant time;
+
+        @Option(names = "--json", description = "one JSON object: effect, tier, rules, approvals, roles, mfa, ...")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            PolicyRequest.Builder b = PolicyRequest.builder(action).agent(agent).resource(resource)
+                    .justification(justification).urgency(urgency);
+            if (cost != null) b.cost(cost);
+            if (time != null) b.time(time);
+            // A name given twice takes the last value.
+            Map<String, Object> callArgs = new LinkedHashMap<>();
+            for (CallArgument a : args) callArgs.put(a.name(), a.value());
+            callArgs.forEach(b::arg);
+            CompiledPolicy compiled;
+            try {
+                compiled = PolicyCompiler.compile(PolicyLoader.load(Path.of(policy)));
+            } catch (PolicyException e) {
+                MagistrateCli.err(spec).println(e.getMessage());
+                return NO;
+            }
+            Decision d = compiled.decide(b.build());
+            MagistrateCli.out(spec).println(json ? toJson(d) : d.explain());
+            return OK;
+        }
+    }
+
+    @Command(name = "test", mixinStandardHelpOptions = true,
+            description = {"Runs the test cases kept beside a policy, like opa test.",
+                    "Each case has inputs and the expected tier/effect. Prints N passed, M failed; exit 1 when a case fails."})
+    static final class Test implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "TESTFILE.yaml", description = "the test file")
+        String file;
+
+        @Override
+        public Integer call() {
+            PrintStream out = MagistrateCli.out(spec);
+            PrintStream err = MagistrateCli.err(spec);
+            return PolicyTestRunner.run(Path.of(file), out, err);
+        }
+    }
+
+    /** {@code --time}: an ISO-8601 instant. */
+    static final class InstantConverter implements picocli.CommandLine.ITypeConverter<Instant> {
+        @Override
+        public Instant convert(String value) {
+            try {
+                return Instant.parse(value);
+            } catch (java.time.DateTimeException e) {
+                throw new picocli.CommandLine.TypeConversionException("expected an ISO-8601 instant like 2026-11-24T03:00:00Z, not '" + value + "'");
+            }
+        }
+    }
+
+    /** The decision as one JSON object with stable snake_case field names. */
+    static String toJson(Decision d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("effect", d.effect().wireName());
+        m.put("tier", d.tier().name());
+        m.put("rules", d.matchedRules());
+        m.put("approvals", d.requiredApprovals());
+        m.put("roles", d.requiredRoles());
+        m.put("mfa", d.mfaRequired());
+        m.put("timeout", Durations.format(d.approvalTimeout()));
+        m.put("warrant_ttl", Durations.format(d.warrantTtl()));
+        m.put("deny_reasons", d.denyReasons());
+        m.put("policy_version", d.policyVersion());
+        m.put("explain", d.explain());
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
