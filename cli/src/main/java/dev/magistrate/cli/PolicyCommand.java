@@ -10,7 +10,7 @@ import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.PolicyRequest;
 import dev.magistrate.policy.PolicySet;
 import dev.magistrate.policy.PolicyTestRunner;
-import dev.magistrate.policy.expr.Durations;
+import dev.magistrate.policy.internal.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

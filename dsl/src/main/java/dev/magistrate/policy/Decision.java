@@ -107,7 +107,7 @@ public final class Decision {
             sb.append(", ").append(requiredApprovals).append(requiredApprovals == 1 ? " approval" : " approvals");
             if (!requiredRoles.isEmpty()) sb.append(" covering roles ").append(requiredRoles);
             if (mfaRequired) sb.append(", MFA");
-            sb.append(", timeout ").append(dev.magistrate.policy.expr.Durations.format(approvalTimeout));
+            sb.append(", timeout ").append(dev.magistrate.policy.internal.Durations.format(approvalTimeout));
         }
         sb.append(matchedRules.isEmpty() ? " (no rule matched: policy default)" : " (rules " + matchedRules + ")");
         return sb.toString();

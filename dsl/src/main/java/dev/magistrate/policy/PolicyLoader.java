@@ -6,11 +6,11 @@ import dev.magistrate.policy.YamlTree.ListNode;
 import dev.magistrate.policy.YamlTree.MapNode;
 import dev.magistrate.policy.YamlTree.Node;
 import dev.magistrate.policy.YamlTree.Scalar;
-import dev.magistrate.policy.expr.Checker;
-import dev.magistrate.policy.expr.Durations;
-import dev.magistrate.policy.expr.Expr;
-import dev.magistrate.policy.expr.ExpressionError;
-import dev.magistrate.policy.expr.Suggest;
+import dev.magistrate.policy.internal.Checker;
+import dev.magistrate.policy.internal.Durations;
+import dev.magistrate.policy.internal.Expr;
+import dev.magistrate.policy.internal.ExpressionError;
+import dev.magistrate.policy.internal.Suggest;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;

@@ -6,7 +6,7 @@ import dev.magistrate.policy.YamlTree.ListNode;
 import dev.magistrate.policy.YamlTree.MapNode;
 import dev.magistrate.policy.YamlTree.Node;
 import dev.magistrate.policy.YamlTree.Scalar;
-import dev.magistrate.policy.expr.Suggest;
+import dev.magistrate.policy.internal.Suggest;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,6 +1,6 @@
 package dev.magistrate.policy;
 
-import dev.magistrate.policy.expr.Interpreter;
+import dev.magistrate.policy.internal.Interpreter;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.magistrate.policy;
 
-import dev.magistrate.policy.expr.Expr;
+import dev.magistrate.policy.internal.Expr;
 
 import java.time.Duration;
 import java.util.List;

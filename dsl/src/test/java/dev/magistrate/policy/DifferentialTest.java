@@ -1,7 +1,7 @@
 package dev.magistrate.policy;
 
-import dev.magistrate.policy.expr.Checker;
-import dev.magistrate.policy.expr.ExpressionError;
+import dev.magistrate.policy.internal.Checker;
+import dev.magistrate.policy.internal.ExpressionError;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;

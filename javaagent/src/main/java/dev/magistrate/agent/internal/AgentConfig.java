@@ -154,7 +154,7 @@ public final class AgentConfig {
 
     private static void put(Map<String, String> values, Map<String, String> sources, String key, String value, String source) {
         if (!KEYS.contains(key)) {
-            String hint = dev.magistrate.policy.expr.Suggest.closest(key, KEYS);
+            String hint = dev.magistrate.policy.internal.Suggest.closest(key, KEYS);
             throw new ConfigException(source + ": unknown setting '" + key + "'"
                     + (hint != null ? " (did you mean '" + hint + "'?)" : " (known: " + String.join(", ", new TreeSet<>(KEYS)) + ")"));
         }

@@ -1,7 +1,7 @@
-package dev.magistrate.policy.expr;
+package dev.magistrate.policy.internal;
 
-import dev.magistrate.policy.expr.Attribute.Kind;
-import dev.magistrate.policy.expr.Expr.Op;
+import dev.magistrate.policy.internal.Attribute.Kind;
+import dev.magistrate.policy.internal.Expr.Op;
 
 import java.math.BigDecimal;
 import java.time.Duration;

@@ -1,7 +1,7 @@
-package dev.magistrate.policy.expr;
+package dev.magistrate.policy.internal;
 
-import dev.magistrate.policy.expr.Expr.Op;
-import dev.magistrate.policy.expr.Token.Kind;
+import dev.magistrate.policy.internal.Expr.Op;
+import dev.magistrate.policy.internal.Token.Kind;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;

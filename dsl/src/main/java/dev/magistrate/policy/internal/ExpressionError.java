@@ -1,4 +1,4 @@
-package dev.magistrate.policy.expr;
+package dev.magistrate.policy.internal;
 
 /** A mistake in one condition, at an offset into the condition's text. */
 public final class ExpressionError extends Exception {

@@ -1,4 +1,4 @@
-package dev.magistrate.policy.expr;
+package dev.magistrate.policy.internal;
 
 /** One lexical token of a condition; {@code pos} and {@code end} are offsets into the condition text. */
 record Token(Kind kind, String text, Object value, int pos, int end) {

@@ -1,4 +1,4 @@
-package dev.magistrate.policy.expr;
+package dev.magistrate.policy.internal;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
