@@ -54,6 +54,12 @@ public final class InterceptionApp {
                     run(c, () -> tools.needsApproval("budget"));
                     System.out.println("WAITED-MS " + (System.nanoTime() - t0) / 1_000_000);
                 }
+                case "interface-default" -> run(c, () -> new Tools.DefaultInventory().dropVia("users", "DROP TABLE users"));
+                case "interface-static" -> run(c, () -> Tools.Inventory.dropStatic("users", "DROP TABLE users"));
+                case "jdk-like-package" -> run(c, () -> new com.sun.acme.AcmeTools().query("users", "DROP TABLE users"));
+                case "lookalike-action" -> run(c, () -> new LookalikeTools().lookalikeScale("web", 200));
+                case "fullwidth-action" -> run(c, () -> new LookalikeTools().fullwidthScale("web", 200));
+                case "swap-dispatcher" -> run(c, () -> BridgeTampering.tryToSwap(tools));
                 case "approved" -> run(c, () -> tools.needsApproval("budget"));
                 case "framework" -> run(c, () -> new FrameworkTools().weather("Vienna"));
                 case "framework-unnamed" -> run(c, () -> new FrameworkTools().terminate("i-1"));

@@ -85,4 +85,20 @@ public class Tools {
     public void email(String segment) {
         // a void tool
     }
+
+    /** Governed default and static methods of an interface: they have bodies, so they are instrumented. */
+    public interface Inventory {
+        @GovernedAction("db_query")
+        default String dropVia(String table, String sql) {
+            return "ran " + sql;
+        }
+
+        @GovernedAction("db_query")
+        static String dropStatic(String table, String sql) {
+            return "ran " + sql;
+        }
+    }
+
+    public static class DefaultInventory implements Inventory {
+    }
 }

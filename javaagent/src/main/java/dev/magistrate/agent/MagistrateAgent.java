@@ -53,9 +53,12 @@ public final class MagistrateAgent {
             installer.getMethod("install", String.class, Instrumentation.class, File.class, boolean.class, long.class)
                     .invoke(null, args, inst, jar, attached, started);
         } catch (Throwable e) {
-            // The application still starts; the bridge was never given a dispatcher, so every governed call is denied.
+            // Nothing is instrumented yet (the installer instruments first, and reports every later failure as
+            // denials): governed methods would run unchecked, so the agent refuses to start, and with it a JVM
+            // started with -javaagent. An attach fails and leaves the application as it was.
             Throwable cause = e instanceof InvocationTargetException ite && ite.getCause() != null ? ite.getCause() : e;
-            System.err.println("[magistrate] ERROR agent failed to start, every governed call will be denied: " + cause);
+            System.err.println("[magistrate] FATAL the agent could not start, and governed methods would run unchecked: " + cause);
+            throw new IllegalStateException("magistrate agent failed to start: " + cause, cause);
         }
     }
 

@@ -109,7 +109,7 @@ class InterceptionIT {
         List<String> agentLines = main.err().lines().filter(l -> l.startsWith("[magistrate]")).toList();
         assertEquals(1, agentLines.size(), main::toString);
         String start = agentLines.get(0);
-        assertTrue(start.matches("\\[magistrate] INFO magistrate \\S+ started in \\d+ ms \\(unpack \\d+, engine \\d+, instrumentation \\d+\\); governing @GovernedAction; policy .*policy.yaml "
+        assertTrue(start.matches("\\[magistrate] INFO magistrate \\S+ started in \\d+ ms \\(unpack \\d+, instrumentation \\d+, engine \\d+\\); governing @GovernedAction; policy .*policy.yaml "
                 + "\\(13 rules, sha256 [0-9a-f]{12}\\); approvals NONE .*; audit .*audit \\(mapped\\); keys .*keys"), start);
         assertFalse(main.err().contains("SLF4J"), main::toString);
         assertFalse(main.err().contains("Sharing is only supported"), main::toString);
@@ -346,6 +346,39 @@ class InterceptionIT {
         assertTrue(err.contains("[magistrate] INFO magistrate") && err.contains(" attached in "), err);
         assertEquals(2, readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).count(),
                 "only the calls after the attach were governed");
+    }
+
+    @Test
+    void interfaceDefaultAndStaticMethodsAndClassesInJdkLikePackagesAreGoverned(@TempDir Path dir) throws Exception {
+        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), workDir(dir, ""), AgentRun.appClasspath(), APP,
+                "interface-default", "interface-static", "jdk-like-package");
+        assertTrue(r.outcome("interface-default").startsWith(DENIED + "'db_query' was not allowed by policy rule 'no-drop'"), r::toString);
+        assertTrue(r.outcome("interface-static").startsWith(DENIED + "'db_query' was not allowed by policy rule 'no-drop'"), r::toString);
+        assertTrue(r.outcome("jdk-like-package").startsWith(DENIED + "'db_query' was not allowed by policy rule 'no-drop'"), r::toString);
+        assertEquals(3, readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).count(), r::toString);
+    }
+
+    @Test
+    void aLookalikeActionNameCannotSlipPastARuleToTheDefaultTier(@TempDir Path dir) throws Exception {
+        workDir(dir, "");
+        // The default lets anything unnamed run: exactly what a lookalike name would aim for.
+        Files.writeString(dir.resolve("policy.yaml"), "default: T0\npolicies:\n  - name: big-scale\n"
+                + "    condition: \"action == 'scale_service' and instances > 25\"\n    effect: deny\n    reason: \"ask for 25 or fewer\"\n");
+        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), dir, AgentRun.appClasspath(), APP, "lookalike-action", "fullwidth-action", "interface");
+        assertTrue(r.outcome("lookalike-action").startsWith(DENIED + "'\u0455cale_service' was not allowed because its action name"), r::toString);
+        assertTrue(r.outcome("fullwidth-action").startsWith(DENIED + "'scale_service' was not allowed by policy rule 'big-scale'"), r::toString);
+        assertEquals("OK web scaled to 25", r.outcome("interface"));
+        assertTrue(r.err().contains("is not an ASCII identifier"), r::toString);
+    }
+
+    @Test
+    void applicationCodeCannotSwapTheDispatcherByReflection(@TempDir Path dir) throws Exception {
+        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), workDir(dir, ""), AgentRun.appClasspath(), APP, "swap-dispatcher");
+        String outcome = r.outcome("swap-dispatcher");
+        assertTrue(outcome.startsWith("OK [install=false"), outcome);
+        assertTrue(outcome.contains("Installed.DISPATCHER=refused"), outcome);
+        assertTrue(outcome.contains("still denied: DENIED: 'db_query' was not allowed by policy rule 'no-drop'"), outcome);
+        assertTrue(outcome.endsWith("after the flag: denied: DENIED: Magistrate has not started, so no governed call may run."), outcome);
     }
 
     static String stripIntent(String outcome) {

@@ -24,8 +24,8 @@ import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
 import static net.bytebuddy.matcher.ElementMatchers.is;
 import static net.bytebuddy.matcher.ElementMatchers.isAnnotation;
 import static net.bytebuddy.matcher.ElementMatchers.isBootstrapClassLoader;
-import static net.bytebuddy.matcher.ElementMatchers.isInterface;
 import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
+import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
@@ -65,32 +65,34 @@ public final class AgentInstaller {
             case INFO -> AgentLog.Level.INFO;
         }, message, error));
 
+        // Instrument first, whatever else fails: from here on a governed method never runs unchecked. Until
+        // the dispatcher is installed below, the bridge denies every governed call.
         GovernedMethods methods;
-        AgentConfig config;
+        AgentConfig config = null;
+        Started started = null;
         try {
             config = AgentConfig.load(args, System.getenv(), System.getProperties(), Path.of("").toAbsolutePath());
             AgentLog.setLevel(config.get(AgentConfig.LOG_LEVEL));
             methods = new GovernedMethods(config.list(AgentConfig.GOVERN_ANNOTATIONS), config.list(AgentConfig.GOVERN_METHODS),
                     config.list(AgentConfig.FALLBACK_ACTIONS));
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             // Without a usable configuration we still intercept @GovernedAction, and deny every call.
             methods = new GovernedMethods(List.of(), List.of(), List.of());
-            installTransformer(inst, methods, agentLoader);
-            MagistrateBridge.install(new GovernanceDispatcher(methods, null, "configuration error: " + e.getMessage()));
             AgentLog.error("configuration error, every governed call will be denied: " + e.getMessage());
-            return;
+            started = new Started(null, "configuration error: " + e.getMessage(), "CONFIGURATION ERROR, every call denied: " + e.getMessage());
         }
-
-        Started started = start(config);
-        long engineStarted = System.nanoTime();
-        MagistrateBridge.install(new GovernanceDispatcher(methods, started.magistrate, started.unavailable));
-        installTransformer(inst, methods, agentLoader);
+        installTransformer(inst, methods, agentLoader); // throws: the agent, and with premain the JVM, does not start
         long instrumented = System.nanoTime();
+        if (started == null) started = start(config);
+        long engineStarted = System.nanoTime();
+        if (!MagistrateBridge.install(new GovernanceDispatcher(methods, started.magistrate, started.unavailable))) {
+            AgentLog.error("the bridge already had a dispatcher (was it set by someone else?): every governed call is denied");
+        }
         if (started.magistrate != null) {
             Runtime.getRuntime().addShutdownHook(new Thread(started.magistrate::close, "magistrate-shutdown"));
         }
-        AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, instrumented) + " ms (unpack "
-                + ms(startedNanos, unpacked) + ", engine " + ms(unpacked, engineStarted) + ", instrumentation " + ms(engineStarted, instrumented)
+        AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, engineStarted) + " ms (unpack "
+                + ms(startedNanos, unpacked) + ", instrumentation " + ms(unpacked, instrumented) + ", engine " + ms(instrumented, engineStarted)
                 + "); governing " + methods.describe() + "; " + started.summary);
     }
 
@@ -134,7 +136,7 @@ public final class AgentInstaller {
                 }
             }
             return new Started(m, null, m.describe());
-        } catch (RuntimeException ex) {
+        } catch (Throwable ex) {
             String why = ex.getClass().getSimpleName() + ": " + ex.getMessage();
             AgentLog.log(AgentLog.Level.ERROR, "the engine could not start; every governed call will be denied", ex);
             return new Started(null, why, "ENGINE FAILED TO START, every call denied: " + why);
@@ -151,11 +153,13 @@ public final class AgentInstaller {
                 // otherwise hide @GovernedAction from us, and its tools would run ungoverned (fail open).
                 .with(AgentBuilder.LocationStrategy.ForClassLoader.STRONG.withFallbackTo(ClassFileLocator.ForClassLoader.of(agentLoader)))
                 .with(new FailureListener())
-                .ignore(any(), isBootstrapClassLoader().or(is(agentLoader)))
-                .or(nameStartsWith("net.bytebuddy.").or(nameStartsWith("dev.magistrate.agent.MagistrateAgent")).or(nameStartsWith("dev.magistrate.agent.AgentClassLoader")).or(nameStartsWith("dev.magistrate.bootstrap."))
-                        .or(nameStartsWith("java.")).or(nameStartsWith("jdk.")).or(nameStartsWith("sun.")).or(nameStartsWith("com.sun."))
-                        .or(isSynthetic()))
-                .type(not(isInterface()).and(not(isAnnotation())).and(declaresMethod(methods.matcher())))
+                // Skip what really belongs to the JDK or to us, by defining loader, never by package name: an
+                // application class in a package that happens to start with "sun." or "jdk." is governed too.
+                .ignore(any(), isBootstrapClassLoader().or(is(ClassLoader.getPlatformClassLoader())).or(is(agentLoader)))
+                .or(named("dev.magistrate.agent.MagistrateAgent").or(named("dev.magistrate.agent.AgentClassLoader"))
+                        .or(nameStartsWith("dev.magistrate.agent.AgentClassLoader$")).or(isSynthetic()))
+                // Interfaces too: annotated default and static methods have bodies to govern.
+                .type(not(isAnnotation()).and(declaresMethod(methods.matcher())))
                 .transform((builder, type, loader, module, domain) -> {
                     DynamicType.Builder<?> b = builder;
                     for (MethodDescription.InDefinedShape m : type.getDeclaredMethods().filter(methods.matcher())) {

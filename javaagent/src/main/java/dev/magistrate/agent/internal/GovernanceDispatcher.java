@@ -17,24 +17,20 @@ import java.util.Map;
  * against the actual arguments, and afterwards confirms the outcome. Calls of governed methods from
  * inside governed methods get their own intents, linked to the outer one by parent id.
  */
-final class GovernanceDispatcher implements MagistrateBridge.Dispatcher {
+record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, String unavailable, ClassLoader agentLoader)
+        implements MagistrateBridge.Dispatcher {
 
     private record Frame(String intentId, Execution execution) {
     }
 
     private static final ThreadLocal<ArrayDeque<Frame>> FRAMES = ThreadLocal.withInitial(ArrayDeque::new);
 
-    private final GovernedMethods methods;
-    private final Magistrate magistrate;
-    private final String unavailable;
-    private final ClassLoader agentLoader;
-
-    /** {@code magistrate} is null when the engine could not start; {@code unavailable} then says why. */
+    /**
+     * {@code magistrate} is null when the engine could not start; {@code unavailable} then says why. A
+     * record, so that its fields cannot be set by reflection from the application.
+     */
     GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, String unavailable) {
-        this.methods = methods;
-        this.magistrate = magistrate;
-        this.unavailable = unavailable;
-        this.agentLoader = GovernanceDispatcher.class.getClassLoader();
+        this(methods, magistrate, unavailable, GovernanceDispatcher.class.getClassLoader());
     }
 
     @Override
@@ -53,6 +49,9 @@ final class GovernanceDispatcher implements MagistrateBridge.Dispatcher {
     private Object govern(int methodId, Object[] args) {
         GovernedMethod m = methods.get(methodId);
         if (m == null) throw new CallDeniedException("DENIED: Magistrate does not know this governed method (id " + methodId + ").");
+        if (m.refusal() != null) {
+            return deny(m, "DENIED: '" + m.action() + "' was not allowed because " + m.refusal() + ". Do not retry.");
+        }
         if (magistrate == null) {
             return deny(m, "DENIED: '" + m.action() + "' was not allowed because Magistrate could not start: " + unavailable
                     + ". Every governed call is denied until this is fixed.");

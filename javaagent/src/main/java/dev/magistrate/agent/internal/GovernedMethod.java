@@ -12,9 +12,11 @@ import java.util.Map;
  * @param costIndex          the parameter that carries the estimated cost, or -1
  * @param minimumTier        the annotation's floor ({@code T0}..{@code T3}), or null
  * @param fallbackToMessage  a denial returns its message instead of throwing
+ * @param refusal            why every call of this method is denied without asking the policy (an action
+ *                           name that is not an identifier), or null
  */
 record GovernedMethod(int id, String action, String resource, String[] parameterNames, int justificationIndex,
-                      int costIndex, String minimumTier, boolean fallbackToMessage, String where) {
+                      int costIndex, String minimumTier, boolean fallbackToMessage, String where, String refusal) {
 
     Map<String, Object> namedArguments(Object[] args) {
         Map<String, Object> named = new LinkedHashMap<>(parameterNames.length * 2);

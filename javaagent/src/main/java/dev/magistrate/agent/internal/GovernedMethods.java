@@ -10,6 +10,7 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.matcher.ElementMatchers;
 
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,6 +34,7 @@ final class GovernedMethods {
 
     static final String GOVERNED_ACTION = "dev.magistrate.annotations.GovernedAction";
     static final String ARG = "dev.magistrate.annotations.Arg";
+    private static final Pattern ACTION_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.:#$/-]{0,199}");
 
     private final Set<String> annotations;
     private final List<Pattern[]> patterns = new ArrayList<>();
@@ -115,6 +117,19 @@ final class GovernedMethods {
                 minimumTier = t.equals("UNSPECIFIED") ? null : t;
             }
         }
+        // One spelling per action: a lookalike ("ѕcale" with a Cyrillic s) must not slip past a rule for
+        // "scale" to the default tier. NFKC folds compatibility forms (fullwidth letters); what is still not
+        // an ASCII identifier is refused, and its calls are denied.
+        String normalized = Normalizer.normalize(action, Normalizer.Form.NFKC);
+        String refusal = null;
+        if (!ACTION_NAME.matcher(normalized).matches()) {
+            refusal = "its action name '" + action + "' is not an ASCII identifier (letters, digits, _ . : # $ / -), so no policy"
+                    + " rule can be trusted to name it; rename the action";
+            AgentLog.warn(type.getName() + "#" + method.getName() + ": " + refusal + ". Every call of it is denied.");
+        } else if (!normalized.equals(action)) {
+            AgentLog.warn(type.getName() + "#" + method.getName() + ": action '" + action + "' is governed as '" + normalized + "' (NFKC)");
+        }
+        action = normalized;
         String[] names = parameterNames(type, method);
         int justificationIndex = indexOf(names, justification, "justification", action);
         int costIndex = indexOf(names, cost, "cost", action);
@@ -125,7 +140,7 @@ final class GovernedMethods {
             AgentLog.warn(action + " returns " + returns.getName() + ", not text: its denials throw instead of returning the denial message");
         }
         GovernedMethod g = new GovernedMethod(count, action, resource, names, justificationIndex, costIndex, minimumTier,
-                wantsFallback && canReturnText, type.getName() + "#" + method.getName());
+                wantsFallback && canReturnText, type.getName() + "#" + method.getName(), refusal);
         if (count == byId.length) byId = Arrays.copyOf(byId, count * 2);
         GovernedMethod[] a = byId;
         a[count++] = g;
