@@ -59,6 +59,9 @@ public final class InterceptionApp {
                 case "jdk-like-package" -> run(c, () -> new com.sun.acme.AcmeTools().query("users", "DROP TABLE users"));
                 case "lookalike-action" -> run(c, () -> new LookalikeTools().lookalikeScale("web", 200));
                 case "fullwidth-action" -> run(c, () -> new LookalikeTools().fullwidthScale("web", 200));
+                case "mutable-after-grant" -> run(c, SnapshotTools::race);
+                case "mutable-parameter-type" -> run(c, () -> new SnapshotTools().note(new StringBuilder("x")));
+                case "concrete-list-parameter" -> run(c, () -> new SnapshotTools().terminateConcrete(new java.util.ArrayList<>(java.util.List.of("i-1"))));
                 case "swap-dispatcher" -> run(c, () -> BridgeTampering.tryToSwap(tools));
                 case "approved" -> run(c, () -> tools.needsApproval("budget"));
                 case "framework" -> run(c, () -> new FrameworkTools().weather("Vienna"));

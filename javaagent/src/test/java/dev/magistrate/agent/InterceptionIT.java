@@ -372,6 +372,24 @@ class InterceptionIT {
     }
 
     @Test
+    void theBodyRunsOnTheArgumentsThatWereDecidedOnNotOnesChangedAfterTheGrant(@TempDir Path dir) throws Exception {
+        workDir(dir, "");
+        Files.writeString(dir.resolve("policy.yaml"), "default: T0\npolicies:\n  - name: never prod\n"
+                + "    condition: \"action == 'terminate_instances' and 'i-prod' in instances\"\n    effect: deny\n    reason: \"not prod\"\n");
+        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), dir, AgentRun.appClasspath(), APP,
+                "mutable-after-grant", "mutable-parameter-type", "concrete-list-parameter");
+        assertEquals("OK i-1 (caller's list now [i-1, i-prod])", r.outcome("mutable-after-grant"),
+                "the body sees the snapshot the policy approved, not the caller's list changed after the grant: " + r);
+        assertTrue(r.outcome("mutable-parameter-type").startsWith(DENIED + "'write_note' was not allowed because its argument 'text' cannot be governed: "
+                + "java.lang.StringBuilder can change"), r::toString);
+        assertTrue(r.outcome("concrete-list-parameter").startsWith(DENIED + "'terminate_instances' was not allowed because its argument 'instances' cannot be governed"),
+                r::toString);
+        assertTrue(r.err().contains("SnapshotTools#note: its argument 'text' cannot be governed"), "said at instrumentation time: " + r);
+        AuditEvent submitted = readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).findFirst().orElseThrow();
+        assertEquals("{\"instances\":[\"i-1\"]}", submitted.fields().get("args"), "the audit records what ran");
+    }
+
+    @Test
     void applicationCodeCannotSwapTheDispatcherByReflection(@TempDir Path dir) throws Exception {
         AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), workDir(dir, ""), AgentRun.appClasspath(), APP, "swap-dispatcher");
         String outcome = r.outcome("swap-dispatcher");

@@ -56,6 +56,16 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
             return deny(m, "DENIED: '" + m.action() + "' was not allowed because Magistrate could not start: " + unavailable
                     + ". Every governed call is denied until this is fixed.");
         }
+        // Decide on a snapshot: what the policy sees, the warrant binds and the body receives is one set of values.
+        for (int i = 0; i < args.length; i++) {
+            try {
+                args[i] = ArgumentSnapshots.snapshot(args[i]);
+            } catch (IllegalArgumentException | StackOverflowError e) {
+                String name = i < m.parameterNames().length ? m.parameterNames()[i] : "arg" + i;
+                return deny(m, "DENIED: '" + m.action() + "' was not allowed because its argument '" + name + "' cannot be governed: "
+                        + (e instanceof StackOverflowError ? "it nests too deeply" : e.getMessage()) + ". Pass immutable values.");
+            }
+        }
         Intent intent;
         try {
             ArrayDeque<Frame> frames = FRAMES.get();

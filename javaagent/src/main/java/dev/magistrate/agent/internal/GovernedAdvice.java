@@ -14,10 +14,17 @@ final class GovernedAdvice {
     private GovernedAdvice() {
     }
 
-    /** Blocks until the call is authorised; a non-null result is a fallback value and skips the body. */
+    /**
+     * Blocks until the call is authorised; a non-null result is a fallback value and skips the body. The
+     * dispatcher replaces the arguments by immutable snapshots, which the body then receives: it runs on
+     * exactly the values that were decided on.
+     */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
-    static Object enter(@MethodId int methodId, @Advice.AllArguments Object[] args) {
-        return MagistrateBridge.enter(methodId, args);
+    static Object enter(@MethodId int methodId, @Advice.AllArguments(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object[] args) {
+        Object[] snapshot = args.clone();
+        Object fallback = MagistrateBridge.enter(methodId, snapshot);
+        args = snapshot;
+        return fallback;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class)

@@ -131,6 +131,13 @@ final class GovernedMethods {
         }
         action = normalized;
         String[] names = parameterNames(type, method);
+        for (int i = 0; i < names.length && refusal == null; i++) {
+            String why = ArgumentSnapshots.unsupported(method.getParameters().get(i).getType());
+            if (why != null) {
+                refusal = "its argument '" + names[i] + "' cannot be governed: " + why;
+                AgentLog.warn(type.getName() + "#" + method.getName() + ": " + refusal + ". Every call of it is denied.");
+            }
+        }
         int justificationIndex = indexOf(names, justification, "justification", action);
         int costIndex = indexOf(names, cost, "cost", action);
         boolean wantsFallback = fallbackActions.contains(action) || fallbackActions.contains("*");
