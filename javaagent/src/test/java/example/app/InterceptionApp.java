@@ -62,6 +62,7 @@ public final class InterceptionApp {
                 case "mutable-after-grant" -> run(c, SnapshotTools::race);
                 case "mutable-parameter-type" -> run(c, () -> new SnapshotTools().note(new StringBuilder("x")));
                 case "concrete-list-parameter" -> run(c, () -> new SnapshotTools().terminateConcrete(new java.util.ArrayList<>(java.util.List.of("i-1"))));
+                case "crash-in-body" -> run(c, () -> new CrashTools().checkAndDie("web"));
                 case "swap-dispatcher" -> run(c, () -> BridgeTampering.tryToSwap(tools));
                 case "approved" -> run(c, () -> tools.needsApproval("budget"));
                 case "framework" -> run(c, () -> new FrameworkTools().weather("Vienna"));

@@ -75,6 +75,9 @@ public final class AuditTimeline {
         } else if (payload instanceof AuditPayload.WarrantRejected r) {
             b.outcome = "warrant refused";
             b.reason = r.reason();
+        } else if (payload instanceof AuditPayload.ExecutionStarted) {
+            // Until its outcome is recorded; if the process ended first, no one knows whether the call finished.
+            b.outcome = "started, no outcome recorded";
         } else if (payload instanceof AuditPayload.ExecutionCompleted) {
             b.outcome = "ran";
         } else if (payload instanceof AuditPayload.ExecutionFailed f) {
