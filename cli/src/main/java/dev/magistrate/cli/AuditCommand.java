@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.magistrate.audit.AuditLogVerifier;
 import dev.magistrate.audit.AuditReport;
 import dev.magistrate.audit.AuditTail;
+import dev.magistrate.audit.AuditTimeline;
 import dev.magistrate.audit.Checkpoint;
 import dev.magistrate.audit.CheckpointVerifier;
 import dev.magistrate.audit.InvalidCheckpointException;
@@ -362,7 +363,7 @@ final class AuditCommand implements Callable<Integer> {
         public Integer call() {
             auditDirectory(dir);
             try {
-                OUT.print(dev.magistrate.audit.AuditTimeline.toText(dev.magistrate.audit.AuditTimeline.of(dir)));
+                OUT.print(AuditTimeline.toText(AuditTimeline.of(dir)));
             } catch (IllegalStateException e) {
                 throw new CliException(NO, dir + ": " + e.getMessage());
             }

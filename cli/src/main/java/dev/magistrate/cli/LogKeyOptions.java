@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -101,7 +102,7 @@ final class LogKeyOptions {
         if (typed.length != 33 || typed[0] != 1) throw new CliException(file + ": not an Ed25519 verifier key (type 0x01, 32 bytes)");
         CheckpointVerifier v;
         try {
-            v = new CheckpointVerifier(parts[0], java.util.Arrays.copyOfRange(typed, 1, 33));
+            v = new CheckpointVerifier(parts[0], Arrays.copyOfRange(typed, 1, 33));
         } catch (IllegalArgumentException e) {
             throw new CliException(file + ": " + e.getMessage());
         }

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -161,7 +162,7 @@ final class PolicyCommand implements Callable<Integer> {
         public Instant convert(String value) {
             try {
                 return Instant.parse(value);
-            } catch (java.time.DateTimeException e) {
+            } catch (DateTimeException e) {
                 throw new picocli.CommandLine.TypeConversionException("expected an ISO-8601 instant like 2026-11-24T03:00:00Z, not '" + value + "'");
             }
         }

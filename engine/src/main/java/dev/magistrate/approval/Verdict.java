@@ -1,9 +1,7 @@
 package dev.magistrate.approval;
 
-public enum Verdict {
-    APPROVE, DENY;
+import dev.magistrate.policy.LowerCaseWireName;
 
-    public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
-    }
+public enum Verdict implements LowerCaseWireName {
+    APPROVE, DENY;
 }

@@ -1,7 +1,9 @@
 package dev.magistrate.governor;
 
+import dev.magistrate.policy.LowerCaseWireName;
+
 /** Where on the path to a warrant an intent was refused (the {@code stage} of an INTENT_DENIED audit entry). */
-public enum DenialStage {
+public enum DenialStage implements LowerCaseWireName {
     /** A deny rule matched, or the policy failed and the engine failed closed. No approver can override it. */
     POLICY,
     /** An approver refused, attached limits the intent exceeds, or approval timed out or was abandoned. */
@@ -12,8 +14,4 @@ public enum DenialStage {
     AUDIT,
     /** The warrant presented for the call was refused. */
     VERIFICATION;
-
-    public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
-    }
 }

@@ -1,10 +1,13 @@
 package dev.magistrate.keys;
 
+import dev.magistrate.log.MagistrateLog;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -194,7 +197,7 @@ public final class KeySet {
                 if (activeChanged(dir).equals(keys.activeChanged())) return keys;
                 keys = scan(dir);
             } catch (IOException | RuntimeException e) {
-                dev.magistrate.log.MagistrateLog.warn(KeySet.class, "key directory " + dir + " could not be re-read after a change ("
+                MagistrateLog.warn(KeySet.class, "key directory " + dir + " could not be re-read after a change ("
                         + e.getMessage() + "); signing with the keys loaded before", null);
             }
             return keys;
@@ -317,8 +320,8 @@ public final class KeySet {
         Path tmp = Files.createTempFile(dir, ".tmp-", ".part", attrs);
         try {
             byte[] text = (Base64.getEncoder().encodeToString(bytes) + "\n").getBytes(StandardCharsets.US_ASCII);
-            try (var ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(text));
+            try (var ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(text));
                 ch.force(true);
             }
             if (!secret && posix) Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));

@@ -1,7 +1,9 @@
 package dev.magistrate.warrant;
 
+import dev.magistrate.policy.LowerCaseWireName;
+
 /** Every reason a warrant is refused, each checked separately so the caller learns exactly which. */
-public enum RejectionReason {
+public enum RejectionReason implements LowerCaseWireName {
     /** Not a warrant: bad JSON, a missing, extra or non-canonical field. */
     MALFORMED,
     /** No key with the warrant's key id; no other key is tried. */
@@ -21,8 +23,4 @@ public enum RejectionReason {
     REPLAYED,
     /** Consumption could not be recorded durably, so the warrant is refused rather than risk a replay. */
     LEDGER_FAILURE;
-
-    public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
-    }
 }

@@ -13,6 +13,7 @@ import dev.magistrate.policy.Tier;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -190,7 +191,7 @@ public final class Warrant {
 
     /** {@code YYYY-MM-DDTHH:MM:SS.mmmZ}, as {@link #TIME} formats it, without the formatter's cost. */
     private static void appendTime(StringBuilder sb, Instant t) {
-        java.time.LocalDateTime d = java.time.LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);
+        LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);
         pad(sb, d.getYear(), 4).append('-');
         pad(sb, d.getMonthValue(), 2).append('-');
         pad(sb, d.getDayOfMonth(), 2).append('T');

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.magistrate.audit.Durability;
 import dev.magistrate.engine.MagistrateSettings;
+import dev.magistrate.policy.internal.Suggest;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -154,7 +155,7 @@ public final class AgentConfig {
 
     private static void put(Map<String, String> values, Map<String, String> sources, String key, String value, String source) {
         if (!KEYS.contains(key)) {
-            String hint = dev.magistrate.policy.internal.Suggest.closest(key, KEYS);
+            String hint = Suggest.closest(key, KEYS);
             throw new ConfigException(source + ": unknown setting '" + key + "'"
                     + (hint != null ? " (did you mean '" + hint + "'?)" : " (known: " + String.join(", ", new TreeSet<>(KEYS)) + ")"));
         }

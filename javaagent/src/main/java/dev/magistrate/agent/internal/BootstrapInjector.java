@@ -5,6 +5,7 @@ import net.bytebuddy.dynamic.loading.ClassInjector;
 import java.io.File;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.Map;
@@ -41,7 +42,7 @@ public final class BootstrapInjector {
             while (!pending.isEmpty()) {
                 int before = pending.size();
                 RuntimeException last = null;
-                for (String name : new java.util.ArrayList<>(pending.keySet())) {
+                for (String name : new ArrayList<>(pending.keySet())) {
                     try {
                         injector.injectRaw(Map.of(name, pending.get(name)));
                         pending.remove(name);
