@@ -140,6 +140,11 @@ public final class ChronicleAuditLog implements AuditSink {
     @Override
     public long append(AuditEvent event) {
         byte[] body = CanonicalEntry.encodeBody(event);
+        if (body.length > AuditLimits.MAX_ENTRY_BYTES - 128) { // 128: room for {"index":I,"prev":"<64 hex>",
+            // Refused before it reaches the queue: this entry only; the log stays usable.
+            throw new IllegalArgumentException("audit entry too large: " + event.type() + " for intent " + AuditLimits.bounded(event.intentId())
+                    + " encodes to " + body.length + " bytes, the log accepts at most " + AuditLimits.MAX_ENTRY_BYTES);
+        }
         lock.lock();
         try {
             checkUsable();
