@@ -134,4 +134,32 @@ class AuditBoundsTest {
         VerificationResult r = new AuditLogVerifier(SIGNER.verifier()).verify(tmp.resolve("audit"));
         assertEquals(VerificationResult.Status.OK, r.status(), r.summary());
     }
+
+    /**
+     * Capacity (docs/audit-trail.md, "Capacity"): the audit bytes of one T0 call, INTENT_SUBMITTED to
+     * EXECUTION_COMPLETED, with small arguments; prints them, and guards against an accidental blow-up.
+     */
+    @Test
+    void auditBytesPerT0Call() throws Exception {
+        int calls = 2_000;
+        try (ChronicleAuditLog log = open();
+             GovernorHarness h = new GovernorHarness(tmp, TestPolicy.always(TestPolicy.allow()), null, log)) {
+            for (int i = 0; i < calls; i++) call(h, Map.of("service", "web", "lines", 100, "since", "2026-11-24T10:00:00Z"), "42 lines");
+        }
+        long entryBytes = 0;
+        long records = 0;
+        long checkpointBytes = 0;
+        try (AuditLogReader reader = AuditLogReader.open(tmp.resolve("audit"))) {
+            LogRecord rec;
+            while ((rec = reader.next()) != null) {
+                records++;
+                if (rec instanceof LogRecord.Entry e) entryBytes += e.bytes().length + 1;
+                if (rec instanceof LogRecord.CheckpointRecord c) checkpointBytes += 1 + 4 + c.note().length() + 32 + 1 + 32L * c.frontier().size();
+            }
+        }
+        long perCall = (entryBytes + checkpointBytes + 4 * records) / calls; // 4: Chronicle's header per document
+        System.out.printf("AUDIT-CAPACITY %d T0 calls: %d entry bytes, %d checkpoint bytes, %d documents; %d bytes per call"
+                + " (records and their 4-byte headers)%n", calls, entryBytes, checkpointBytes, records, perCall);
+        assertTrue(perCall < 4096, perCall + " bytes per T0 call");
+    }
 }
