@@ -29,9 +29,12 @@ public record AuditEvent(AuditEventType type, String intentId, Instant time, Map
         fields = Collections.unmodifiableMap(copy);
     }
 
-    /** The event of a typed payload: its type, and its fields in their documented order. */
+    /**
+     * The event of a typed payload: its type, and its fields in their documented order, each value
+     * within {@link AuditLimits} (a larger one is stored summarised: prefix, length, SHA-256).
+     */
     public static AuditEvent of(String intentId, Instant time, AuditPayload payload) {
-        return new AuditEvent(payload.type(), intentId, time, payload.fields());
+        return new AuditEvent(payload.type(), intentId, time, AuditLimits.bounded(payload.fields()));
     }
 
     /**

@@ -13,5 +13,7 @@ public enum AuditEventType {
     WARRANT_REJECTED,
     EXECUTION_STARTED,
     EXECUTION_COMPLETED,
-    EXECUTION_FAILED
+    EXECUTION_FAILED,
+    /** Not a step of a call: the writer found records torn by a failed write (a full disk) and resumed after them. */
+    LOG_RECOVERED
 }

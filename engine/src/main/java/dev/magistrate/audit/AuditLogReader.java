@@ -80,6 +80,7 @@ public final class AuditLogReader implements AutoCloseable {
                 }
             }
             if (rec instanceof LogRecord.Unreadable u) throw new IllegalStateException("unreadable audit record: " + u.reason() + "; run verify");
+            // A LogRecord.Torn (a write cut short, e.g. by a full disk) holds no entry; the verifier reports it.
         }
         return null;
     }

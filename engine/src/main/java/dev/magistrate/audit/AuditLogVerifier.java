@@ -57,6 +57,10 @@ public final class AuditLogVerifier {
         Checkpoint lastCheckpoint;
         MerkleTree base = new MerkleTree();
         final LeafHashes leaves = new LeafHashes();
+        /** Torn records (a write cut short) at the tail, not followed by the writer's recovery entry: where, how many, how large. */
+        long damageAt = -1;
+        long damagedRecords;
+        long damagedBytes;
 
         long entries() {
             return tree.size();
@@ -110,9 +114,15 @@ public final class AuditLogVerifier {
                 checkAgainst(s, cp, "the checkpoint file");
             }
             if (external != null) checkAgainst(s, external, "the checkpoint kept elsewhere");
+            if (s.damageAt >= 0) {
+                throw new Found(VerificationResult.Status.DAMAGED_TAIL, s.damageAt, "the write of entry " + s.damageAt + " was cut short ("
+                        + s.damagedRecords + " torn record" + (s.damagedRecords == 1 ? "" : "s") + ", " + s.damagedBytes
+                        + " bytes; typically the disk filled up); entries before it are intact and no checkpoint covers it");
+            }
             if (incompleteTail) {
                 throw new Found(VerificationResult.Status.INCOMPLETE_TAIL, s.entries(),
-                        "the last record was left half-written by a crash (or is being written); entries before it are intact");
+                        "the last record was left half-written by a crash or a failed write such as a full disk (or is being written);"
+                                + " entries before it are intact");
             }
             if (s.signedSize < s.entries()) {
                 throw new Found(VerificationResult.Status.UNSIGNED_TAIL, s.signedSize,
@@ -164,6 +174,18 @@ public final class AuditLogVerifier {
             LogRecord rec;
             while ((rec = reader.next()) != null) {
                 long expected = s.entries();
+                if (rec instanceof LogRecord.Torn t) {
+                    torn(s, expected, t.length());
+                    continue;
+                }
+                if (s.damageAt >= 0) {
+                    // After torn records only the writer's recovery entry may come, at the index they would have had.
+                    if (!(rec instanceof LogRecord.Entry e) || !isRecovery(e, expected, s)) {
+                        throw new Found(VerificationResult.Status.TAMPERED, expected, "content changed: the record after entry "
+                                + (expected - 1) + " is damaged and is followed by something other than the writer's recovery entry");
+                    }
+                    s.damageAt = -1;
+                }
                 if (rec instanceof LogRecord.Unreadable u) {
                     throw new Found(VerificationResult.Status.TAMPERED, expected, "content changed: the record after entry "
                             + (expected - 1) + " is unreadable (" + u.reason() + ")");
@@ -186,6 +208,11 @@ public final class AuditLogVerifier {
                     try {
                         cp = key.verify(c.note());
                     } catch (InvalidCheckpointException bad) {
+                        if (tornNote(c)) {
+                            // A checkpoint record torn by a failed write (its unwritten pages read as zeros).
+                            torn(s, expected, 1 + 4 + c.note().getBytes(StandardCharsets.UTF_8).length + 32 + 1 + 32L * c.frontier().size());
+                            continue;
+                        }
                         throw new Found(VerificationResult.Status.TAMPERED, s.signedSize, "checkpoint signature bad (checkpoint after entry "
                                 + (expected - 1) + "): " + bad.getMessage());
                     }
@@ -225,6 +252,32 @@ public final class AuditLogVerifier {
                 }
             }
             return reader.endsWithIncompleteRecord();
+        }
+    }
+
+    private static void torn(Scan s, long expected, long bytes) {
+        if (s.damageAt < 0) {
+            s.damageAt = expected;
+            s.damagedRecords = 0;
+            s.damagedBytes = 0;
+        }
+        s.damagedRecords++;
+        s.damagedBytes += bytes;
+    }
+
+    /** A checkpoint whose note was cut short: its unwritten part reads as NUL characters, which a signed note never holds. */
+    private static boolean tornNote(LogRecord.CheckpointRecord c) {
+        return c.note().indexOf('\0') >= 0;
+    }
+
+    /** The entry a writer appends after skipping torn records: the next index, linked to the last intact entry. */
+    private static boolean isRecovery(LogRecord.Entry e, long expected, Scan s) {
+        try {
+            CanonicalEntry.Position p = CanonicalEntry.position(e.bytes());
+            return p.index() == expected && MessageDigest.isEqual(p.prev(), s.lastLeaf)
+                    && CanonicalEntry.decode(e.bytes()).event().type() == AuditEventType.LOG_RECOVERED;
+        } catch (IllegalArgumentException notOne) {
+            return false;
         }
     }
 

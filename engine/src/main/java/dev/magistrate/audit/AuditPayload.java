@@ -43,6 +43,7 @@ public sealed interface AuditPayload {
             case EXECUTION_STARTED -> ExecutionStarted.read(f);
             case EXECUTION_COMPLETED -> ExecutionCompleted.read(f);
             case EXECUTION_FAILED -> ExecutionFailed.read(f);
+            case LOG_RECOVERED -> LogRecovered.read(f);
         };
     }
 
@@ -347,6 +348,33 @@ public sealed interface AuditPayload {
 
         static ExecutionFailed read(StoredFields f) {
             return new ExecutionFailed(f.string("exception"), f.string("message"), f.integer("duration_ms"));
+        }
+    }
+
+    /**
+     * The writer resumed after records torn by a failed write (typically a full disk): how many records
+     * and bytes it skipped, and why it stopped. Its intent id is {@link #LOG_INTENT_ID}.
+     */
+    record LogRecovered(String reason, long damagedRecords, long damagedBytes) implements AuditPayload {
+        /** The intent id of entries about the log itself rather than a call. */
+        public static final String LOG_INTENT_ID = "audit-log";
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.LOG_RECOVERED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("reason", reason);
+            m.put("damaged_records", damagedRecords);
+            m.put("damaged_bytes", damagedBytes);
+            return m;
+        }
+
+        static LogRecovered read(StoredFields f) {
+            return new LogRecovered(f.string("reason"), f.integer("damaged_records"), f.integer("damaged_bytes"));
         }
     }
 }

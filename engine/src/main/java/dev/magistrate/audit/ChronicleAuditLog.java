@@ -1,5 +1,6 @@
 package dev.magistrate.audit;
 
+import dev.magistrate.log.MagistrateLog;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -39,18 +40,31 @@ public final class ChronicleAuditLog implements AuditSink {
     /** The file in the queue directory whose OS lock marks the directory as owned by one process. */
     public static final String LOCK_FILE = "magistrate-audit.lock";
 
+    /** The system property that sets {@link #LOW_SPACE_WARNING_BYTES}. */
+    public static final String LOW_SPACE_PROPERTY = "magistrate.audit.lowSpaceWarningBytes";
+
+    /** Free bytes under the audit directory below which a warning is logged (default 1 GiB, about 380,000 T0 calls of 2.8 KB). */
+    public static final long LOW_SPACE_WARNING_BYTES = Long.getLong(LOW_SPACE_PROPERTY, 1L << 30);
+
+    /** After a failed write, how often a recovery is tried (on the next append, or by the checkpoint timer). */
+    static final long RECOVERY_INTERVAL_MS = 1_000;
+
+    /** Free bytes needed before a recovery is tried after a failed write. */
+    static final long RESUME_FREE_BYTES = 1L << 20;
+
     private final AuditLogOptions options;
     private final FileChannel lockChannel;
     private final FileLock fileLock;
-    private final SingleChronicleQueue queue;
-    private final ExcerptAppender appender;
+    // Replaced (guarded by lock) when the writer recovers from a failed write.
+    private SingleChronicleQueue queue;
+    private ExcerptAppender appender;
     private final ReentrantLock lock = new ReentrantLock();
     private final MessageDigest sha256 = MerkleTree.sha256();
     private final Bytes<?> buffer = Bytes.allocateElasticOnHeap(512);
     private final ScheduledExecutorService checkpointTimer;
 
     // Guarded by lock.
-    private final MerkleTree tree;
+    private MerkleTree tree;
     private byte[] lastLeaf;
     private long signedSize;
     private long lastCheckpointNanos = System.nanoTime();
@@ -58,6 +72,11 @@ public final class ChronicleAuditLog implements AuditSink {
     private FileChannel syncChannel;
     private File syncFile;
     private RuntimeException failure;
+    /** Set when a write failed (a full disk): appends are refused until {@link #recover} succeeds. */
+    private Throwable writeFailure;
+    private long lastRecoveryNanos;
+    private long lastSpaceCheckNanos;
+    private boolean lowSpaceWarned;
     private boolean closed;
 
     private ChronicleAuditLog(AuditLogOptions options, FileChannel lockChannel, FileLock fileLock,
@@ -68,17 +87,8 @@ public final class ChronicleAuditLog implements AuditSink {
         this.tree = scan.tree;
         this.lastLeaf = scan.lastLeaf;
         this.signedSize = scan.signedSize;
-        this.queue = ChronicleQueues.open(options.directory(), false, options.clock(), null);
-        try {
-            this.appender = queue.createAppender();
-        } catch (RuntimeException e) {
-            queue.close();
-            throw e;
-        }
-        // Every use of the appender is under our lock, from whichever thread appends.
-        this.appender.singleThreadedCheckDisabled(true);
+        openQueue();
         this.buffer.singleThreadedCheckDisabled(true);
-        this.lastCycle = queue.lastCycle();
         if (options.checkpointEveryMillis() > 0) {
             checkpointTimer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "magistrate-audit-checkpoint");
@@ -121,6 +131,14 @@ public final class ChronicleAuditLog implements AuditSink {
             }
             ChronicleAuditLog log = new ChronicleAuditLog(options, channel, fileLock, scan);
             try {
+                if (scan.damageAt >= 0) {
+                    log.lock.lock();
+                    try {
+                        log.recordRecovery(scan, scan.damageAt, "found on open");
+                    } finally {
+                        log.lock.unlock();
+                    }
+                }
                 if (log.signedSize < log.tree.size() || log.tree.size() == 0) log.checkpoint();
             } catch (RuntimeException e) {
                 log.failure = new IllegalStateException("audit log could not sign its first checkpoint", e);
@@ -140,6 +158,11 @@ public final class ChronicleAuditLog implements AuditSink {
     @Override
     public long append(AuditEvent event) {
         byte[] body = CanonicalEntry.encodeBody(event);
+        if (body.length > AuditLimits.MAX_ENTRY_BYTES - 128) { // 128: room for {"index":I,"prev":"<64 hex>",
+            // Refused before it reaches the queue: this entry only; the log stays usable.
+            throw new IllegalArgumentException("audit entry too large: " + event.type() + " for intent " + AuditLimits.bounded(event.intentId())
+                    + " encodes to " + body.length + " bytes, the log accepts at most " + AuditLimits.MAX_ENTRY_BYTES);
+        }
         lock.lock();
         try {
             checkUsable();
@@ -159,10 +182,16 @@ public final class ChronicleAuditLog implements AuditSink {
                 if (options.checkpointEveryEntries() > 0 && tree.size() - signedSize >= options.checkpointEveryEntries()) {
                     writeCheckpoint();
                 }
-            } catch (RuntimeException e) {
-                failure = new IllegalStateException("audit log failed; no further entries are accepted", e);
-                throw failure;
+            } catch (RuntimeException | InternalError e) {
+                // A write into the mapped file that the file system cannot back (a full disk) surfaces as an
+                // InternalError (SIGBUS) or an IOException; the record may be torn. Refuse appends until a
+                // rescan finds where the intact log ends and space is back (recover); never latch for good.
+                writeFailure = e;
+                lastRecoveryNanos = System.nanoTime();
+                throw new IllegalStateException("audit log could not write entry " + index + " (" + freeSpaceText()
+                        + "); calls are denied until it can write again: " + e, e);
             }
+            warnIfLowOnSpace();
             return index;
         } finally {
             lock.unlock();
@@ -199,10 +228,17 @@ public final class ChronicleAuditLog implements AuditSink {
         lock.lock();
         try {
             if (closed || failure != null || signedSize == tree.size()) return;
+            if (writeFailure != null) {
+                recover();
+                return;
+            }
             if (System.nanoTime() - lastCheckpointNanos < TimeUnit.MILLISECONDS.toNanos(options.checkpointEveryMillis())) return;
             writeCheckpoint();
-        } catch (RuntimeException e) {
-            failure = new IllegalStateException("audit log failed while writing a checkpoint", e);
+        } catch (RuntimeException | InternalError e) {
+            writeFailure = e;
+            lastRecoveryNanos = System.nanoTime();
+            MagistrateLog.error(ChronicleAuditLog.class, "audit log could not write a checkpoint (" + freeSpaceText()
+                    + "); appends are refused until it can write again", e);
         } finally {
             lock.unlock();
         }
@@ -272,6 +308,134 @@ public final class ChronicleAuditLog implements AuditSink {
     private void checkUsable() {
         if (closed) throw new IllegalStateException("audit log is closed");
         if (failure != null) throw failure;
+        if (writeFailure != null && !recover()) {
+            throw new IllegalStateException("audit log cannot write (" + freeSpaceText() + "); calls are denied until it can: "
+                    + writeFailure, writeFailure);
+        }
+    }
+
+    private void openQueue() {
+        SingleChronicleQueue q = ChronicleQueues.open(options.directory(), false, options.clock(), null);
+        try {
+            ExcerptAppender a = q.createAppender();
+            // Every use of the appender is under our lock, from whichever thread appends.
+            a.singleThreadedCheckDisabled(true);
+            queue = q;
+            appender = a;
+            lastCycle = q.lastCycle();
+        } catch (RuntimeException e) {
+            q.close();
+            throw e;
+        }
+    }
+
+    private void closeQueue() {
+        try {
+            if (syncChannel != null) syncChannel.close();
+        } catch (IOException | RuntimeException ignored) {
+            // A read-only view of the cycle file; nothing is lost.
+        }
+        syncChannel = null;
+        syncFile = null;
+        try {
+            if (appender != null) appender.close();
+        } catch (RuntimeException | InternalError ignored) {
+            // The appender of a failed write; the queue is reopened from the files.
+        }
+        try {
+            if (queue != null) queue.close();
+        } catch (RuntimeException | InternalError ignored) {
+            // As above.
+        }
+        appender = null;
+        queue = null;
+    }
+
+    /**
+     * After a failed write: at most once per {@link #RECOVERY_INTERVAL_MS}, and only when at least
+     * {@link #RESUME_FREE_BYTES} are free, closes the queue, rescans the log from its files (the tree,
+     * the chain and the signed size are rebuilt from them, so whether the failed record was published
+     * does not matter), reopens it, records any torn records as a {@code LOG_RECOVERED} entry and signs
+     * a checkpoint. Returns whether the log can write again. Runs under the lock.
+     */
+    private boolean recover() {
+        long now = System.nanoTime();
+        if (now - lastRecoveryNanos < TimeUnit.MILLISECONDS.toNanos(RECOVERY_INTERVAL_MS)) return false;
+        lastRecoveryNanos = now;
+        if (freeBytes() < RESUME_FREE_BYTES) return false;
+        try {
+            closeQueue();
+            AuditLogVerifier.Scan scan = new AuditLogVerifier(options.keys().verifier()).scan(options.directory(), null);
+            if (scan.result.tampered()) {
+                failure = new IllegalStateException("audit log " + options.directory() + " does not verify after a failed write: "
+                        + scan.result.summary());
+                return false;
+            }
+            tree = scan.tree;
+            lastLeaf = scan.lastLeaf;
+            signedSize = scan.signedSize;
+            openQueue();
+            Throwable cause = writeFailure;
+            writeFailure = null;
+            // The failed write is audited whether it left a torn record (skipped) or an unfinished one (overwritten).
+            recordRecovery(scan, tree.size(), "after " + cause);
+            writeCheckpoint();
+            MagistrateLog.warn(ChronicleAuditLog.class, "audit log writes again after a failed write (" + freeSpaceText() + "): "
+                    + (scan.damageAt >= 0 ? scan.damagedRecords + " torn record(s) skipped and recorded" : "no record was torn"), null);
+            return true;
+        } catch (RuntimeException | InternalError e) {
+            if (writeFailure == null) writeFailure = e;
+            return false;
+        }
+    }
+
+    /**
+     * Appends the entry that records a failed write and the torn records a scan found (the verifier
+     * accepts torn records only when this entry follows them).
+     */
+    private void recordRecovery(AuditLogVerifier.Scan scan, long failedIndex, String when) {
+        boolean torn = scan.damageAt >= 0;
+        AuditPayload.LogRecovered p = new AuditPayload.LogRecovered("the write of entry " + failedIndex + " failed (typically a full disk); "
+                + (torn ? "skipped the torn record(s)" : "no torn record was left") + ", " + when,
+                torn ? scan.damagedRecords : 0, torn ? scan.damagedBytes : 0);
+        byte[] entry = CanonicalEntry.withPosition(tree.size(), lastLeaf,
+                CanonicalEntry.encodeBody(AuditEvent.of(AuditPayload.LogRecovered.LOG_INTENT_ID, options.clock().instant(), p)));
+        write(LogRecord.encodeEntry(entry));
+        byte[] leaf = MerkleTree.leafHash(sha256, entry);
+        tree.append(leaf);
+        lastLeaf = leaf;
+    }
+
+    private long freeBytes() {
+        try {
+            return Files.getFileStore(options.directory()).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private String freeSpaceText() {
+        long free = freeBytes();
+        return free < 0 ? "free space unknown" : free + " bytes free under " + options.directory();
+    }
+
+    /** Warns once when free space under the directory falls below {@link #LOW_SPACE_WARNING_BYTES}; looks at most every 10 s. */
+    private void warnIfLowOnSpace() {
+        long now = System.nanoTime();
+        if (lastSpaceCheckNanos != 0 && now - lastSpaceCheckNanos < TimeUnit.SECONDS.toNanos(10)) return;
+        lastSpaceCheckNanos = now;
+        long free = freeBytes();
+        if (free < 0) return;
+        if (free < LOW_SPACE_WARNING_BYTES) {
+            if (!lowSpaceWarned) {
+                lowSpaceWarned = true;
+                MagistrateLog.warn(ChronicleAuditLog.class, "audit directory " + options.directory() + " has only " + free
+                        + " bytes free (warning below " + LOW_SPACE_WARNING_BYTES + ", property " + LOW_SPACE_PROPERTY
+                        + "); when it is full every governed call is denied", null);
+            }
+        } else {
+            lowSpaceWarned = false;
+        }
     }
 
     /** Signs a final checkpoint (when entries are unsigned), then releases the queue and the directory lock. */
@@ -282,16 +446,10 @@ public final class ChronicleAuditLog implements AuditSink {
         try {
             if (closed) return;
             try {
-                if (failure == null && signedSize < tree.size()) writeCheckpoint();
+                if (failure == null && writeFailure == null && signedSize < tree.size()) writeCheckpoint();
             } finally {
                 closed = true;
-                try {
-                    if (syncChannel != null) syncChannel.close();
-                } catch (IOException ignored) {
-                    // Closing a read-only view of the cycle file; nothing is lost.
-                }
-                appender.close();
-                queue.close();
+                closeQueue();
                 release(lockChannel, fileLock);
             }
         } finally {

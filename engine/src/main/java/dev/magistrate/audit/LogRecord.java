@@ -29,6 +29,16 @@ public sealed interface LogRecord {
     record Unreadable(long queueIndex, String reason) implements LogRecord {
     }
 
+    /**
+     * A document whose write was cut short, typically because the disk filled up: Chronicle published
+     * its header, but the pages the file system could not back read as zeros, so it ends in a zero byte.
+     * A complete record never does (an entry ends with {@code '}'}; a checkpoint that happens to end in
+     * zero parses and is returned as such). The verifier reports it as damage at the tail, not as
+     * tampering, when nothing but the writer's recovery entry follows it.
+     */
+    record Torn(long queueIndex, int length) implements LogRecord {
+    }
+
     static byte[] encodeEntry(byte[] canonical) {
         byte[] out = new byte[canonical.length + 1];
         out[0] = ENTRY;
@@ -46,6 +56,8 @@ public sealed interface LogRecord {
 
     static LogRecord decode(long queueIndex, byte[] doc) {
         if (doc.length == 0) return new Unreadable(queueIndex, "empty document");
+        boolean endsInZero = doc[doc.length - 1] == 0;
+        if (endsInZero && doc[0] != CHECKPOINT) return new Torn(queueIndex, doc.length);
         if (doc[0] == ENTRY) {
             byte[] bytes = new byte[doc.length - 1];
             System.arraycopy(doc, 1, bytes, 0, bytes.length);
@@ -55,13 +67,13 @@ public sealed interface LogRecord {
             try {
                 ByteBuffer b = ByteBuffer.wrap(doc, 1, doc.length - 1);
                 int len = b.getInt();
-                if (len < 0 || len > b.remaining()) return new Unreadable(queueIndex, "checkpoint record has a bad length");
+                if (len < 0 || len > b.remaining()) return damaged(queueIndex, doc, "checkpoint record has a bad length");
                 byte[] text = new byte[len];
                 b.get(text);
                 byte[] last = new byte[32];
                 b.get(last);
                 int n = b.get() & 0xff;
-                if (n > 64 || b.remaining() != 32 * n) return new Unreadable(queueIndex, "checkpoint record has a bad frontier");
+                if (n > 64 || b.remaining() != 32 * n) return damaged(queueIndex, doc, "checkpoint record has a bad frontier");
                 List<byte[]> frontier = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     byte[] h = new byte[32];
@@ -70,9 +82,14 @@ public sealed interface LogRecord {
                 }
                 return new CheckpointRecord(queueIndex, new String(text, StandardCharsets.UTF_8), last, frontier);
             } catch (RuntimeException e) {
-                return new Unreadable(queueIndex, "checkpoint record is truncated");
+                return damaged(queueIndex, doc, "checkpoint record is truncated");
             }
         }
         return new Unreadable(queueIndex, "unknown record kind " + (doc[0] & 0xff));
+    }
+
+    /** A checkpoint that does not parse: torn when it ends in zeros, otherwise unreadable. */
+    private static LogRecord damaged(long queueIndex, byte[] doc, String reason) {
+        return doc[doc.length - 1] == 0 ? new Torn(queueIndex, doc.length) : new Unreadable(queueIndex, reason);
     }
 }

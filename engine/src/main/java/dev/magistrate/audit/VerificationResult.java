@@ -20,6 +20,11 @@ public record VerificationResult(Status status, long entries, long firstIndex, l
         UNSIGNED_TAIL,
         /** The last entry was left half-written by a crash: not tampering; entries before it verify. */
         INCOMPLETE_TAIL,
+        /**
+         * A write was cut short (typically a full disk): the last records are torn, entries before
+         * {@code index} verify. Not tampering; the next writer skips them and records the damage.
+         */
+        DAMAGED_TAIL,
         /** The log was changed: {@code index} is the first bad entry. */
         TAMPERED
     }
@@ -35,6 +40,7 @@ public record VerificationResult(Status status, long entries, long firstIndex, l
             case TAMPERED -> "TAMPERED at entry " + index + ": " + reason;
             case UNSIGNED_TAIL -> "OK " + entries + " entries, WARNING unsigned tail from entry " + index + ": " + reason;
             case INCOMPLETE_TAIL -> "OK " + entries + " entries, WARNING incomplete entry " + index + ": " + reason;
+            case DAMAGED_TAIL -> "OK " + entries + " entries, WARNING damaged tail at entry " + index + ": " + reason;
         };
     }
 

@@ -46,6 +46,7 @@ class AuditPayloadTest {
         put(m, "i-1", new AuditPayload.ExecutionStarted("w-7"));
         put(m, "i-1", new AuditPayload.ExecutionCompleted("scaled web to 4", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 37));
         put(m, "i-4", new AuditPayload.ExecutionFailed("java.lang.IllegalStateException", null, 0));
+        put(m, "audit-log", new AuditPayload.LogRecovered("entry 993 was torn: No space left on device", 1, 4199));
         return m;
     }
 

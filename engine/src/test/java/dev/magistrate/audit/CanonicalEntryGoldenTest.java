@@ -56,6 +56,9 @@ class CanonicalEntryGoldenTest {
                 "duration_ms", 37L));
         m.put(AuditEventType.EXECUTION_FAILED, AuditEvent.of(AuditEventType.EXECUTION_FAILED, "i-4", T,
                 "exception", "java.lang.IllegalStateException", "message", null, "duration_ms", 0L));
+        // Added with the type (recovery after a full disk); the twelve entries above are unchanged.
+        m.put(AuditEventType.LOG_RECOVERED, AuditEvent.of(AuditEventType.LOG_RECOVERED, "audit-log", T,
+                "reason", "entry 993 was torn: No space left on device", "damaged_records", 1L, "damaged_bytes", 4199L));
         return m;
     }
 
@@ -90,6 +93,8 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"result_summary\":\"scaled web to 4\",\"result_sha256\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\",\"duration_ms\":37}}");
         m.put(AuditEventType.EXECUTION_FAILED, P + "\"type\":\"EXECUTION_FAILED\",\"intent_id\":\"i-4\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"exception\":\"java.lang.IllegalStateException\",\"message\":null,\"duration_ms\":0}}");
+        m.put(AuditEventType.LOG_RECOVERED, P + "\"type\":\"LOG_RECOVERED\",\"intent_id\":\"audit-log\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"reason\":\"entry 993 was torn: No space left on device\",\"damaged_records\":1,\"damaged_bytes\":4199}}");
         return m;
     }
 
