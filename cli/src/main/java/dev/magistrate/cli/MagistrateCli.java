@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 @Command(name = "magistrate", mixinStandardHelpOptions = true, versionProvider = MagistrateCli.Version.class,
         description = "Magistrate: governance for AI agents on the JVM.",
         footer = {"", "Exit status: 0 success, 1 a negative answer (invalid, tampered, denied, a test failed), 2 usage error."},
-        subcommands = {PolicyCommand.class, AuditCommand.class, WarrantCommand.class, KeysCommand.class})
+        subcommands = {PolicyCommand.class, AuditCommand.class, WarrantCommand.class, KeysCommand.class, ApproversCommand.class})
 public final class MagistrateCli implements Callable<Integer> {
 
     static final int OK = 0;

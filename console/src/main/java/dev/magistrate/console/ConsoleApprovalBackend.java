@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.magistrate.approval.ApprovalBackend;
 import dev.magistrate.approval.ApprovalBackendProvider;
 import dev.magistrate.approval.ApprovalRequest;
@@ -17,11 +15,7 @@ import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.warrant.Constraint;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,28 +29,38 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The approval console: an HTTP API on the loopback interface through which people (a terminal, a
  * web page, a script standing in for an approver desk) see what waits for approval and vote on it.
- * Every request must carry the bearer token that the backend writes, with the URL, to an owner-only
- * file at start; nothing listens beyond 127.0.0.1. Votes are relayed to the engine, which decides
- * whether they count (roles, distinct approvers, TOTP, self-approval, timeout).
+ * Nothing listens beyond 127.0.0.1.
+ *
+ * <p>Two kinds of credential. The <em>console token</em>, written with the URL to an owner-only file at
+ * start, only reads: the governed application runs as the same user and can read that file, so it must
+ * not be able to vote. A vote carries, as its bearer token, the <em>personal token</em> of the approver it
+ * is cast as ({@code magistrate approvers token} mints one; the approver directory holds only its SHA-256).
+ * The console relays it to the engine, which counts the vote only if it is that approver's own, and audits
+ * every refusal (403). Votes are then checked as always (roles, distinct approvers, TOTP with lockout (429),
+ * self-approval, timeout).
  *
  * <pre>
- * GET  /api/requests                 the requests waiting now
- * GET  /api/requests/{intent}        one request, waiting or recently ended
- * POST /api/requests/{intent}/votes  {"approver": "alice", "verdict": "approve"|"deny", "comment": "...",
+ * GET  /api/health                   console token: {"status": "ok", "pending": n}
+ * GET  /api/requests                 console token: the requests waiting now
+ * GET  /api/requests/{intent}        console token: one request, waiting or recently ended
+ * POST /api/requests/{intent}/votes  the approver's personal token:
+ *                                    {"approver": "alice", "verdict": "approve"|"deny", "comment": "...",
  *                                     "totp": "123456", "constraints": [{"argument": "instances", "max": 25}]}
  * </pre>
+ *
+ * The HTTP limits (deadlines, sizes, connections, workers) are {@link ConsoleHttpServer}'s.
  */
 public final class ConsoleApprovalBackend implements ApprovalBackend {
 
     public static final String NAME = "console";
-    private static final int MAX_BODY = 64 * 1024;
+    private static final int MAX_BODY = ConsoleHttpServer.MAX_BODY_BYTES;
     private static final int KEEP_ENDED = 500;
+    /** Vote lines kept per request for display; later ones are counted. */
+    static final int KEEP_HISTORY = 50;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final class Entry {
@@ -64,6 +68,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         final VoteSink votes;
         volatile String state = "pending";
         final List<String> history = new ArrayList<>();
+        long notShown;
 
         Entry(ApprovalRequest request, VoteSink votes) {
             this.request = request;
@@ -72,8 +77,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     }
 
     private final Map<String, Entry> entries = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final ConsoleHttpServer server;
     private final byte[] token;
     private final String url;
     private final Path file;
@@ -84,37 +88,9 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         new SecureRandom().nextBytes(raw);
         String tokenText = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         this.token = tokenText.getBytes(StandardCharsets.US_ASCII);
-        try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
-        } catch (IOException e) {
-            throw new UncheckedIOException("approval console: cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
-        }
-        executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "magistrate-approval-console");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/api/requests", this::handle);
-        startAsDaemon(server);
-        url = "http://127.0.0.1:" + server.getAddress().getPort();
+        server = new ConsoleHttpServer(port, this::handle);
+        url = "http://127.0.0.1:" + server.port();
         writeConnectionFile(tokenText);
-    }
-
-    /**
-     * The JDK server's dispatcher thread inherits daemon status from the thread that starts it; started
-     * from an application's main thread it would keep the JVM alive after main returns.
-     */
-    private static void startAsDaemon(HttpServer server) {
-        Thread starter = new Thread(server::start, "magistrate-approval-console-start");
-        starter.setDaemon(true);
-        starter.start();
-        try {
-            starter.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting the approval console", e);
-        }
     }
 
     private void writeConnectionFile(String tokenText) {
@@ -131,8 +107,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
             Files.writeString(tmp, JSON.writeValueAsString(o) + "\n");
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            server.stop(0);
-            executor.shutdownNow();
+            server.close();
             throw new UncheckedIOException("approval console: cannot write " + file + ": " + e.getMessage(), e);
         }
     }
@@ -175,9 +150,13 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     }
 
     @Override
+    public boolean requiresApproverCredentials() {
+        return true;
+    }
+
+    @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
         try {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
@@ -185,78 +164,83 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         }
     }
 
-    private void handle(HttpExchange x) throws IOException {
-        try (x) {
-            if (!authorised(x)) {
-                reply(x, 401, error("missing or wrong bearer token (see the console file)"));
-                return;
+    private ConsoleHttpServer.Response handle(ConsoleHttpServer.Request x) {
+        String path = x.path();
+        String method = x.method();
+        if (path.equals("/api/health")) {
+            if (!consoleToken(x)) return reply(401, error("missing or wrong bearer token (the console file's token reads)"));
+            if (!method.equals("GET")) return reply(405, error("use GET"));
+            int pending = 0;
+            synchronized (entries) {
+                for (Entry e : entries.values()) if (e.state.equals("pending")) pending++;
             }
-            String path = x.getRequestURI().getPath();
-            String rest = path.substring("/api/requests".length());
-            String method = x.getRequestMethod();
-            if (rest.isEmpty() || rest.equals("/")) {
-                if (!method.equals("GET")) {
-                    reply(x, 405, error("use GET"));
-                    return;
-                }
-                ArrayNode list = JSON.createArrayNode();
-                synchronized (entries) {
-                    for (Entry e : entries.values()) if (e.state.equals("pending")) list.add(describe(e));
-                }
-                reply(x, 200, list);
-                return;
-            }
-            String[] parts = rest.substring(1).split("/");
-            Entry e = entries.get(parts[0]);
-            if (e == null) {
-                reply(x, 404, error("no approval request for intent '" + parts[0] + "'"));
-                return;
-            }
-            if (parts.length == 1 && method.equals("GET")) {
-                reply(x, 200, describe(e));
-            } else if (parts.length == 2 && parts[1].equals("votes") && method.equals("POST")) {
-                vote(x, e);
-            } else {
-                reply(x, 404, error("unknown resource " + path));
-            }
-        } catch (RuntimeException e) {
-            MagistrateLog.warn(ConsoleApprovalBackend.class, "approval console request failed", e);
+            return reply(200, JSON.createObjectNode().put("status", "ok").put("pending", pending));
         }
+        if (!path.equals("/api/requests") && !path.startsWith("/api/requests/")) return reply(404, error("unknown resource " + path));
+        String rest = path.substring("/api/requests".length());
+        if (rest.isEmpty() || rest.equals("/")) {
+            if (!consoleToken(x)) return reply(401, error("missing or wrong bearer token (the console file's token reads)"));
+            if (!method.equals("GET")) return reply(405, error("use GET"));
+            ArrayNode list = JSON.createArrayNode();
+            synchronized (entries) {
+                for (Entry e : entries.values()) if (e.state.equals("pending")) list.add(describe(e));
+            }
+            return reply(200, list);
+        }
+        String[] parts = rest.substring(1).split("/");
+        boolean isVote = parts.length == 2 && parts[1].equals("votes") && method.equals("POST");
+        // Reading needs the console token; a vote is authenticated by the engine against the approver's personal token.
+        if (!isVote && !consoleToken(x)) return reply(401, error("missing or wrong bearer token (the console file's token reads)"));
+        if (isVote && bearer(x) == null) return reply(401, error("a vote carries the approver's personal token as its bearer token"));
+        Entry e = entries.get(parts[0]);
+        if (e == null) return reply(404, error("no approval request for intent '" + parts[0] + "'"));
+        if (parts.length == 1 && method.equals("GET")) return reply(200, describe(e));
+        if (isVote) return vote(x, e);
+        return reply(404, error("unknown resource " + path));
     }
 
-    private void vote(HttpExchange x, Entry e) throws IOException {
+    private ConsoleHttpServer.Response vote(ConsoleHttpServer.Request x, Entry e) {
+        byte[] bytes = x.body();
+        if (bytes.length > MAX_BODY) return reply(413, error("a vote is at most " + MAX_BODY + " bytes"));
         JsonNode body;
-        try (InputStream in = x.getRequestBody()) {
-            byte[] bytes = in.readNBytes(MAX_BODY + 1);
-            if (bytes.length > MAX_BODY) {
-                reply(x, 413, error("a vote is at most " + MAX_BODY + " bytes"));
-                return;
-            }
+        try {
             body = JSON.readTree(bytes);
         } catch (IOException bad) {
-            reply(x, 400, error("the body is not JSON: " + (bad instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : bad.getMessage())));
-            return;
+            return reply(400, error("the body is not JSON: " + (bad instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : bad.getMessage())));
         }
         Vote vote;
         try {
             vote = parseVote(body);
         } catch (IllegalArgumentException bad) {
-            reply(x, 400, error(bad.getMessage()));
-            return;
+            return reply(400, error(bad.getMessage()));
         }
-        if (!e.state.equals("pending")) {
-            reply(x, 409, JSON.createObjectNode().put("accepted", false).put("rejection", "the intent is no longer waiting")
-                    .put("state", e.state));
-            return;
+        String bearer = bearer(x);
+        boolean readOnly = consoleToken(x);
+        // The console token is never passed on as a credential: the engine sees a vote without one, refuses and audits it.
+        vote = vote.withCredential(readOnly ? null : bearer);
+        if (!e.state.equals("pending") && !readOnly) {
+            // Only someone holding a personal token learns the state; the engine still checks it was theirs.
+            VoteResult r = e.votes.vote(vote);
+            if (r.refusal() == VoteResult.Refusal.CREDENTIAL) return refusedCredential(r, false);
+            return reply(409, JSON.createObjectNode().put("accepted", false).put("rejection", "the intent is no longer waiting").put("state", e.state));
         }
         VoteResult r = e.votes.vote(vote);
+        if (r.refusal() == VoteResult.Refusal.CREDENTIAL) return refusedCredential(r, readOnly);
         synchronized (e.history) {
-            e.history.add(vote.toString() + (r.accepted() ? "" : " (not counted: " + r.rejection() + ")"));
+            if (e.history.size() < KEEP_HISTORY) e.history.add(vote.toString() + (r.accepted() ? "" : " (not counted: " + r.rejection() + ")"));
+            else e.notShown++;
         }
         if (!r.state().equals("pending")) e.state = r.state();
         ObjectNode out = JSON.createObjectNode().put("accepted", r.accepted()).put("state", r.state());
         if (r.rejection() != null) out.put("rejection", r.rejection());
-        reply(x, 200, out);
+        return reply(r.refusal() == VoteResult.Refusal.LOCKED ? 429 : 200, out);
+    }
+
+    private static ConsoleHttpServer.Response refusedCredential(VoteResult r, boolean consoleToken) {
+        String why = consoleToken
+                ? "the console file's token only reads (list, show, health); a vote carries the approver's own personal token as its bearer token"
+                : r.rejection();
+        return reply(403, JSON.createObjectNode().put("accepted", false).put("rejection", why).put("error", why));
     }
 
     static Vote parseVote(JsonNode body) {
@@ -326,27 +310,32 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         o.put("state", e.state);
         synchronized (e.history) {
             o.set("votes", JSON.valueToTree(e.history));
+            if (e.notShown > 0) o.put("votes_not_shown", e.notShown);
         }
         return o;
     }
 
-    private boolean authorised(HttpExchange x) {
-        String h = x.getRequestHeaders().getFirst("Authorization");
-        if (h == null || !h.startsWith("Bearer ")) return false;
-        return MessageDigest.isEqual(h.substring(7).strip().getBytes(StandardCharsets.US_ASCII), token);
+    private static String bearer(ConsoleHttpServer.Request x) {
+        String h = x.header("Authorization");
+        if (h == null || !h.startsWith("Bearer ")) return null;
+        String t = h.substring(7).strip();
+        return t.isEmpty() ? null : t;
+    }
+
+    private boolean consoleToken(ConsoleHttpServer.Request x) {
+        String b = bearer(x);
+        return b != null && MessageDigest.isEqual(b.getBytes(StandardCharsets.UTF_8), token);
     }
 
     private static ObjectNode error(String message) {
         return JSON.createObjectNode().put("error", message);
     }
 
-    private static void reply(HttpExchange x, int status, JsonNode body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        x.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        x.getResponseHeaders().set("Cache-Control", "no-store");
-        x.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = x.getResponseBody()) {
-            out.write(bytes);
+    private static ConsoleHttpServer.Response reply(int status, JsonNode body) {
+        try {
+            return new ConsoleHttpServer.Response(status, "application/json; charset=utf-8", JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -26,6 +26,16 @@ public interface ApprovalBackend extends AutoCloseable {
         return null;
     }
 
+    /**
+     * True when votes reach this backend from outside the governed process (HTTP, chat, webhooks), so
+     * each {@link Vote} must carry the approver's personal credential ({@link Vote#credential()}) and the
+     * engine refuses it otherwise. Fail closed: true unless a backend says otherwise; only backends whose
+     * votes come from code in the same process (programmatic, auto) return false.
+     */
+    default boolean requiresApproverCredentials() {
+        return true;
+    }
+
     /** True only for backends that approve without a person; the engine audits those approvals as automatic. */
     default boolean automatic() {
         return false;

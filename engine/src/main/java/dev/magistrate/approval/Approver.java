@@ -6,19 +6,31 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
-/** A person who may vote on intents, with roles, and optionally the TOTP secret that proves it is them. */
+/**
+ * A person who may vote on intents, with roles, optionally the SHA-256 of their personal token (the
+ * credential a vote through a remote backend carries, see {@link ApproverToken}) and optionally the
+ * TOTP secret that proves it is them at T3.
+ */
 public final class Approver {
 
     private final String id;
     private final String displayName;
     private final Set<String> roles;
     private final byte[] totpSecret;
+    private final byte[] tokenSha256;
 
     public Approver(String id, String displayName, List<String> roles, byte[] totpSecret) {
+        this(id, displayName, roles, totpSecret, null);
+    }
+
+    /** {@code tokenSha256}: the 32-byte SHA-256 of the approver's personal token, or null when none is enrolled. */
+    public Approver(String id, String displayName, List<String> roles, byte[] totpSecret, byte[] tokenSha256) {
         this.id = Objects.requireNonNull(id, "id");
         this.displayName = displayName != null ? displayName : id;
         this.roles = Collections.unmodifiableSet(new LinkedHashSet<>(roles));
         this.totpSecret = totpSecret == null ? null : totpSecret.clone();
+        if (tokenSha256 != null && tokenSha256.length != 32) throw new IllegalArgumentException("tokenSha256 is a 32-byte SHA-256");
+        this.tokenSha256 = tokenSha256 == null ? null : tokenSha256.clone();
     }
 
     public String id() { return id; }
@@ -29,11 +41,19 @@ public final class Approver {
 
     public boolean hasTotp() { return totpSecret != null; }
 
+    public boolean hasToken() { return tokenSha256 != null; }
+
+    /** True when {@code presented} is this approver's personal token (constant-time); false when none is enrolled. */
+    public boolean tokenMatches(String presented) {
+        return ApproverToken.matches(tokenSha256, presented);
+    }
+
     /** Package-private: only the engine's MFA check reads the secret. */
     byte[] totpSecret() { return totpSecret; }
 
     @Override
     public String toString() {
-        return "Approver[" + id + " (" + displayName + ") roles " + roles + (totpSecret != null ? ", TOTP enrolled" : "") + "]";
+        return "Approver[" + id + " (" + displayName + ") roles " + roles + (tokenSha256 != null ? ", personal token enrolled" : "")
+                + (totpSecret != null ? ", TOTP enrolled" : "") + "]";
     }
 }

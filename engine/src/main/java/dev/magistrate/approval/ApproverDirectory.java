@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
  *     name: Alice Martin          # optional, defaults to the id
  *     roles: [senior_dev, devops]
  *     totp_secret: JBSWY3DPEHPK3PXP   # optional, base32 (RFC 4648); needed for T3 / MFA
+ *     token_sha256: 9f86d0…           # optional, SHA-256 hex of the personal token; needed to vote through the console
  * </pre>
  * Every problem is reported with file, line, column and field; a secret's value never appears in a message.
  */
@@ -119,11 +120,12 @@ public final class ApproverDirectory {
 
         private void readApprover(String path) throws IOException {
             JsonLocation start = p.currentTokenLocation();
-            if (p.currentToken() != JsonToken.START_OBJECT) throw error(start, path, "each approver is a mapping with id, name, roles, totp_secret");
+            if (p.currentToken() != JsonToken.START_OBJECT) throw error(start, path, "each approver is a mapping with id, name, roles, totp_secret, token_sha256");
             String id = null;
             String name = null;
             List<String> roles = new ArrayList<>();
             byte[] secret = null;
+            byte[] tokenSha256 = null;
             java.util.Set<String> seen = new java.util.HashSet<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -159,13 +161,20 @@ public final class ApproverDirectory {
                         }
                         if (secret.length < 10) throw error(valueAt, fieldPath, "too short: a TOTP secret needs at least 80 bits (16 base32 characters)");
                     }
-                    default -> throw error(at, fieldPath, "unknown field (expected id, name, roles, totp_secret)");
+                    case "token_sha256" -> {
+                        try {
+                            tokenSha256 = ApproverToken.parseSha256Hex(scalar(fieldPath));
+                        } catch (IllegalArgumentException e) {
+                            throw error(valueAt, fieldPath, e.getMessage());
+                        }
+                    }
+                    default -> throw error(at, fieldPath, "unknown field (expected id, name, roles, totp_secret, token_sha256)");
                 }
             }
             if (id == null) throw error(start, path + ".id", "missing: every approver needs an id");
             Integer earlier = lineOfId.putIfAbsent(id, start.getLineNr());
             if (earlier != null) throw error(start, path + ".id", "approver '" + id + "' is already defined at line " + earlier);
-            approvers.put(id, new Approver(id, name, roles, secret));
+            approvers.put(id, new Approver(id, name, roles, secret, tokenSha256));
         }
 
         private String scalar(String fieldPath) throws IOException {

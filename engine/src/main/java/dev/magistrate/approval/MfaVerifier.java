@@ -4,30 +4,84 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Checks approvers' TOTP codes and makes each usable once: after a code for step S succeeded, only
- * codes for steps after S are accepted from that approver (RFC 6238, section 5.2). So a code seen
- * once, on any intent, never passes again. The memory is per process; a code is at most 90 seconds
- * from expiry anyway (docs/approvals.md says what a restart within that window means).
+ * Checks approvers' TOTP codes, makes each usable once, and rate-limits guessing.
+ * <ul>
+ * <li>After a code for step S succeeded, only codes for steps after S are accepted from that approver
+ * (RFC 6238, section 5.2). So a code seen once, on any intent, never passes again.</li>
+ * <li>Wrong codes are counted per approver, across intents: after {@link AttemptLimiter#MAX_FAILURES}
+ * in a row that approver's TOTP approvals are locked (1 minute, doubling each time, at most 1 hour;
+ * see {@link AttemptLimiter}); while locked no code is even checked.</li>
+ * </ul>
+ * The memory is per process and bounded: one entry per approver in the directory (only known approvers
+ * reach this check). A code is at most 90 seconds from expiry anyway (docs/approvals.md says what a
+ * restart within that window means).
  */
 public final class MfaVerifier {
 
-    private final Map<String, AtomicLong> lastAcceptedStep = new ConcurrentHashMap<>();
+    /** What one attempt came to. {@code rejection} is null when the code was accepted (and is from then on spent). */
+    public record Attempt(String rejection, boolean wrongCode, Instant lockoutStarted, Instant lockedUntil, int failuresInARow,
+                          long refusedWhileLocked) {
+
+        public boolean accepted() {
+            return rejection == null;
+        }
+
+        /** Refused without checking the code, because of a lockout. */
+        public boolean locked() {
+            return lockedUntil != null && lockoutStarted == null;
+        }
+    }
+
+    private static final class State {
+        final AttemptLimiter limiter = new AttemptLimiter();
+        long lastAcceptedStep = Long.MIN_VALUE;
+    }
+
+    private final Map<String, State> states = new ConcurrentHashMap<>();
 
     /** Returns why the code is refused, or {@code null} when it is accepted (and from then on spent). */
     public String check(Approver approver, String code, Instant now) {
-        if (!approver.hasTotp()) return "approver '" + approver.id() + "' has no TOTP secret enrolled, and this intent requires MFA";
-        if (code == null || code.isBlank()) return "this intent requires MFA: a TOTP code is missing";
-        OptionalLong step = Totp.matchingStep(approver.totpSecret(), code.strip(), now);
-        if (step.isEmpty()) return "wrong TOTP code";
-        AtomicLong last = lastAcceptedStep.computeIfAbsent(approver.id(), k -> new AtomicLong(Long.MIN_VALUE));
-        long s = step.getAsLong();
-        while (true) {
-            long prev = last.get();
-            if (s <= prev) return "TOTP code already used (each code is accepted once; wait for the next one)";
-            if (last.compareAndSet(prev, s)) return null;
+        return attempt(approver, code, now).rejection();
+    }
+
+    /** Checks a code, counting it against the approver's limit. */
+    public Attempt attempt(Approver approver, String code, Instant now) {
+        if (!approver.hasTotp()) {
+            return new Attempt("approver '" + approver.id() + "' has no TOTP secret enrolled, and this intent requires MFA", false, null, null, 0, 0);
         }
+        State st = states.computeIfAbsent(approver.id(), k -> new State());
+        synchronized (st) {
+            Instant locked = st.limiter.lockedUntil(now);
+            if (locked != null) {
+                long n = st.limiter.refusedWhileLocked();
+                return new Attempt(lockedMessage(approver.id(), locked, now), false, null, locked, 0, n);
+            }
+            if (code == null || code.isBlank()) return new Attempt("this intent requires MFA: a TOTP code is missing", false, null, null, 0, 0);
+            OptionalLong step = Totp.matchingStep(approver.totpSecret(), code.strip(), now);
+            if (step.isEmpty()) {
+                Instant started = st.limiter.failure(now);
+                if (started != null) {
+                    return new Attempt("wrong TOTP code; " + st.limiter.maxFailures() + " wrong codes in a row: TOTP approvals by '" + approver.id()
+                            + "' are locked until " + started + " (" + st.limiter.failuresTotal() + " wrong codes in all)", true, started, started,
+                            st.limiter.maxFailures(), 0);
+                }
+                return new Attempt("wrong TOTP code", true, null, null, st.limiter.failuresInARow(), 0);
+            }
+            long s = step.getAsLong();
+            if (s <= st.lastAcceptedStep) {
+                return new Attempt("TOTP code already used (each code is accepted once; wait for the next one)", false, null, null, 0, 0);
+            }
+            st.lastAcceptedStep = s;
+            st.limiter.success();
+            return new Attempt(null, false, null, null, 0, 0);
+        }
+    }
+
+    static String lockedMessage(String approverId, Instant until, Instant now) {
+        long seconds = Math.max(1, java.time.Duration.between(now, until).toSeconds());
+        return "TOTP approvals by '" + approverId + "' are locked after too many wrong codes, for " + seconds + " more seconds (until " + until
+                + "); no code is checked until then";
     }
 }

@@ -2,6 +2,8 @@ package dev.magistrate.governor;
 
 import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.approval.ApprovalRequest;
+import dev.magistrate.approval.AttemptLimiter;
+import dev.magistrate.approval.MfaVerifier;
 import dev.magistrate.approval.Approver;
 import dev.magistrate.approval.Verdict;
 import dev.magistrate.approval.Vote;
@@ -52,6 +54,10 @@ final class ApprovalSession implements VoteSink {
     private final LinkedHashMap<String, Approver> approvals = new LinkedHashMap<>();
     private final List<Constraint> constraints = new ArrayList<>();
     private State state = State.PENDING;
+    /** Wrong TOTP codes on this intent, from any approver; at most this many in a row before TOTP approvals on it lock. */
+    static final int MAX_WRONG_CODES_PER_INTENT = 10;
+    private final AttemptLimiter intentLimiter = new AttemptLimiter(MAX_WRONG_CODES_PER_INTENT);
+    private final java.util.Map<String, Long> refusalCounts = new java.util.HashMap<>();
     private ScheduledFuture<?> timeoutTask;
     private Runnable completion;
 
@@ -97,6 +103,15 @@ final class ApprovalSession implements VoteSink {
     private VoteResult voteLocked(Vote vote) {
         Optional<Approver> found = governor.approvers().find(vote.approverId());
         List<String> roles = found.map(a -> List.copyOf(a.roles())).orElse(List.of());
+        if (governor.backend().requiresApproverCredentials() || vote.credential() != null) {
+            String bad = credentialProblem(found, vote);
+            if (bad != null) {
+                // Refused before anything else: without the person's own credential a vote learns nothing (not even
+                // whether the intent is still waiting) and spends nothing (no TOTP attempt is counted).
+                auditCounted("credential", vote, roles, bad);
+                return VoteResult.refused(VoteResult.Refusal.CREDENTIAL, bad, state.wireName());
+            }
+        }
         if (state != State.PENDING) {
             String why = "late vote: the intent is already " + state.wireName();
             auditVote(vote, roles, false, why); // best effort: the intent has ended, nothing to deny
@@ -111,10 +126,11 @@ final class ApprovalSession implements VoteSink {
             rejection = "'" + vote.approverId() + "' already approved; " + request.requiredApprovals() + " approvals need as many distinct approvers";
         } else if (vote.verdict() == Verdict.APPROVE && request.mfaRequired()) {
             // Checked last, so a code is spent only by a vote that otherwise counts.
-            rejection = governor.mfa().check(found.get(), vote.totpCode(), governor.clock().instant());
+            VoteResult refused = checkMfa(found.get(), vote, roles);
+            if (refused != null) return refused;
         }
         if (rejection != null) {
-            if (!auditVote(vote, roles, false, rejection)) return VoteResult.rejected(rejection, state.wireName());
+            auditVote(vote, roles, false, rejection);
             return VoteResult.rejected(rejection, state.wireName());
         }
         if (!auditVote(vote, roles, true, null)) return VoteResult.rejected("the vote could not be recorded", state.wireName());
@@ -138,6 +154,75 @@ final class ApprovalSession implements VoteSink {
         constraints.addAll(vote.constraints());
         if (satisfied()) grant(new ArrayList<>(approvals.keySet()));
         return VoteResult.accepted(state.wireName());
+    }
+
+    /** Why the vote does not carry its approver's own personal credential, or null when it does. Never quotes the credential. */
+    private String credentialProblem(Optional<Approver> found, Vote vote) {
+        if (found.isEmpty()) return "unknown approver '" + vote.approverId() + "'";
+        Approver a = found.get();
+        if (!a.hasToken()) {
+            return "approver '" + a.id() + "' has no personal token enrolled (token_sha256 in the approver directory; "
+                    + "mint one with 'magistrate approvers token'), so no vote as '" + a.id() + "' can count through backend '" + governor.backend().name() + "'";
+        }
+        if (vote.credential() == null || vote.credential().isBlank()) {
+            return "a vote as '" + a.id() + "' must carry " + a.id() + "'s own personal token; it carried none";
+        }
+        if (!a.tokenMatches(vote.credential())) return "the credential presented is not " + a.id() + "'s personal token";
+        return null;
+    }
+
+    /**
+     * The TOTP check, rate-limited per approver ({@link dev.magistrate.approval.MfaVerifier}) and per intent
+     * (at most {@link #MAX_WRONG_CODES_PER_INTENT} wrong codes in a row, then locked like an approver). Returns the
+     * refusal, or null when the code is accepted. Wrong codes and locked attempts are counted; only lockout starts
+     * are always written, the rest at the 1st, 2nd, 4th, 8th... occurrence, so a guessing loop cannot flood the log.
+     */
+    private VoteResult checkMfa(Approver approver, Vote vote, List<String> roles) {
+        java.time.Instant now = governor.clock().instant();
+        java.time.Instant intentLocked = intentLimiter.lockedUntil(now);
+        if (intentLocked != null) {
+            intentLimiter.refusedWhileLocked();
+            String why = "TOTP approvals on this intent are locked after " + MAX_WRONG_CODES_PER_INTENT + " wrong codes in a row, for "
+                    + Math.max(1, Duration.between(now, intentLocked).toSeconds()) + " more seconds (until " + intentLocked + "); no code is checked until then";
+            auditCounted("locked:intent", vote, roles, why);
+            return VoteResult.refused(VoteResult.Refusal.LOCKED, why, state.wireName());
+        }
+        MfaVerifier.Attempt a = governor.mfa().attempt(approver, vote.totpCode(), now);
+        if (a.accepted()) {
+            intentLimiter.success();
+            return null;
+        }
+        String why = a.rejection();
+        if (a.wrongCode()) {
+            java.time.Instant started = intentLimiter.failure(now);
+            if (started != null) {
+                why = why + "; " + MAX_WRONG_CODES_PER_INTENT + " wrong codes in a row on this intent: TOTP approvals on it are locked until " + started;
+            }
+            if (a.lockoutStarted() != null || started != null) {
+                auditVote(vote, roles, false, why + " (" + intentLimiter.failuresTotal() + " wrong codes on this intent in all)");
+                return VoteResult.refused(VoteResult.Refusal.LOCKED, why, state.wireName());
+            }
+            auditCounted("wrong:" + approver.id(), vote, roles, why);
+            return VoteResult.rejected(why, state.wireName());
+        }
+        if (a.locked()) {
+            auditCounted("locked:" + approver.id(), vote, roles, why);
+            return VoteResult.refused(VoteResult.Refusal.LOCKED, why, state.wireName());
+        }
+        auditCounted("mfa:" + approver.id(), vote, roles, why);
+        return VoteResult.rejected(why, state.wireName());
+    }
+
+    /**
+     * Counts a refused vote of one kind on this intent and writes the 1st, 2nd, 4th, 8th, ... of them, each with the
+     * running count: a refusal is always visible, and a loop of a million adds about twenty entries. The keys are a
+     * fixed kind and, at most, an approver id from the directory, so the map stays bounded.
+     */
+    private void auditCounted(String kind, Vote vote, List<String> roles, String why) {
+        long n = refusalCounts.merge(kind, 1L, Long::sum);
+        if (Long.bitCount(n) != 1) return;
+        auditVote(vote, roles, false, n == 1 ? why : why + " (" + n + " refusals of this kind on this intent so far; "
+                + "repeats are counted, and only the 1st, 2nd, 4th, 8th, ... are written)");
     }
 
     private boolean satisfied() {

@@ -22,6 +22,20 @@ final class ApproverDesk implements Runnable {
             "dana", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
             "chris", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
 
+    /**
+     * The demo approvers' personal tokens, whose SHA-256 is in approvers.yaml (demo only: a real token is
+     * shown once to its owner and kept by them, never where the agent's process can read it). Votes carry
+     * them; the console file's token only reads.
+     */
+    private static final Map<String, String> DEMO_TOKENS = Map.of(
+            "sam", "mgt_XRSQW3AzVtXc4w4j6pL9TM6-J8IHS_qYvJn4gK9SEkQ",
+            "riya", "mgt_qmH-zXifnkM4HpGptzHngVj-foSBl312dJm3RgS0rws",
+            "dana", "mgt_pVSdLPCLwRCMuagKt_RBBBxFogmz7tRwNVRI2ACUtUQ",
+            "chris", "mgt_VkC1ikjNnmDIgnjeTukN74Oum249qAbUjdBLj1Bw2rE",
+            "maria", "mgt_KcY7gLceJgDQsk4HTKXJdw9CgScvnh6a1Bu3d6VAaMU",
+            "frank", "mgt_ILJLXe9MQnqzPWwiCHLH1TTK8pJI2-7crH6E1D2W3Z0",
+            "devon", "mgt_T-27_E1Luv-Mw-XuFeiqkhyOndFQVC6m7RyeLELzTt8");
+
     private final ConsoleClient console;
     private final boolean interactive;
     private final BufferedReader terminal;
@@ -96,7 +110,7 @@ final class ApproverDesk implements Runnable {
 
     private void vote(String id, String approver, boolean approve, String comment) throws Exception {
         out.printf("desk     %s %s (scripted): %s%n", approve ? "+" : "-", approver, comment);
-        JsonNode result = console.vote(id, approver, approve, comment, null);
+        JsonNode result = console.vote(id, approver, DEMO_TOKENS.get(approver), approve, comment, null);
         if (!result.path("accepted").asBoolean()) out.println("desk       not counted: " + result.path("rejection").asText());
     }
 
@@ -109,7 +123,7 @@ final class ApproverDesk implements Runnable {
         line = line.strip();
         if (line.toLowerCase(Locale.ROOT).startsWith("deny")) {
             String reason = line.length() > 4 ? line.substring(4).strip() : "denied at the terminal";
-            JsonNode res = console.vote(id, "sam", false, reason, null);
+            JsonNode res = console.vote(id, "sam", DEMO_TOKENS.get("sam"), false, reason, null);
             out.println("desk     - you denied it" + (res.path("accepted").asBoolean() ? "" : ": " + res.path("rejection").asText()));
             return;
         }
@@ -117,7 +131,7 @@ final class ApproverDesk implements Runnable {
         for (String approver : line.split("[ ,]+")) {
             String secret = DEMO_TOTP.get(approver);
             String code = r.get("mfa").asBoolean() && secret != null ? Totp.code(secret, Instant.now()) : null;
-            JsonNode res = console.vote(id, approver, true, "approved at the terminal", code);
+            JsonNode res = console.vote(id, approver, DEMO_TOKENS.get(approver), true, "approved at the terminal", code);
             state = res.path("state").asText();
             out.println("desk     + " + approver + (res.path("accepted").asBoolean() ? " counted" : " not counted: " + res.path("rejection").asText()));
         }

@@ -15,8 +15,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Talks to Magistrate's approval console the way any approver's tool would: HTTP on loopback with
- * the bearer token from the console file. Nothing here is Magistrate code.
+ * Talks to Magistrate's approval console the way any approver's tool would: HTTP on loopback. Reading
+ * uses the bearer token from the console file; a vote uses the personal token of the approver it is
+ * cast as (the console file's token cannot vote). Nothing here is Magistrate code.
  */
 final class ConsoleClient {
 
@@ -44,19 +45,20 @@ final class ConsoleClient {
     }
 
     JsonNode pending() throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(URI.create(url + "/api/requests")).GET());
+        return send(HttpRequest.newBuilder(URI.create(url + "/api/requests")).GET(), token);
     }
 
-    JsonNode vote(String intentId, String approver, boolean approve, String comment, String totp) throws IOException, InterruptedException {
+    JsonNode vote(String intentId, String approver, String personalToken, boolean approve, String comment, String totp)
+            throws IOException, InterruptedException {
         ObjectNode body = JSON.createObjectNode().put("approver", approver).put("verdict", approve ? "approve" : "deny");
         if (comment != null) body.put("comment", comment);
         if (totp != null) body.put("totp", totp);
         return send(HttpRequest.newBuilder(URI.create(url + "/api/requests/" + intentId + "/votes"))
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))), personalToken == null ? "" : personalToken);
     }
 
-    private JsonNode send(HttpRequest.Builder b) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(b.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).build(),
+    private JsonNode send(HttpRequest.Builder b, String bearer) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(b.header("Authorization", "Bearer " + bearer).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(r.body());
     }
