@@ -73,10 +73,18 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
 
     @Override
     public void request(ApprovalRequest request, VoteSink votes) {
-        String down = unreachable;
-        if (down != null) throw new IllegalStateException("programmatic backend disconnected: " + down);
-        pending.put(request.intentId(), request);
-        slot(request.intentId()).complete(new Offered(request, votes));
+        // Under the lock that disconnect takes too: a request is either refused or listed, never lost between.
+        // The sink is published before the listing, so a request in pending() already takes votes (found by
+        // LoadTest: a vote cast between the two steps was refused as "no approval request", and the intent timed out).
+        requestsLock.lock();
+        try {
+            String down = unreachable;
+            if (down != null) throw new IllegalStateException("programmatic backend disconnected: " + down);
+            slot(request.intentId()).complete(new Offered(request, votes));
+            pending.put(request.intentId(), request);
+        } finally {
+            requestsLock.unlock();
+        }
     }
 
     @Override
@@ -134,11 +142,18 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
      * throw, so the engine denies them all.
      */
     public void disconnect(String reason) {
-        unreachable = reason;
-        for (ApprovalRequest r : pending()) {
-            Offered e = offered(r.intentId());
-            if (e != null) e.sink().fail(reason);
+        List<Offered> waiting = new ArrayList<>();
+        requestsLock.lock();
+        try {
+            unreachable = reason;
+            for (ApprovalRequest r : pending()) {
+                Offered e = offered(r.intentId());
+                if (e != null) waiting.add(e);
+            }
+        } finally {
+            requestsLock.unlock();
         }
+        for (Offered e : waiting) e.sink().fail(reason); // outside the lock: failing calls back into cancel()
     }
 
     public void reconnect() {

@@ -47,6 +47,10 @@ class LoadTest {
         return fds == null ? -1 : fds.length;
     }
 
+    private static void counted(dev.magistrate.approval.VoteResult result, ApprovalRequest r, List<String> unexpected) {
+        if (!result.accepted()) unexpected.add("vote on " + r.intent().action() + " " + r.intentId() + " refused: " + result);
+    }
+
     @Test
     void aThousandThreadsOfMixedTiersEachEndInExactlyOneFinalStateAndNothingLeaks() throws Exception {
         Files.writeString(tmp.resolve("policy.yaml"), """
@@ -108,17 +112,21 @@ class LoadTest {
                     for (ApprovalRequest r : desk.pending()) {
                         if (seen.merge(r.intentId(), 1, Integer::sum) > 1) continue;
                         String what = (String) r.intent().args().get("what");
+                        try {
                         switch (r.intent().action()) {
-                            case "deploy" -> desk.approve(r.intentId(), "alice");
+                            case "deploy" -> counted(desk.approve(r.intentId(), "alice"), r, unexpected);
                             case "refund" -> {
                                 if ("refund-denied".equals(what)) {
-                                    desk.deny(r.intentId(), "carol", "not this one");
+                                    counted(desk.deny(r.intentId(), "carol", "not this one"), r, unexpected);
                                 } else {
-                                    desk.approve(r.intentId(), "carol");
-                                    desk.approve(r.intentId(), "dave");
+                                    counted(desk.approve(r.intentId(), "carol"), r, unexpected);
+                                    counted(desk.approve(r.intentId(), "dave"), r, unexpected);
                                 }
                             }
                             default -> { } // 'slow': nobody answers, it times out
+                        }
+                        } catch (Throwable t) {
+                            unexpected.add("voting on " + r.intentId() + " threw " + t);
                         }
                     }
                     Thread.onSpinWait();
