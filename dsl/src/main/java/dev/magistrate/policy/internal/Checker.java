@@ -8,8 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The second stage: resolves names to attributes, compiles regex literals, and rejects conditions
@@ -28,15 +26,23 @@ public final class Checker {
             "action", "resource", "agent", "justification", "urgency", "cost", "time", "args");
     private static final Map<String, Integer> FUNCTIONS = Map.of("lower", 1, "upper", 1, "len", 1, "abs", 1);
 
-    private Checker() {
+    /** The condition's text, when known: errors inside a regex literal then point at the exact character. */
+    private final String source;
+
+    private Checker(String source) {
+        this.source = source;
     }
 
     /** Parses and checks a condition in one call. */
     public static Expr parseAndCheck(String condition) throws ExpressionError {
-        return check(Parser.parse(condition));
+        return new Checker(condition).run(Parser.parse(condition));
     }
 
     public static Expr check(Expr parsed) throws ExpressionError {
+        return new Checker(null).run(parsed);
+    }
+
+    private Expr run(Expr parsed) throws ExpressionError {
         Checked c = visit(parsed);
         if (c.type != Type.BOOL && c.type != Type.ANY) {
             throw new ExpressionError(Expr.start(parsed), "a condition must be true or false, but this is a "
@@ -48,7 +54,7 @@ public final class Checker {
     private record Checked(Expr expr, Type type) {
     }
 
-    private static Checked visit(Expr e) throws ExpressionError {
+    private Checked visit(Expr e) throws ExpressionError {
         if (e instanceof Expr.Literal lit) return new Checked(lit, literalType(lit.value()));
         if (e instanceof Expr.ListExpr list) {
             List<Expr> items = new ArrayList<>();
@@ -126,7 +132,7 @@ public final class Checker {
         }
     }
 
-    private static Checked matches(Expr.Binary b, Checked left) throws ExpressionError {
+    private Checked matches(Expr.Binary b, Checked left) throws ExpressionError {
         if (!(b.right() instanceof Expr.Literal lit) || !(lit.value() instanceof String regex)) {
             throw new ExpressionError(b.right().pos(), "'matches' takes a regular expression in quotes, like matches '^prod-'");
         }
@@ -134,15 +140,17 @@ public final class Checker {
             throw new ExpressionError(Expr.start(b.left()), "'matches' works on text, but this is a " + describe(left.type));
         }
         try {
-            return new Checked(new Expr.Matches(left.expr, Pattern.compile(regex), b.pos()), Type.BOOL);
-        } catch (PatternSyntaxException ex) {
-            String why = ex.getDescription();
-            String at = ex.getIndex() >= 0 ? " near index " + ex.getIndex() : "";
-            throw new ExpressionError(b.right().pos(), "invalid regular expression: " + why + at);
+            return new Checked(new Expr.Matches(left.expr, LinearRegex.compile(regex), b.pos()), Type.BOOL);
+        } catch (LinearRegex.Refused ex) {
+            int at = lit.pos();
+            if (ex.index() >= 0) {
+                at = source != null ? Lexer.sourceOffset(source, lit.pos(), ex.index()) : lit.pos() + 1 + ex.index();
+            }
+            throw new ExpressionError(at, ex.getMessage());
         }
     }
 
-    private static Checked call(Expr.Call call) throws ExpressionError {
+    private Checked call(Expr.Call call) throws ExpressionError {
         Integer arity = FUNCTIONS.get(call.function());
         if (arity == null) {
             String hint = Suggest.closest(call.function(), FUNCTIONS.keySet());

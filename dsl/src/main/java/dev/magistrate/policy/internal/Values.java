@@ -1,5 +1,7 @@
 package dev.magistrate.policy.internal;
 
+import com.google.re2j.Pattern;
+
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -22,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * The value semantics of the policy language, in one place: the compiled policy and the reference
@@ -198,7 +199,10 @@ public final class Values {
         return ta != null && tb != null && ta.endsWith(tb);
     }
 
-    /** A regex search: the pattern may match anywhere; anchor it with ^ and $ to match the whole text. */
+    /**
+     * A regex search: the pattern may match anywhere; anchor it with ^ and $ to match the whole text.
+     * RE2/J runs in time linear in the text (see {@link LinearRegex}), whatever the text is.
+     */
     public static boolean matches(Object a, Pattern pattern) {
         String t = text(a);
         return t != null && pattern.matcher(t).find();
