@@ -42,7 +42,20 @@ public final class Checker {
         return new Checker(null).run(parsed);
     }
 
+    /**
+     * A condition's tree is at most this deep: the checker, both evaluators and the Java compiler
+     * recurse once per level. Parentheses nest at most {@link Parser#MAX_NESTING} deep; arithmetic
+     * chains ({@code a + b + c ...}) add a level per operator.
+     */
+    public static final int MAX_HEIGHT = 200;
+    /**
+     * A condition has at most this many operators, names and values (a list of literals counts as
+     * one): its generated code must fit a JVM method (64 KB of bytecode).
+     */
+    public static final int MAX_NODES = 1_000;
+
     private Expr run(Expr parsed) throws ExpressionError {
+        bounded(parsed);
         Checked c = visit(parsed);
         if (c.type != Type.BOOL && c.type != Type.ANY) {
             throw new ExpressionError(Expr.start(parsed), "a condition must be true or false, but this is a "
@@ -52,6 +65,39 @@ public final class Checker {
     }
 
     private record Checked(Expr expr, Type type) {
+    }
+
+    /** Refuses a tree too deep or too large, before anything recurses over it. */
+    private static void bounded(Expr root) throws ExpressionError {
+        java.util.ArrayDeque<Expr> nodes = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<Integer> depths = new java.util.ArrayDeque<>();
+        nodes.push(root);
+        depths.push(1);
+        int count = 0;
+        while (!nodes.isEmpty()) {
+            Expr e = nodes.pop();
+            int depth = depths.pop();
+            if (depth > MAX_HEIGHT) {
+                throw new ExpressionError(Expr.start(e), "condition nests too deeply: more than " + MAX_HEIGHT
+                        + " levels of operators (a chain like 'a + b + c ...' counts one level per operator)");
+            }
+            if (++count > MAX_NODES) {
+                throw new ExpressionError(Expr.start(root), "condition too large: more than " + MAX_NODES
+                        + " operators, names and values (split it into several rules, or use 'in' with a list)");
+            }
+            List<Expr> children = List.of();
+            if (e instanceof Expr.Binary b) children = List.of(b.left(), b.right());
+            else if (e instanceof Expr.Unary u) children = List.of(u.operand());
+            else if (e instanceof Expr.Call call) children = call.args();
+            else if (e instanceof Expr.Matches m) children = List.of(m.left());
+            else if (e instanceof Expr.ListExpr list && !list.items().stream().allMatch(i -> i instanceof Expr.Literal)) {
+                children = list.items();
+            }
+            for (int k = children.size() - 1; k >= 0; k--) { // leftmost first, so the error points at the earliest culprit
+                nodes.push(children.get(k));
+                depths.push(depth + 1);
+            }
+        }
     }
 
     private Checked visit(Expr e) throws ExpressionError {
