@@ -8,8 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The second stage: resolves names to attributes, compiles regex literals, and rejects conditions
@@ -28,15 +26,36 @@ public final class Checker {
             "action", "resource", "agent", "justification", "urgency", "cost", "time", "args");
     private static final Map<String, Integer> FUNCTIONS = Map.of("lower", 1, "upper", 1, "len", 1, "abs", 1);
 
-    private Checker() {
+    /** The condition's text, when known: errors inside a regex literal then point at the exact character. */
+    private final String source;
+
+    private Checker(String source) {
+        this.source = source;
     }
 
     /** Parses and checks a condition in one call. */
     public static Expr parseAndCheck(String condition) throws ExpressionError {
-        return check(Parser.parse(condition));
+        return new Checker(condition).run(Parser.parse(condition));
     }
 
     public static Expr check(Expr parsed) throws ExpressionError {
+        return new Checker(null).run(parsed);
+    }
+
+    /**
+     * A condition's tree is at most this deep: the checker, both evaluators and the Java compiler
+     * recurse once per level. Parentheses nest at most {@link Parser#MAX_NESTING} deep; arithmetic
+     * chains ({@code a + b + c ...}) add a level per operator.
+     */
+    public static final int MAX_HEIGHT = 200;
+    /**
+     * A condition has at most this many operators, names and values (a list of literals counts as
+     * one): its generated code must fit a JVM method (64 KB of bytecode).
+     */
+    public static final int MAX_NODES = 1_000;
+
+    private Expr run(Expr parsed) throws ExpressionError {
+        bounded(parsed);
         Checked c = visit(parsed);
         if (c.type != Type.BOOL && c.type != Type.ANY) {
             throw new ExpressionError(Expr.start(parsed), "a condition must be true or false, but this is a "
@@ -48,7 +67,40 @@ public final class Checker {
     private record Checked(Expr expr, Type type) {
     }
 
-    private static Checked visit(Expr e) throws ExpressionError {
+    /** Refuses a tree too deep or too large, before anything recurses over it. */
+    private static void bounded(Expr root) throws ExpressionError {
+        java.util.ArrayDeque<Expr> nodes = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<Integer> depths = new java.util.ArrayDeque<>();
+        nodes.push(root);
+        depths.push(1);
+        int count = 0;
+        while (!nodes.isEmpty()) {
+            Expr e = nodes.pop();
+            int depth = depths.pop();
+            if (depth > MAX_HEIGHT) {
+                throw new ExpressionError(Expr.start(e), "condition nests too deeply: more than " + MAX_HEIGHT
+                        + " levels of operators (a chain like 'a + b + c ...' counts one level per operator)");
+            }
+            if (++count > MAX_NODES) {
+                throw new ExpressionError(Expr.start(root), "condition too large: more than " + MAX_NODES
+                        + " operators, names and values (split it into several rules, or use 'in' with a list)");
+            }
+            List<Expr> children = List.of();
+            if (e instanceof Expr.Binary b) children = List.of(b.left(), b.right());
+            else if (e instanceof Expr.Unary u) children = List.of(u.operand());
+            else if (e instanceof Expr.Call call) children = call.args();
+            else if (e instanceof Expr.Matches m) children = List.of(m.left());
+            else if (e instanceof Expr.ListExpr list && !list.items().stream().allMatch(i -> i instanceof Expr.Literal)) {
+                children = list.items();
+            }
+            for (int k = children.size() - 1; k >= 0; k--) { // leftmost first, so the error points at the earliest culprit
+                nodes.push(children.get(k));
+                depths.push(depth + 1);
+            }
+        }
+    }
+
+    private Checked visit(Expr e) throws ExpressionError {
         if (e instanceof Expr.Literal lit) return new Checked(lit, literalType(lit.value()));
         if (e instanceof Expr.ListExpr list) {
             List<Expr> items = new ArrayList<>();
@@ -126,7 +178,7 @@ public final class Checker {
         }
     }
 
-    private static Checked matches(Expr.Binary b, Checked left) throws ExpressionError {
+    private Checked matches(Expr.Binary b, Checked left) throws ExpressionError {
         if (!(b.right() instanceof Expr.Literal lit) || !(lit.value() instanceof String regex)) {
             throw new ExpressionError(b.right().pos(), "'matches' takes a regular expression in quotes, like matches '^prod-'");
         }
@@ -134,15 +186,17 @@ public final class Checker {
             throw new ExpressionError(Expr.start(b.left()), "'matches' works on text, but this is a " + describe(left.type));
         }
         try {
-            return new Checked(new Expr.Matches(left.expr, Pattern.compile(regex), b.pos()), Type.BOOL);
-        } catch (PatternSyntaxException ex) {
-            String why = ex.getDescription();
-            String at = ex.getIndex() >= 0 ? " near index " + ex.getIndex() : "";
-            throw new ExpressionError(b.right().pos(), "invalid regular expression: " + why + at);
+            return new Checked(new Expr.Matches(left.expr, LinearRegex.compile(regex), b.pos()), Type.BOOL);
+        } catch (LinearRegex.Refused ex) {
+            int at = lit.pos();
+            if (ex.index() >= 0) {
+                at = source != null ? Lexer.sourceOffset(source, lit.pos(), ex.index()) : lit.pos() + 1 + ex.index();
+            }
+            throw new ExpressionError(at, ex.getMessage());
         }
     }
 
-    private static Checked call(Expr.Call call) throws ExpressionError {
+    private Checked call(Expr.Call call) throws ExpressionError {
         Integer arity = FUNCTIONS.get(call.function());
         if (arity == null) {
             String hint = Suggest.closest(call.function(), FUNCTIONS.keySet());

@@ -1,7 +1,8 @@
 package dev.magistrate.policy.internal;
 
+import com.google.re2j.Pattern;
+
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The abstract syntax of a condition. The parser produces {@link Name}s; the checker resolves them
@@ -43,7 +44,7 @@ public sealed interface Expr {
     record Binary(Op op, Expr left, Expr right, int pos) implements Expr {
     }
 
-    /** {@code left matches 'regex'} once checked: the pattern is compiled once, when the policy loads. */
+    /** {@code left matches 'regex'} once checked: compiled once, when the policy loads, by {@link LinearRegex}. */
     record Matches(Expr left, Pattern pattern, int pos) implements Expr {
     }
 

@@ -131,6 +131,30 @@ final class Lexer {
         return new Token(Token.Kind.STRING, text, sb.toString(), start, i);
     }
 
+    /**
+     * The offset in {@code src} of the character that produced character {@code index} of the
+     * string literal whose opening quote is at {@code quote}: an escape counts from its backslash.
+     * An index past the value answers the closing quote.
+     */
+    static int sourceOffset(String src, int quote, int index) {
+        int i = quote + 1;
+        int produced = 0;
+        while (i < src.length() && src.charAt(i) != src.charAt(quote)) {
+            int width = 1;
+            int chars = 1;
+            if (src.charAt(i) == '\\' && i + 1 < src.length()) {
+                char e = src.charAt(i + 1);
+                width = e == 'u' ? 6 : 2;
+                // Only the escapes the lexer decodes make one character; any other keeps both.
+                chars = "\\'\"ntru".indexOf(e) >= 0 ? 1 : 2;
+            }
+            if (index < produced + chars) return i + (chars == 2 ? index - produced : 0);
+            produced += chars;
+            i += width;
+        }
+        return Math.min(i, src.length());
+    }
+
     private Token number() throws ExpressionError {
         int start = i;
         while (i < src.length() && Character.isDigit(src.charAt(i))) i++;

@@ -13,8 +13,15 @@ import java.util.List;
  */
 public final class Parser {
 
+    /**
+     * Parentheses, lists, calls, {@code not} and unary minus nest at most this deep: the parser,
+     * the checker, both evaluators and the Java compiler all recurse once per level.
+     */
+    public static final int MAX_NESTING = 100;
+
     private final List<Token> tokens;
     private int p;
+    private int depth;
 
     private Parser(List<Token> tokens) {
         this.tokens = tokens;
@@ -52,27 +59,54 @@ public final class Parser {
     }
 
     private Expr or() throws ExpressionError {
-        Expr left = and();
+        List<Expr> operands = new ArrayList<>();
+        List<Token> ops = new ArrayList<>();
+        operands.add(and());
         while (at(Kind.OR)) {
-            Token op = advance();
-            left = new Expr.Binary(Op.OR, left, and(), op.pos());
+            ops.add(advance());
+            operands.add(and());
         }
-        return left;
+        return balanced(Op.OR, operands, ops, 0, operands.size());
     }
 
     private Expr and() throws ExpressionError {
-        Expr left = not();
+        List<Expr> operands = new ArrayList<>();
+        List<Token> ops = new ArrayList<>();
+        operands.add(not());
         while (at(Kind.AND)) {
-            Token op = advance();
-            left = new Expr.Binary(Op.AND, left, not(), op.pos());
+            ops.add(advance());
+            operands.add(not());
         }
-        return left;
+        return balanced(Op.AND, operands, ops, 0, operands.size());
+    }
+
+    /**
+     * A chain {@code a or b or c ...} as a balanced tree: the same value and the same left-to-right
+     * short-circuit order as the left-leaning tree, but a long list of alternatives is only
+     * log2(n) deep instead of n.
+     */
+    private static Expr balanced(Op op, List<Expr> operands, List<Token> ops, int from, int to) {
+        if (to - from == 1) return operands.get(from);
+        int mid = (from + to) >>> 1;
+        return new Expr.Binary(op, balanced(op, operands, ops, from, mid), balanced(op, operands, ops, mid, to),
+                ops.get(mid - 1).pos());
+    }
+
+    /** Enters one level of nesting at {@code t}, or refuses a condition nested absurdly deep. */
+    private void enter(Token t) throws ExpressionError {
+        if (++depth > MAX_NESTING) {
+            throw new ExpressionError(t.pos(), "condition nests too deeply: more than " + MAX_NESTING
+                    + " levels of parentheses, lists, calls, 'not' or '-'");
+        }
     }
 
     private Expr not() throws ExpressionError {
         if (at(Kind.NOT)) {
             Token op = advance();
-            return new Expr.Unary(Op.NOT, not(), op.pos());
+            enter(op);
+            Expr operand = not();
+            depth--;
+            return new Expr.Unary(Op.NOT, operand, op.pos());
         }
         return comparison();
     }
@@ -132,7 +166,9 @@ public final class Parser {
     private Expr unary() throws ExpressionError {
         if (at(Kind.MINUS)) {
             Token op = advance();
+            enter(op);
             Expr operand = unary();
+            depth--;
             // Fold -5 into a literal so that it compiles to a constant.
             if (operand instanceof Expr.Literal lit && lit.value() instanceof Long l && l != Long.MIN_VALUE) {
                 return new Expr.Literal(-l, op.pos());
@@ -166,7 +202,9 @@ public final class Parser {
             case LPAREN: {
                 advance();
                 if (at(Kind.RPAREN)) throw new ExpressionError(peek().pos(), "empty parentheses");
+                enter(t);
                 Expr inner = or();
+                depth--;
                 if (!at(Kind.RPAREN)) {
                     throw new ExpressionError(peek().pos(), "expected ')' to close the '(' but found " + peek().describe());
                 }
@@ -186,12 +224,14 @@ public final class Parser {
 
     private Expr list() throws ExpressionError {
         Token open = advance();
+        enter(open);
         List<Expr> items = new ArrayList<>();
         if (!at(Kind.RBRACKET)) {
             do {
                 items.add(or());
             } while (at(Kind.COMMA) && advance() != null && !at(Kind.RBRACKET));
         }
+        depth--;
         if (!at(Kind.RBRACKET)) {
             throw new ExpressionError(peek().pos(), "expected ',' or ']' in a list but found " + peek().describe());
         }
@@ -202,13 +242,14 @@ public final class Parser {
     private Expr nameOrCall() throws ExpressionError {
         Token first = advance();
         if (at(Kind.LPAREN)) {
-            advance();
+            enter(advance());
             List<Expr> args = new ArrayList<>();
             if (!at(Kind.RPAREN)) {
                 do {
                     args.add(or());
                 } while (at(Kind.COMMA) && advance() != null);
             }
+            depth--;
             expect(Kind.RPAREN, "')' to close the call of " + first.text() + "()");
             return new Expr.Call(first.text(), List.copyOf(args), first.pos());
         }

@@ -1,5 +1,7 @@
 package dev.magistrate.policy.internal;
 
+import com.google.re2j.Pattern;
+
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -22,12 +24,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * The value semantics of the policy language, in one place: the compiled policy and the reference
  * interpreter both call these, and docs/policy-language.md describes them. No method throws for any
- * input; {@code null} stands for a missing attribute, and every comparison with it is false.
+ * input, except arithmetic whose exact result would be absurdly large (see {@link #MAX_DIGITS}),
+ * which fails the decision closed; {@code null} stands for a missing attribute, and every comparison
+ * with it is false. Every method costs time linear in the size of its inputs.
  */
 public final class Values {
 
@@ -174,7 +177,7 @@ public final class Values {
         String ta = text(a);
         if (ta != null) {
             String tb = text(b);
-            return tb != null && ta.contains(tb);
+            return tb != null && containsText(ta, tb);
         }
         if (a instanceof Map<?, ?> map) {
             String key = text(b);
@@ -184,6 +187,26 @@ public final class Values {
         if (list == null) return false;
         for (Object item : list) {
             if (eq(item, b)) return true;
+        }
+        return false;
+    }
+
+    /** Past this length of the text searched for, {@link String#contains} could take |text| x |needle| steps. */
+    private static final int NAIVE_NEEDLE = 64;
+
+    /** Text in text in time linear in both lengths (Knuth-Morris-Pratt when the needle is long). */
+    static boolean containsText(String text, String needle) {
+        if (needle.length() <= NAIVE_NEEDLE || needle.length() > text.length()) return text.contains(needle);
+        int[] fallback = new int[needle.length()];
+        for (int i = 1, k = 0; i < needle.length(); i++) {
+            while (k > 0 && needle.charAt(i) != needle.charAt(k)) k = fallback[k - 1];
+            if (needle.charAt(i) == needle.charAt(k)) k++;
+            fallback[i] = k;
+        }
+        for (int i = 0, k = 0; i < text.length(); i++) {
+            while (k > 0 && text.charAt(i) != needle.charAt(k)) k = fallback[k - 1];
+            if (text.charAt(i) == needle.charAt(k)) k++;
+            if (k == needle.length()) return true;
         }
         return false;
     }
@@ -198,7 +221,10 @@ public final class Values {
         return ta != null && tb != null && ta.endsWith(tb);
     }
 
-    /** A regex search: the pattern may match anywhere; anchor it with ^ and $ to match the whole text. */
+    /**
+     * A regex search: the pattern may match anywhere; anchor it with ^ and $ to match the whole text.
+     * RE2/J runs in time linear in the text (see {@link LinearRegex}), whatever the text is.
+     */
     public static boolean matches(Object a, Pattern pattern) {
         String t = text(a);
         return t != null && pattern.matcher(t).find();
@@ -213,7 +239,7 @@ public final class Values {
             long r = l + m;
             if (((l ^ r) & (m ^ r)) >= 0) return r;
         }
-        return normal(decimal(x).add(decimal(y)));
+        return normal(spanChecked(decimal(x), decimal(y)).add(decimal(y)));
     }
 
     public static Object sub(Object a, Object b) {
@@ -223,7 +249,25 @@ public final class Values {
             long r = l - m;
             if (((l ^ m) & (l ^ r)) >= 0) return r;
         }
-        return normal(decimal(x).subtract(decimal(y)));
+        return normal(spanChecked(decimal(x), decimal(y)).subtract(decimal(y)));
+    }
+
+    /** The most digits an exact sum or difference may need; see {@link #spanChecked}. */
+    static final int MAX_DIGITS = 10_000;
+
+    /**
+     * An exact sum holds every digit between the larger number's first and the smaller's last:
+     * {@code 1E+99999999 + 1} would need a hundred million. An argument (a BigDecimal from a JSON parser) can
+     * be that, so past {@link #MAX_DIGITS} this throws, and the decision fails closed instead of hanging.
+     */
+    private static BigDecimal spanChecked(BigDecimal a, BigDecimal b) {
+        if (a.signum() == 0 || b.signum() == 0) return a;
+        long top = Math.max((long) a.precision() - a.scale(), (long) b.precision() - b.scale());
+        long bottom = Math.min(-(long) a.scale(), -(long) b.scale());
+        if (top - bottom > MAX_DIGITS) {
+            throw new ArithmeticException("an exact result would need more than " + MAX_DIGITS + " digits");
+        }
+        return a;
     }
 
     public static Object mul(Object a, Object b) {
