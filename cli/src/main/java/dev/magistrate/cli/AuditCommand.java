@@ -175,7 +175,7 @@ final class AuditCommand implements Callable<Integer> {
                 OUT.println(o.toString());
             } else {
                 OUT.println("PROVEN: entry " + entry + " is in the log '" + cp.origin() + "' signed for " + cp.size()
-                        + " entries by " + verifier.keyName());
+                        + " entries by " + signer.substring(0, signer.indexOf('+')));
                 OUT.println("root " + Base64.getEncoder().encodeToString(cp.rootHash()) + ", audit path of " + proof.path().size()
                         + (proof.path().size() == 1 ? " hash" : " hashes"));
                 OUT.println(new String(proof.entry(), StandardCharsets.UTF_8));
