@@ -348,9 +348,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
 
         @Override
         public ApprovalBackend create(Map<String, String> settings) {
-            for (String k : settings.keySet()) {
-                if (!k.equals("port") && !k.equals("file")) throw new IllegalArgumentException("the console backend takes port and file, not '" + k + "'");
-            }
+            ApprovalBackendProvider.requireKnownSettings(NAME, settings, Set.of("port", "file"));
             String file = settings.get("file");
             if (file == null || file.isBlank()) throw new IllegalArgumentException("the console backend needs 'file': where to write its URL and token");
             int port;

@@ -4,6 +4,7 @@ import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.policy.Tier;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Approves everything it is asked about, for T0 and local development. Whenever it approves above
@@ -53,7 +54,7 @@ public final class AutoApprovalBackend implements ApprovalBackend {
 
         @Override
         public ApprovalBackend create(Map<String, String> settings) {
-            if (!settings.isEmpty()) throw new IllegalArgumentException("the auto backend takes no settings, got " + settings.keySet());
+            ApprovalBackendProvider.requireKnownSettings(NAME, settings, Set.of());
             return new AutoApprovalBackend();
         }
     }

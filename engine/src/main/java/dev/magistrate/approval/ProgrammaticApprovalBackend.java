@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -168,7 +169,7 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
 
         @Override
         public ApprovalBackend create(Map<String, String> settings) {
-            if (!settings.isEmpty()) throw new IllegalArgumentException("the programmatic backend takes no settings, got " + settings.keySet());
+            ApprovalBackendProvider.requireKnownSettings(NAME, settings, Set.of());
             return new ProgrammaticApprovalBackend();
         }
     }

@@ -98,6 +98,9 @@ class MagistrateTest {
         MagistrateSettings s = settings("policies: []\n").approvals("no-such-backend").build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Magistrate.open(s));
         assertTrue(e.getMessage().contains("no approval backend named 'no-such-backend'"), e.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> Magistrate.open(settings("policies: []\n").approvals("programmatic", java.util.Map.of("port", "8080")).build()));
+        assertEquals("the programmatic backend takes no settings, not 'port'", unknown.getMessage());
         // The audit log's lock was released: the directory opens again.
         ChronicleAuditLog.open(dev.magistrate.audit.AuditLogOptions.defaults(tmp.resolve("audit"), Magistrate.AUDIT_ORIGIN,
                 dev.magistrate.keys.KeyDirectory.open(tmp.resolve("keys")).logKeys())).close();
