@@ -1,5 +1,6 @@
 package dev.magistrate.console;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -25,6 +26,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +78,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         }
     }
 
-    private final Map<String, Entry> entries = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<String, Entry> entries = Collections.synchronizedMap(new LinkedHashMap<>());
     private final ConsoleHttpServer server;
     private final byte[] token;
     private final String url;
@@ -206,7 +208,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         try {
             body = JSON.readTree(bytes);
         } catch (IOException bad) {
-            return reply(400, error("the body is not JSON: " + (bad instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : bad.getMessage())));
+            return reply(400, error("the body is not JSON: " + (bad instanceof JsonProcessingException j ? j.getOriginalMessage() : bad.getMessage())));
         }
         Vote vote;
         try {

@@ -1,6 +1,7 @@
 package dev.magistrate.policy;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -130,7 +131,7 @@ final class ConditionLocator {
                 // The joining character belongs to the previous line's end.
                 rebuilt.append(folded ? ' ' : '\n');
                 Segment prev = segs.remove(segs.size() - 1);
-                int[] cols = java.util.Arrays.copyOf(prev.columns, prev.columns.length + 1);
+                int[] cols = Arrays.copyOf(prev.columns, prev.columns.length + 1);
                 cols[cols.length - 1] = lines[prev.line].length();
                 segs.add(new Segment(prev.line, cols, prev.after));
             }
@@ -144,7 +145,7 @@ final class ConditionLocator {
         if (r.equals(value)) return segs;
         if ((r + "\n").equals(value)) {
             Segment prev = segs.remove(segs.size() - 1);
-            int[] cols = java.util.Arrays.copyOf(prev.columns, prev.columns.length + 1);
+            int[] cols = Arrays.copyOf(prev.columns, prev.columns.length + 1);
             cols[cols.length - 1] = lines[prev.line].length();
             segs.add(new Segment(prev.line, cols, prev.after));
             return segs;

@@ -1,6 +1,8 @@
 package dev.magistrate.policy;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +36,7 @@ public final class Decision {
         this.mfaRequired = mfaRequired;
         this.approvalTimeout = Objects.requireNonNull(approvalTimeout, "approvalTimeout");
         this.warrantTtl = Objects.requireNonNull(warrantTtl, "warrantTtl");
-        this.denyReasons = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(denyReasons));
+        this.denyReasons = Collections.unmodifiableMap(new LinkedHashMap<>(denyReasons));
         this.policyVersion = Objects.requireNonNull(policyVersion, "policyVersion");
         if (effect == Effect.DENY && this.denyReasons.isEmpty()) {
             throw new IllegalArgumentException("a deny decision needs a reason");
@@ -54,7 +56,7 @@ public final class Decision {
      */
     public Decision atLeast(Tier floor, String why) {
         if (floor == null || effect == Effect.DENY || tier.compareTo(floor) >= 0) return this;
-        List<String> rules = new java.util.ArrayList<>(matchedRules);
+        List<String> rules = new ArrayList<>(matchedRules);
         rules.add(why);
         return new Decision(floor == Tier.T0 ? Effect.ALLOW : Effect.APPROVE, floor, rules,
                 Math.max(requiredApprovals, floor.defaultApprovals()), requiredRoles, mfaRequired || floor.impliesMfa(),

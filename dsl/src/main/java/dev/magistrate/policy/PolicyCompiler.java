@@ -8,6 +8,7 @@ import dev.magistrate.policy.internal.Interpreter;
 import org.codehaus.commons.compiler.CompileException;
 import org.codehaus.janino.SimpleCompiler;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -55,7 +57,7 @@ public final class PolicyCompiler {
             try {
                 Files.createDirectories(Path.of(dumpDir));
                 Files.writeString(Path.of(dumpDir, g.simpleName + ".java"), g.source);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException("cannot write generated source to " + dumpDir, e);
             }
         }
@@ -258,7 +260,7 @@ public final class PolicyCompiler {
             boolean in = b.op() == Op.IN;
             if (b.right() instanceof Expr.ListExpr list && !list.items().isEmpty() && list.items().stream()
                     .allMatch(i -> i instanceof Expr.Literal lit && lit.value() instanceof String)) {
-                Set<String> texts = new java.util.HashSet<>();
+                Set<String> texts = new HashSet<>();
                 for (Expr i : list.items()) texts.add((String) ((Expr.Literal) i).value());
                 return V + (in ? ".inTexts(" : ".notInTexts(") + obj(b.left()) + ", "
                         + constant(Collections.unmodifiableSet(texts), "java.util.Set") + ", " + obj(b.right()) + ")";

@@ -13,6 +13,7 @@ import dev.magistrate.policy.internal.ExpressionError;
 import dev.magistrate.policy.internal.Suggest;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -73,7 +75,7 @@ public final class PolicyLoader {
         for (Path f : files) {
             try {
                 byte[] bytes = Files.readAllBytes(f);
-                sources.put(f.toString(), StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString());
+                sources.put(f.toString(), StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString());
             } catch (CharacterCodingException e) {
                 errors.add(new PolicyError(new SourceLocation(f.toString(), 1, 1), "not UTF-8 text", null));
             } catch (IOException e) {
@@ -130,7 +132,7 @@ public final class PolicyLoader {
         }
         if (!errors.isEmpty()) {
             List<String> order = new ArrayList<>(sources.keySet());
-            errors.sort(java.util.Comparator.comparingInt((PolicyError e) -> order.indexOf(e.location().file()))
+            errors.sort(Comparator.comparingInt((PolicyError e) -> order.indexOf(e.location().file()))
                     .thenComparingInt(e -> e.location().line()).thenComparingInt(e -> e.location().column()));
             throw new PolicyException(errors);
         }

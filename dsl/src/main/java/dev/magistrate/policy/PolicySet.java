@@ -3,6 +3,7 @@ package dev.magistrate.policy;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class PolicySet {
         this.defaultRule = defaultRule;
         this.zone = zone;
         this.version = version;
-        this.fileVersions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fileVersions));
+        this.fileVersions = Collections.unmodifiableMap(new LinkedHashMap<>(fileVersions));
     }
 
     public List<Rule> rules() {

@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * An approver's personal token: the credential a vote carries to prove which person cast it. It is
@@ -57,6 +58,6 @@ public final class ApproverToken {
         for (int i = 0; i < t.length(); i++) {
             if (Character.digit(t.charAt(i), 16) < 0) throw new IllegalArgumentException("must be 64 hex digits: character " + (i + 1) + " is not 0-9, a-f");
         }
-        return HexFormat.of().parseHex(t.toLowerCase(java.util.Locale.ROOT));
+        return HexFormat.of().parseHex(t.toLowerCase(Locale.ROOT));
     }
 }

@@ -1,5 +1,6 @@
 package dev.magistrate.approval;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -80,7 +81,7 @@ public final class MfaVerifier {
     }
 
     static String lockedMessage(String approverId, Instant until, Instant now) {
-        long seconds = Math.max(1, java.time.Duration.between(now, until).toSeconds());
+        long seconds = Math.max(1, Duration.between(now, until).toSeconds());
         return "TOTP approvals by '" + approverId + "' are locked after too many wrong codes, for " + seconds + " more seconds (until " + until
                 + "); no code is checked until then";
     }

@@ -1,6 +1,6 @@
 package dev.magistrate.audit;
 
-import dev.magistrate.intent.CanonicalJson;
+import dev.magistrate.canonical.CanonicalJson;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

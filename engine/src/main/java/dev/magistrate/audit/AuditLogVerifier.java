@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -364,7 +365,7 @@ public final class AuditLogVerifier {
             LogRecord rec;
             while ((rec = r.next()) != null) {
                 if (rec instanceof LogRecord.Entry e && e.bytes().length > prefix.length
-                        && java.util.Arrays.equals(e.bytes(), 0, prefix.length, prefix, 0, prefix.length)) {
+                        && Arrays.equals(e.bytes(), 0, prefix.length, prefix, 0, prefix.length)) {
                     return true;
                 }
             }

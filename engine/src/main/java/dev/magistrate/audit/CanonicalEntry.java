@@ -1,5 +1,6 @@
 package dev.magistrate.audit;
 
+import dev.magistrate.canonical.CanonicalJson;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -310,6 +311,6 @@ public final class CanonicalEntry {
 
     /** JSON string with the minimal escapes, exactly as everything Magistrate signs or hashes (one place: CanonicalJson). */
     static void string(StringBuilder sb, String s) {
-        dev.magistrate.intent.CanonicalJson.appendString(sb, s);
+        CanonicalJson.appendString(sb, s);
     }
 }

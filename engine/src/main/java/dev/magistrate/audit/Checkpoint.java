@@ -1,6 +1,7 @@
 package dev.magistrate.audit;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
 
@@ -55,12 +56,12 @@ public record Checkpoint(String origin, long size, byte[] rootHash) {
     @Override
     public boolean equals(Object o) {
         return o instanceof Checkpoint c && c.origin.equals(origin) && c.size == size
-                && java.util.Arrays.equals(c.rootHash, rootHash);
+                && Arrays.equals(c.rootHash, rootHash);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(origin, size, java.util.Arrays.hashCode(rootHash));
+        return Objects.hash(origin, size, Arrays.hashCode(rootHash));
     }
 
     @Override

@@ -8,6 +8,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -283,7 +284,7 @@ public final class ChronicleAuditLog implements AuditSink {
         Path tmp = dir.resolve(AuditLogVerifier.CHECKPOINT_FILE + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(note.getBytes(StandardCharsets.UTF_8)));
+            ch.write(ByteBuffer.wrap(note.getBytes(StandardCharsets.UTF_8)));
             if (options.durability() != Durability.MAPPED) ch.force(true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + tmp, e);

@@ -1,6 +1,7 @@
 package dev.magistrate.audit;
 
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.List;
 
 /**
@@ -46,7 +47,7 @@ public final class LogProofs {
             throw new IllegalArgumentException("entry " + index + " is not covered by a checkpoint of " + cp.size() + " entries");
         }
         Leaves leaves = readLeaves(dir, cp.size(), index);
-        if (!java.security.MessageDigest.isEqual(MerkleProofs.root(leaves.hashes, cp.size()), cp.rootHash())) {
+        if (!MessageDigest.isEqual(MerkleProofs.root(leaves.hashes, cp.size()), cp.rootHash())) {
             throw new IllegalStateException("the log does not match the checkpoint for " + cp.size() + " entries; run verify");
         }
         return new InclusionProof(index, leaves.entry, checkpointNote, MerkleProofs.inclusionProof(leaves.hashes, index, cp.size()));

@@ -15,9 +15,13 @@ import dev.magistrate.warrant.Constraint;
 import dev.magistrate.warrant.Warrant;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,7 +42,7 @@ final class ApprovalSession implements VoteSink {
         PENDING, GRANTED, DENIED, TIMED_OUT;
 
         String wireName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -57,7 +61,7 @@ final class ApprovalSession implements VoteSink {
     /** Wrong TOTP codes on this intent, from any approver; at most this many in a row before TOTP approvals on it lock. */
     static final int MAX_WRONG_CODES_PER_INTENT = 10;
     private final AttemptLimiter intentLimiter = new AttemptLimiter(MAX_WRONG_CODES_PER_INTENT);
-    private final java.util.Map<String, Long> refusalCounts = new java.util.HashMap<>();
+    private final Map<String, Long> refusalCounts = new HashMap<>();
     private ScheduledFuture<?> timeoutTask;
     private Runnable completion;
 
@@ -178,8 +182,8 @@ final class ApprovalSession implements VoteSink {
      * are always written, the rest at the 1st, 2nd, 4th, 8th... occurrence, so a guessing loop cannot flood the log.
      */
     private VoteResult checkMfa(Approver approver, Vote vote, List<String> roles) {
-        java.time.Instant now = governor.clock().instant();
-        java.time.Instant intentLocked = intentLimiter.lockedUntil(now);
+        Instant now = governor.clock().instant();
+        Instant intentLocked = intentLimiter.lockedUntil(now);
         if (intentLocked != null) {
             intentLimiter.refusedWhileLocked();
             String why = "TOTP approvals on this intent are locked after " + MAX_WRONG_CODES_PER_INTENT + " wrong codes in a row, for "
@@ -194,7 +198,7 @@ final class ApprovalSession implements VoteSink {
         }
         String why = a.rejection();
         if (a.wrongCode()) {
-            java.time.Instant started = intentLimiter.failure(now);
+            Instant started = intentLimiter.failure(now);
             if (started != null) {
                 why = why + "; " + MAX_WRONG_CODES_PER_INTENT + " wrong codes in a row on this intent: TOTP approvals on it are locked until " + started;
             }

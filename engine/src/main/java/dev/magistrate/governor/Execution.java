@@ -1,7 +1,7 @@
 package dev.magistrate.governor;
 
 import dev.magistrate.audit.AuditPayload;
-import dev.magistrate.intent.CanonicalJson;
+import dev.magistrate.canonical.CanonicalJson;
 import dev.magistrate.warrant.Warrant;
 
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,8 @@
 package dev.magistrate.intent;
 
+import dev.magistrate.canonical.CanonicalJson;
 import dev.magistrate.policy.PolicyInput;
+import dev.magistrate.policy.Tier;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -28,7 +30,7 @@ public final class Intent implements PolicyInput {
     private final String agent;
     private final Instant submittedAt;
     private final String parentIntentId;
-    private final dev.magistrate.policy.Tier minimumTier;
+    private final Tier minimumTier;
     private final String argsCanonicalJson;
     private final String argsDigest;
 
@@ -94,7 +96,7 @@ public final class Intent implements PolicyInput {
     public String parentIntentId() { return parentIntentId; }
 
     /** A floor the developer set on the tool ({@code @GovernedAction(minimumTier = ...)}), or null. */
-    public dev.magistrate.policy.Tier minimumTier() { return minimumTier; }
+    public Tier minimumTier() { return minimumTier; }
 
     /** The arguments in canonical JSON (docs/warrants.md), as hashed into {@link #argsDigest()}. */
     public String argsCanonicalJson() { return argsCanonicalJson; }
@@ -130,7 +132,7 @@ public final class Intent implements PolicyInput {
         private String agent;
         private Instant submittedAt;
         private String parentIntentId;
-        private dev.magistrate.policy.Tier minimumTier;
+        private Tier minimumTier;
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -173,7 +175,7 @@ public final class Intent implements PolicyInput {
         public Builder parentIntentId(String parentIntentId) { this.parentIntentId = parentIntentId; return this; }
 
         /** The decision is never below this tier, whatever the policy says; null for none. */
-        public Builder minimumTier(dev.magistrate.policy.Tier tier) { this.minimumTier = tier; return this; }
+        public Builder minimumTier(Tier tier) { this.minimumTier = tier; return this; }
 
         public Intent build() {
             return new Intent(this);

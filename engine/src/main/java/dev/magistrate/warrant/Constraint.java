@@ -1,6 +1,6 @@
 package dev.magistrate.warrant;
 
-import dev.magistrate.intent.CanonicalJson;
+import dev.magistrate.canonical.CanonicalJson;
 
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;

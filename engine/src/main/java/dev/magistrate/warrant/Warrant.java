@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.magistrate.intent.CanonicalJson;
+import dev.magistrate.canonical.CanonicalJson;
 import dev.magistrate.keys.SignatureAlgorithm;
 import dev.magistrate.policy.Tier;
 

@@ -1,6 +1,6 @@
 package dev.magistrate.warrant;
 
-import dev.magistrate.intent.CanonicalJson;
+import dev.magistrate.canonical.CanonicalJson;
 import dev.magistrate.keys.KeySet;
 import dev.magistrate.keys.WarrantKey;
 

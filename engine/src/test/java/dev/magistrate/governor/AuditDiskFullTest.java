@@ -8,7 +8,7 @@ import dev.magistrate.audit.CanonicalEntry;
 import dev.magistrate.audit.CheckpointSigner;
 import dev.magistrate.audit.ChronicleAuditLog;
 import dev.magistrate.audit.VerificationResult;
-import dev.magistrate.intent.CanonicalJson;
+import dev.magistrate.canonical.CanonicalJson;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.warrant.Warrant;
 import org.junit.jupiter.api.AfterEach;

@@ -1,6 +1,7 @@
 package dev.magistrate.policy.internal;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * An attribute a condition reads: one of the built-in names or an argument path. Two attributes
@@ -33,7 +34,7 @@ public record Attribute(Kind kind, List<String> argPath) {
             case ARG -> "args." + String.join(".", argPath);
             case TIME_HOUR -> "time.hour";
             case TIME_WEEKDAY -> "time.weekday";
-            default -> kind.name().toLowerCase(java.util.Locale.ROOT);
+            default -> kind.name().toLowerCase(Locale.ROOT);
         };
     }
 

@@ -5,6 +5,7 @@ import dev.magistrate.policy.internal.Expr.Op;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,8 +70,8 @@ public final class Checker {
 
     /** Refuses a tree too deep or too large, before anything recurses over it. */
     private static void bounded(Expr root) throws ExpressionError {
-        java.util.ArrayDeque<Expr> nodes = new java.util.ArrayDeque<>();
-        java.util.ArrayDeque<Integer> depths = new java.util.ArrayDeque<>();
+        ArrayDeque<Expr> nodes = new ArrayDeque<>();
+        ArrayDeque<Integer> depths = new ArrayDeque<>();
         nodes.push(root);
         depths.push(1);
         int count = 0;

@@ -1,6 +1,7 @@
 package dev.magistrate.policy.internal;
 
 import java.util.Collection;
+import java.util.Locale;
 
 /** "Did you mean": the closest known word within a small edit distance (transpositions count once). */
 public final class Suggest {
@@ -14,7 +15,7 @@ public final class Suggest {
         int bestDistance = Integer.MAX_VALUE;
         for (String c : candidates) {
             if (c.equals(word)) continue;
-            int d = distance(word.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT));
+            int d = distance(word.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
             int allowed = Math.min(word.length(), c.length()) <= 5 ? 1 : 2;
             if (d <= allowed && d < bestDistance) {
                 best = c;

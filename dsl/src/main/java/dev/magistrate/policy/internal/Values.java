@@ -18,10 +18,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -478,12 +480,12 @@ public final class Values {
             int n = Array.getLength(v);
             Object[] out = new Object[n];
             for (int i = 0; i < n; i++) out[i] = Array.get(v, i);
-            return java.util.Arrays.asList(out);
+            return Arrays.asList(out);
         }
         return null;
     }
 
     private static Collection<?> nonNull(Collection<?> c) {
-        return c.stream().filter(java.util.Objects::nonNull).toList();
+        return c.stream().filter(Objects::nonNull).toList();
     }
 }

@@ -3,8 +3,13 @@ package dev.magistrate.agent.internal;
 import net.bytebuddy.description.type.TypeDefinition;
 import net.bytebuddy.description.type.TypeDescription;
 
+import java.io.Serializable;
+import java.lang.reflect.Array;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Period;
+import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -31,7 +36,7 @@ final class ArgumentSnapshots {
     /** Declared types whose values are copied at call time: the copy is always one of these. */
     private static final Set<String> COPIED_TYPES = Set.of(Object.class.getName(), CharSequence.class.getName(), Number.class.getName(),
             Iterable.class.getName(), Collection.class.getName(), List.class.getName(), Set.class.getName(), Map.class.getName(),
-            java.io.Serializable.class.getName(), Comparable.class.getName());
+            Serializable.class.getName(), Comparable.class.getName());
 
     private ArgumentSnapshots() {
     }
@@ -56,8 +61,8 @@ final class ArgumentSnapshots {
     /** An immutable copy of one argument, deep; throws {@link IllegalArgumentException} for a value that cannot be copied. */
     static Object snapshot(Object v) {
         if (v == null || v instanceof String || v instanceof Boolean || v instanceof Character || v instanceof Enum<?>
-                || v instanceof UUID || v instanceof java.time.temporal.TemporalAccessor && v.getClass().getName().startsWith("java.time.")
-                || v instanceof java.time.Duration || v instanceof java.time.Period) {
+                || v instanceof UUID || v instanceof TemporalAccessor && v.getClass().getName().startsWith("java.time.")
+                || v instanceof Duration || v instanceof Period) {
             return v;
         }
         Class<?> c = v.getClass();
@@ -112,8 +117,8 @@ final class ArgumentSnapshots {
             return copy;
         }
         // A primitive array: a copy of its own is already immutable to everyone else.
-        int length = java.lang.reflect.Array.getLength(array);
-        Object copy = java.lang.reflect.Array.newInstance(array.getClass().getComponentType(), length);
+        int length = Array.getLength(array);
+        Object copy = Array.newInstance(array.getClass().getComponentType(), length);
         System.arraycopy(array, 0, copy, 0, length);
         return copy;
     }

@@ -1,4 +1,4 @@
-package dev.magistrate.intent;
+package dev.magistrate.canonical;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one canonical encoding of values that Magistrate hashes or signs (see docs/warrants.md,
@@ -166,7 +168,7 @@ public final class CanonicalJson {
     public static String canonicalNumber(Number n) {
         BigDecimal d;
         if (n instanceof Integer || n instanceof Long || n instanceof Short || n instanceof Byte
-                || n instanceof java.util.concurrent.atomic.AtomicInteger || n instanceof java.util.concurrent.atomic.AtomicLong) {
+                || n instanceof AtomicInteger || n instanceof AtomicLong) {
             return Long.toString(n.longValue());
         } else if (n instanceof BigInteger bi) {
             d = new BigDecimal(bi);

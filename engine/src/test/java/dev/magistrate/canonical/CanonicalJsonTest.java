@@ -1,5 +1,7 @@
-package dev.magistrate.intent;
+package dev.magistrate.canonical;
 
+import dev.magistrate.intent.Intent;
+import dev.magistrate.intent.TimeOrderedId;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
