@@ -55,6 +55,16 @@ final class AuditCommand implements Callable<Integer> {
     }
 
     /** The checkpoint given on the command line, else the one the log keeps in DIR; it must exist. */
+    /** The checkpoint in {@code note} when a trusted key signed it; otherwise prints "VERDICT: FILE is not validly signed ..." and gives null. */
+    private static CheckpointVerifier.Signed signed(CheckpointVerifier verifier, Path file, String note, String verdict) {
+        try {
+            return verifier.verifySigned(note);
+        } catch (InvalidCheckpointException e) {
+            OUT.println(verdict + ": " + file + " is not validly signed by " + verifier.keyName() + ": " + e.getMessage());
+            return null;
+        }
+    }
+
     static Path checkpointFile(Path given, Path dir) {
         Path file = given != null ? given : dir.resolve(AuditLogVerifier.CHECKPOINT_FILE);
         if (!Files.isRegularFile(file)) throw new CliException("no checkpoint file at " + file);
@@ -143,15 +153,9 @@ final class AuditCommand implements Callable<Integer> {
             CheckpointVerifier verifier = key.verifier();
             Path cpFile = checkpointFile(checkpoint, dir);
             String note = readNote(cpFile);
-            Checkpoint cp;
-            String signer;
-            try {
-                cp = verifier.verify(note);
-                signer = verifier.signerOf(note);
-            } catch (InvalidCheckpointException e) {
-                OUT.println("NOT PROVEN: " + cpFile + " is not validly signed by " + verifier.keyName() + ": " + e.getMessage());
-                return NO;
-            }
+            CheckpointVerifier.Signed signed = signed(verifier, cpFile, note, "NOT PROVEN");
+            if (signed == null) return NO;
+            Checkpoint cp = signed.checkpoint();
             LogProofs.InclusionProof proof;
             try {
                 proof = LogProofs.proveInclusion(dir, entry, note);
@@ -169,13 +173,13 @@ final class AuditCommand implements Callable<Integer> {
                 o.put("index", proof.index());
                 o.put("entry", new String(proof.entry(), StandardCharsets.UTF_8));
                 o.put("checkpoint", proof.checkpointNote());
-                o.put("verifier_key", signer);
+                o.put("verifier_key", signed.signerKey());
                 ArrayNode path = o.putArray("path");
                 for (byte[] h : proof.path()) path.add(HexFormat.of().formatHex(h));
                 OUT.println(o.toString());
             } else {
                 OUT.println("PROVEN: entry " + entry + " is in the log '" + cp.origin() + "' signed for " + cp.size()
-                        + " entries by " + signer.substring(0, signer.indexOf('+')));
+                        + " entries by " + signed.signerName());
                 OUT.println("root " + Base64.getEncoder().encodeToString(cp.rootHash()) + ", audit path of " + proof.path().size()
                         + (proof.path().size() == 1 ? " hash" : " hashes"));
                 OUT.println(new String(proof.entry(), StandardCharsets.UTF_8));
@@ -210,20 +214,12 @@ final class AuditCommand implements Callable<Integer> {
             Path newFile = checkpointFile(newer, dir);
             String oldNote = readNote(older);
             String newNote = readNote(newFile);
-            Checkpoint o;
-            Checkpoint n;
-            try {
-                o = verifier.verify(oldNote);
-            } catch (InvalidCheckpointException e) {
-                OUT.println("INCONSISTENT: " + older + " is not validly signed by " + verifier.keyName() + ": " + e.getMessage());
-                return NO;
-            }
-            try {
-                n = verifier.verify(newNote);
-            } catch (InvalidCheckpointException e) {
-                OUT.println("INCONSISTENT: " + newFile + " is not validly signed by " + verifier.keyName() + ": " + e.getMessage());
-                return NO;
-            }
+            CheckpointVerifier.Signed oldSigned = signed(verifier, older, oldNote, "INCONSISTENT");
+            if (oldSigned == null) return NO;
+            CheckpointVerifier.Signed newSigned = signed(verifier, newFile, newNote, "INCONSISTENT");
+            if (newSigned == null) return NO;
+            Checkpoint o = oldSigned.checkpoint();
+            Checkpoint n = newSigned.checkpoint();
             if (!o.origin().equals(n.origin())) {
                 OUT.println("INCONSISTENT: the checkpoints are of different logs ('" + o.origin() + "', '" + n.origin() + "')");
                 return NO;

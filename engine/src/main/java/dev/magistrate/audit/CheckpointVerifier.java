@@ -96,20 +96,29 @@ public final class CheckpointVerifier {
     /**
      * Parses and verifies a signed note holding a checkpoint.
      *
-     * @throws InvalidCheckpointException when the note is malformed or carries no valid signature by this key
+     * @throws InvalidCheckpointException when the note is malformed or carries no valid signature by a trusted key
      */
     public Checkpoint verify(String note) throws InvalidCheckpointException {
-        String body = verifyNote(note);
-        try {
-            return Checkpoint.parseBody(body);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidCheckpointException(e.getMessage());
+        return verifySigned(note).checkpoint();
+    }
+
+    /** A verified checkpoint and the verifier key ({@code name+hex(keyid)+base64}) of the trusted key that signed it. */
+    public record Signed(Checkpoint checkpoint, String signerKey) {
+
+        /** The signing key's name, like {@code magistrate-KEYID}. */
+        public String signerName() {
+            return signerKey.substring(0, signerKey.indexOf('+'));
         }
     }
 
-    /** The verifier key ({@code name+hex(keyid)+base64}) of the trusted key that signed this note. */
-    public String signerOf(String note) throws InvalidCheckpointException {
-        return vkey(verified(note).by());
+    /** As {@link #verify}, and says which trusted key signed: one signature check for both. */
+    public Signed verifySigned(String note) throws InvalidCheckpointException {
+        Verified v = verified(note);
+        try {
+            return new Signed(Checkpoint.parseBody(v.body()), vkey(v.by()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidCheckpointException(e.getMessage());
+        }
     }
 
     /** Verifies a signed note and returns its text (which ends in a newline). */
