@@ -1,6 +1,8 @@
 package dev.magistrate.approval;
 
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 
 /**
  * What the engine lends a backend that authenticates people itself (a console with sign-in, chat callbacks):
@@ -20,4 +22,13 @@ public interface ApprovalContext {
      * Throws when the audit trail cannot be written: then the attempt must be refused.
      */
     void recordAccess(String channel, String subject, boolean allowed, String intent, String detail);
+
+    /**
+     * The directory of the audit log on disk, for a backend that shows people how intents ended (the console's
+     * history reads it with {@code AuditLogReader}, read-only) and how to prove an entry ({@code magistrate audit
+     * prove DIR --entry I}); empty when the audit trail is not a log on disk.
+     */
+    default Optional<Path> auditDirectory() {
+        return Optional.empty();
+    }
 }

@@ -9,6 +9,7 @@ import dev.magistrate.approval.MfaVerifier;
 import dev.magistrate.audit.AuditEvent;
 import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.audit.AuditSink;
+import dev.magistrate.audit.ChronicleAuditLog;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
 import dev.magistrate.log.MagistrateLog;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -319,6 +321,11 @@ public final class Governor implements AutoCloseable {
             @Override
             public void recordAccess(String channel, String subject, boolean allowed, String intent, String detail) {
                 record(AuditPayload.Access.ACCESS_INTENT_ID, new AuditPayload.Access(channel, subject, allowed, intent, detail));
+            }
+
+            @Override
+            public Optional<Path> auditDirectory() {
+                return audit instanceof ChronicleAuditLog log ? Optional.of(log.directory()) : Optional.empty();
             }
         };
     }
