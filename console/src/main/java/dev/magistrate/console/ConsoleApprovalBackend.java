@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.magistrate.approval.ApprovalBackend;
 import dev.magistrate.approval.ApprovalBackendProvider;
+import dev.magistrate.approval.ApprovalContext;
 import dev.magistrate.approval.ApprovalRequest;
+import dev.magistrate.approval.Approver;
 import dev.magistrate.approval.ApproverCredential;
 import dev.magistrate.approval.Verdict;
 import dev.magistrate.approval.Vote;
@@ -25,9 +27,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,35 +53,25 @@ import java.util.Set;
  * GET  /api/requests                 console token: the requests waiting now
  * GET  /api/requests/{intent}        console token: one request, waiting or recently ended
  * POST /api/requests/{intent}/votes  the approver's personal token:
- *                                    {"approver": "alice", "verdict": "approve"|"deny", "comment": "...",
- *                                     "totp": "123456", "constraints": [{"argument": "instances", "max": 25}]}
+ *                                    {"verdict": "approve"|"deny"|"more_info", "comment": "...", "totp": "123456",
+ *                                     "constraints": [{"argument": "instances", "max": 25}], "edits": {"instances": 25},
+ *                                     "approver": "alice" (optional: the token's owner; another id is refused, 403)}
  * </pre>
  *
- * The HTTP limits (deadlines, sizes, connections, workers) are {@link ConsoleHttpServer}'s.
+ * People use the web pages ({@link WebConsole}: sign-in per person, pending list with live updates, decisions,
+ * history) on the same port. The HTTP limits (deadlines, sizes, connections, workers) are {@link ConsoleHttpServer}'s.
  */
 public final class ConsoleApprovalBackend implements ApprovalBackend {
 
     public static final String NAME = "console";
     private static final int MAX_BODY = ConsoleHttpServer.MAX_BODY_BYTES;
-    private static final int KEEP_ENDED = 500;
-    /** Vote lines kept per request for display; later ones are counted. */
-    static final int KEEP_HISTORY = 50;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final class Entry {
-        final ApprovalRequest request;
-        final VoteSink votes;
-        volatile String state = "pending";
-        final List<String> history = new ArrayList<>();
-        long notShown;
-
-        Entry(ApprovalRequest request, VoteSink votes) {
-            this.request = request;
-            this.votes = votes;
-        }
-    }
-
-    private final Map<String, Entry> entries = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final ConsoleRequests requests = new ConsoleRequests();
+    private final LiveEvents live = new LiveEvents();
+    private volatile ApprovalContext context;
+    private volatile WebConsole web;
+    private volatile AuditTrails trails;
     private final ConsoleHttpServer server;
     private final byte[] token;
     private final String url;
@@ -125,31 +117,30 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         return NAME;
     }
 
+    /** The web pages need the approver directory (sign-in), the clock (sessions) and the audit (sign-ins, history). */
     @Override
-    public void request(ApprovalRequest request, VoteSink votes) {
-        Entry e = new Entry(request, votes);
-        synchronized (entries) {
-            entries.put(request.intentId(), e);
-            if (entries.size() > KEEP_ENDED * 2) prune();
-        }
+    public void attach(ApprovalContext context) {
+        this.context = context;
+        this.trails = new AuditTrails(context.auditDirectory().orElse(null));
+        this.web = new WebConsole(requests, context, live, trails, server.port(), false);
     }
 
-    private void prune() {
-        int ended = 0;
-        for (Entry e : entries.values()) if (!e.state.equals("pending")) ended++;
-        var it = entries.values().iterator();
-        while (ended > KEEP_ENDED && it.hasNext()) {
-            if (!it.next().state.equals("pending")) {
-                it.remove();
-                ended--;
-            }
-        }
+    private Instant now() {
+        ApprovalContext c = context;
+        return c == null ? Instant.now() : c.clock().instant();
+    }
+
+    @Override
+    public void request(ApprovalRequest request, VoteSink votes) {
+        String id = request.intentId();
+        requests.add(new RequestRecord(request, votes, now(), () -> live.changed(id)));
+        live.changed(id);
     }
 
     @Override
     public void cancel(String intentId) {
-        Entry e = entries.get(intentId);
-        if (e != null && e.state.equals("pending")) e.state = "ended";
+        RequestRecord r = requests.get(intentId);
+        if (r != null) r.end("ended", now());
     }
 
     @Override
@@ -160,6 +151,9 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     @Override
     public void close() {
         server.close();
+        live.close();
+        AuditTrails t = trails;
+        if (t != null) t.close();
         try {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
@@ -169,15 +163,20 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
 
     private ConsoleHttpServer.Response handle(ConsoleHttpServer.Request x) {
         String path = x.path();
+        if (!path.startsWith("/api/")) {
+            WebConsole pages = web;
+            return pages != null ? pages.handle(x) : ConsoleHttpServer.error(503, "the console is starting");
+        }
+        return api(x);
+    }
+
+    private ConsoleHttpServer.Response api(ConsoleHttpServer.Request x) {
+        String path = x.path();
         String method = x.method();
         if (path.equals("/api/health")) {
             if (!consoleToken(x)) return reply(401, error("missing or wrong bearer token (the console file's token reads)"));
             if (!method.equals("GET")) return reply(405, error("use GET"));
-            int pending = 0;
-            synchronized (entries) {
-                for (Entry e : entries.values()) if (e.state.equals("pending")) pending++;
-            }
-            return reply(200, JSON.createObjectNode().put("status", "ok").put("pending", pending));
+            return reply(200, JSON.createObjectNode().put("status", "ok").put("pending", requests.pending().size()));
         }
         if (!path.equals("/api/requests") && !path.startsWith("/api/requests/")) return reply(404, error("unknown resource " + path));
         String rest = path.substring("/api/requests".length());
@@ -185,9 +184,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
             if (!consoleToken(x)) return reply(401, error("missing or wrong bearer token (the console file's token reads)"));
             if (!method.equals("GET")) return reply(405, error("use GET"));
             ArrayNode list = JSON.createArrayNode();
-            synchronized (entries) {
-                for (Entry e : entries.values()) if (e.state.equals("pending")) list.add(describe(e));
-            }
+            for (RequestRecord r : requests.pending()) list.add(describe(r));
             return reply(200, list);
         }
         String[] parts = rest.substring(1).split("/");
@@ -195,14 +192,14 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         // Reading needs the console token; a vote is authenticated by the engine against the approver's personal token.
         if (!isVote && !consoleToken(x)) return reply(401, error("missing or wrong bearer token (the console file's token reads)"));
         if (isVote && bearer(x) == null) return reply(401, error("a vote carries the approver's personal token as its bearer token"));
-        Entry e = entries.get(parts[0]);
+        RequestRecord e = requests.get(parts[0]);
         if (e == null) return reply(404, error("no approval request for intent '" + parts[0] + "'"));
         if (parts.length == 1 && method.equals("GET")) return reply(200, describe(e));
         if (isVote) return vote(x, e);
         return reply(404, error("unknown resource " + path));
     }
 
-    private ConsoleHttpServer.Response vote(ConsoleHttpServer.Request x, Entry e) {
+    private ConsoleHttpServer.Response vote(ConsoleHttpServer.Request x, RequestRecord e) {
         byte[] bytes = x.body();
         if (bytes.length > MAX_BODY) return reply(413, error("a vote is at most " + MAX_BODY + " bytes"));
         JsonNode body;
@@ -211,54 +208,71 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         } catch (IOException bad) {
             return reply(400, error("the body is not JSON: " + (bad instanceof JsonProcessingException j ? j.getOriginalMessage() : bad.getMessage())));
         }
+        String bearer = bearer(x);
+        boolean readOnly = consoleToken(x);
+        String owner = null;
+        if (body == null || !body.hasNonNull("approver")) {
+            // The vote is the bearer token's owner's; the console token is nobody's, and a token of no one is refused.
+            owner = readOnly || context == null ? null : context.approvers().findByToken(bearer).map(Approver::id).orElse(null);
+            if (owner == null) {
+                if (context != null) {
+                    context.recordAccess(NAME, readOnly ? "(console token)" : "(unknown personal token)", false, e.intentId(),
+                            "vote refused: the bearer token is no approver's personal token");
+                }
+                return refusedCredential(readOnly ? null : "the bearer token is no approver's personal token", readOnly);
+            }
+        }
+        // With "approver", the engine checks that the token is that approver's, and audits a refusal.
         Vote vote;
         try {
-            vote = parseVote(body);
+            vote = parseVote(body, owner);
         } catch (IllegalArgumentException bad) {
             return reply(400, error(bad.getMessage()));
         }
-        String bearer = bearer(x);
-        boolean readOnly = consoleToken(x);
         // The console token is never passed on as a credential: the engine sees a vote without one, refuses and audits it.
         vote = vote.withCredential(readOnly ? null : new ApproverCredential.PersonalToken(bearer));
-        if (!e.state.equals("pending") && !readOnly) {
+        if (!e.pending() && !readOnly) {
             // Only someone holding a personal token learns the state; the engine still checks it was theirs.
-            VoteResult r = e.votes.vote(vote);
-            if (r.refusal() == VoteResult.Refusal.CREDENTIAL) return refusedCredential(r, false);
-            return reply(409, JSON.createObjectNode().put("accepted", false).put("rejection", "the intent is no longer waiting").put("state", e.state));
+            VoteResult r = e.cast(vote, now());
+            if (r.refusal() == VoteResult.Refusal.CREDENTIAL) return refusedCredential(r.rejection(), false);
+            return reply(409, JSON.createObjectNode().put("accepted", false).put("rejection", "the intent is no longer waiting").put("state", e.state()));
         }
-        VoteResult r = e.votes.vote(vote);
-        if (r.refusal() == VoteResult.Refusal.CREDENTIAL) return refusedCredential(r, readOnly);
-        synchronized (e.history) {
-            if (e.history.size() < KEEP_HISTORY) e.history.add(vote.toString() + (r.accepted() ? "" : " (not counted: " + r.rejection() + ")"));
-            else e.notShown++;
-        }
-        if (!r.state().equals("pending")) e.state = r.state();
+        VoteResult r = e.cast(vote, now());
+        if (r.refusal() == VoteResult.Refusal.CREDENTIAL) return refusedCredential(r.rejection(), readOnly);
         ObjectNode out = JSON.createObjectNode().put("accepted", r.accepted()).put("state", r.state());
         if (r.rejection() != null) out.put("rejection", r.rejection());
         return reply(r.refusal() == VoteResult.Refusal.LOCKED ? 429 : 200, out);
     }
 
-    private static ConsoleHttpServer.Response refusedCredential(VoteResult r, boolean consoleToken) {
+    private static ConsoleHttpServer.Response refusedCredential(String rejection, boolean consoleToken) {
         String why = consoleToken
                 ? "the console file's token only reads (list, show, health); a vote carries the approver's own personal token as its bearer token"
-                : r.rejection();
+                : rejection;
         return reply(403, JSON.createObjectNode().put("accepted", false).put("rejection", why).put("error", why));
     }
 
-    static Vote parseVote(JsonNode body) {
+    /** {@code owner}: the approver the bearer token belongs to, used when the body names none. */
+    static Vote parseVote(JsonNode body, String owner) {
         if (body == null || !body.isObject()) throw new IllegalArgumentException("a vote is a JSON object");
-        Set<String> known = Set.of("approver", "verdict", "comment", "totp", "constraints");
+        Set<String> known = Set.of("approver", "verdict", "comment", "totp", "constraints", "edits");
         body.fieldNames().forEachRemaining(f -> {
             if (!known.contains(f)) throw new IllegalArgumentException("unknown field '" + f + "' (known: " + known + ")");
         });
-        String approver = text(body, "approver", true);
+        String approver = text(body, "approver", owner == null);
+        if (approver == null) approver = owner;
         String verdict = text(body, "verdict", true);
         Verdict v = switch (verdict) {
             case "approve" -> Verdict.APPROVE;
             case "deny" -> Verdict.DENY;
-            default -> throw new IllegalArgumentException("verdict is 'approve' or 'deny', not '" + verdict + "'");
+            case "more_info" -> Verdict.MORE_INFO;
+            default -> throw new IllegalArgumentException("verdict is 'approve', 'deny' or 'more_info', not '" + verdict + "'");
         };
+        Map<String, Object> edits = new LinkedHashMap<>();
+        JsonNode es = body.get("edits");
+        if (es != null && !es.isNull()) {
+            if (!es.isObject()) throw new IllegalArgumentException("edits is an object: argument name to its new value");
+            es.fields().forEachRemaining(f -> edits.put(f.getKey(), JSON.convertValue(f.getValue(), Object.class)));
+        }
         List<Constraint> constraints = new ArrayList<>();
         JsonNode cs = body.get("constraints");
         if (cs != null && !cs.isNull()) {
@@ -276,7 +290,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
                 }
             }
         }
-        return new Vote(approver, v, text(body, "comment", false), text(body, "totp", false), constraints);
+        return new Vote(approver, v, text(body, "comment", false), text(body, "totp", false), constraints, edits, null);
     }
 
     private static String text(JsonNode o, String field, boolean required) {
@@ -289,7 +303,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         return n.asText();
     }
 
-    private ObjectNode describe(Entry e) {
+    private ObjectNode describe(RequestRecord e) {
         ApprovalRequest r = e.request;
         ObjectNode o = JSON.createObjectNode();
         o.put("intent_id", r.intentId());
@@ -310,11 +324,13 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         o.set("required_roles", JSON.valueToTree(r.requiredRoles()));
         o.put("mfa", r.mfaRequired());
         o.put("deadline", r.deadline().toString());
-        o.put("state", e.state);
-        synchronized (e.history) {
-            o.set("votes", JSON.valueToTree(e.history));
-            if (e.notShown > 0) o.put("votes_not_shown", e.notShown);
-        }
+        o.put("parent_intent_id", r.intent().parentIntentId());
+        o.put("urgency", r.intent().urgency());
+        o.put("rollback_plan", r.intent().rollbackPlan());
+        o.put("state", e.state());
+        ArrayNode votes = o.putArray("votes");
+        e.votes().forEach(line -> votes.add(line.toString()));
+        if (e.votesNotShown() > 0) o.put("votes_not_shown", e.votesNotShown());
         return o;
     }
 

@@ -23,6 +23,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -41,7 +42,10 @@ import java.util.function.Function;
  * <li>Worker queue bounded at {@link #QUEUE}; beyond it, 503. Responses are written within
  * {@link #WRITE_DEADLINE_MS} or the connection is dropped.</li>
  * </ul>
- * One request per connection ({@code Connection: close}). Why not {@code com.sun.net.httpserver}: it reads
+ * One request per connection ({@code Connection: close}). A response may instead be a stream (server-sent events):
+ * its head is written, then the connection is handed to {@link Response#stream()}, which owns it from then on; it has
+ * left the request deadline behind, since the request was complete.
+ * Every response carries the page security headers ({@link #SECURITY_HEADERS}) and {@code Cache-Control: no-store}. Why not {@code com.sun.net.httpserver}: it reads
  * each request's headers on an executor thread with no per-connection read timeout, so two slow clients
  * block a two-thread pool; its only limits are JVM-wide {@code sun.net.httpserver.*} system properties
  * read once per JVM, which would also change the governed application's own servers.
@@ -57,13 +61,31 @@ final class ConsoleHttpServer implements AutoCloseable {
     static final int WORKERS = 4;
     static final int QUEUE = 64;
 
-    record Request(String method, String path, Map<String, String> headers, byte[] body) {
+    /** No framing by other sites, no referrer leaks, no content sniffing, and only the console's own scripts and styles. */
+    static final String SECURITY_HEADERS = "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'\r\n"
+            + "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n";
+
+    /** {@code query}: the raw query string, or null; {@code remote}: the client's IP address. */
+    record Request(String method, String path, String query, Map<String, String> headers, byte[] body, String remote) {
         String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
 
-    record Response(int status, String contentType, byte[] body) {
+    /**
+     * {@code headers}: extra response headers (Location, Set-Cookie); {@code stream}: when not null, the body is only the
+     * start of the response and this takes the open connection over (non-blocking) after it is written.
+     */
+    record Response(int status, String contentType, byte[] body, Map<String, String> headers, Consumer<SocketChannel> stream) {
+        Response(int status, String contentType, byte[] body) {
+            this(status, contentType, body, Map.of(), null);
+        }
+
+        Response with(String header, String value) {
+            Map<String, String> more = new LinkedHashMap<>(headers);
+            more.put(header, value);
+            return new Response(status, contentType, body, more, stream);
+        }
     }
 
     private static final class Conn {
@@ -212,7 +234,7 @@ final class ConsoleHttpServer implements AutoCloseable {
                 finish(k, c);
                 byte[] body = new byte[c.contentLength];
                 System.arraycopy(c.buf.array(), c.headerEnd, body, 0, c.contentLength);
-                Request r = new Request(c.head.method(), c.head.path(), c.head.headers(), body);
+                Request r = new Request(c.head.method(), c.head.path(), c.head.query(), c.head.headers(), body, c.head.remote());
                 try {
                     workers.execute(() -> respondAndClose(ch, handle(r)));
                 } catch (RejectedExecutionException busy) {
@@ -276,7 +298,7 @@ final class ConsoleHttpServer implements AutoCloseable {
         }
         String target = start[1];
         int q = target.indexOf('?');
-        c.head = new Request(start[0], q < 0 ? target : target.substring(0, q), headers, null);
+        c.head = new Request(start[0], q < 0 ? target : target.substring(0, q), q < 0 ? null : target.substring(q + 1), headers, null, remote(c.ch));
         c.headerEnd = end;
         c.contentLength = length;
         if (c.buf.capacity() < end + length) {
@@ -323,8 +345,26 @@ final class ConsoleHttpServer implements AutoCloseable {
         return new Response(status, "application/json; charset=utf-8", json.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes the response (non-blocking, within {@link #WRITE_DEADLINE_MS}) and closes the connection. */
+    private static String remote(SocketChannel ch) {
+        try {
+            return ch.getRemoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "unknown";
+        } catch (IOException gone) {
+            return "unknown";
+        }
+    }
+
+    /** Writes the response (non-blocking, within {@link #WRITE_DEADLINE_MS}) and closes the connection, or hands a stream over. */
     private static void respondAndClose(SocketChannel ch, Response r) {
+        if (r.stream() != null) {
+            try {
+                write(ch, r);
+            } catch (IOException | RuntimeException gone) {
+                closeQuietly(ch);
+            } finally {
+                r.stream().accept(ch); // handed over even when closed, so its owner can count it
+            }
+            return;
+        }
         try (ch) {
             write(ch, r);
             ch.shutdownOutput();
@@ -335,9 +375,15 @@ final class ConsoleHttpServer implements AutoCloseable {
 
     private static void write(SocketChannel ch, Response r) throws IOException {
         try {
-            String head = "HTTP/1.1 " + r.status() + " " + reason(r.status()) + "\r\nContent-Type: " + r.contentType() + "\r\nContent-Length: "
-                    + r.body().length + "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
-            List<ByteBuffer> out = new ArrayList<>(List.of(ByteBuffer.wrap(head.getBytes(StandardCharsets.ISO_8859_1)), ByteBuffer.wrap(r.body())));
+            StringBuilder head = new StringBuilder("HTTP/1.1 ").append(r.status()).append(' ').append(reason(r.status()))
+                    .append("\r\nContent-Type: ").append(r.contentType()).append("\r\n");
+            if (r.stream() == null) head.append("Content-Length: ").append(r.body().length).append("\r\n");
+            for (Map.Entry<String, String> h : r.headers().entrySet()) {
+                if (h.getValue().indexOf('\r') >= 0 || h.getValue().indexOf('\n') >= 0) throw new IllegalArgumentException("header value with a line break");
+                head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
+            }
+            head.append("Cache-Control: no-store\r\n").append(SECURITY_HEADERS).append("Connection: close\r\n\r\n");
+            List<ByteBuffer> out = new ArrayList<>(List.of(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)), ByteBuffer.wrap(r.body())));
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WRITE_DEADLINE_MS);
             for (ByteBuffer b : out) {
                 while (b.hasRemaining()) {
@@ -363,6 +409,7 @@ final class ConsoleHttpServer implements AutoCloseable {
     private static String reason(int status) {
         return switch (status) {
             case 200 -> "OK";
+            case 303 -> "See Other";
             case 400 -> "Bad Request";
             case 401 -> "Unauthorized";
             case 403 -> "Forbidden";
@@ -371,6 +418,7 @@ final class ConsoleHttpServer implements AutoCloseable {
             case 408 -> "Request Timeout";
             case 409 -> "Conflict";
             case 411 -> "Length Required";
+            case 421 -> "Misdirected Request";
             case 413 -> "Content Too Large";
             case 429 -> "Too Many Requests";
             case 431 -> "Request Header Fields Too Large";

@@ -102,8 +102,9 @@ class ConsoleApprovalBackendTest {
         assertFalse(again.get("accepted").asBoolean(), "the same approver twice counts once");
         JsonNode self = JSON.readTree(vote(intent.id(), "{\"approver\":\"ops-agent\",\"verdict\":\"approve\"}").body());
         assertFalse(self.get("accepted").asBoolean(), "the requesting agent cannot approve its own intent");
-        JsonNode second = JSON.readTree(vote(intent.id(), "{\"approver\":\"bob\",\"verdict\":\"approve\","
-                + "\"constraints\":[{\"argument\":\"instances\",\"max\":25}]}").body());
+        // bob names no approver: his personal token says who he is
+        JsonNode second = JSON.readTree(voteAs(intent.id(), "{\"verdict\":\"approve\","
+                + "\"constraints\":[{\"argument\":\"instances\",\"max\":25}]}", h.tokens.get("bob")).body());
         assertTrue(second.get("accepted").asBoolean(), second.toString());
         assertEquals("granted", second.get("state").asText());
         Warrant w = pending.get(5, TimeUnit.SECONDS);
@@ -147,9 +148,11 @@ class ConsoleApprovalBackendTest {
         assertEquals(401, get("/api/requests", null).statusCode());
         assertEquals(401, get("/api/requests", token + "x").statusCode());
         assertEquals(400, vote(intent.id(), "not json").statusCode());
-        assertTrue(vote(intent.id(), "{\"approver\":\"alice\",\"verdict\":\"maybe\"}").body().contains("verdict is 'approve' or 'deny'"));
+        assertTrue(vote(intent.id(), "{\"approver\":\"alice\",\"verdict\":\"maybe\"}").body().contains("verdict is 'approve', 'deny' or 'more_info'"));
         assertTrue(vote(intent.id(), "{\"approver\":\"alice\",\"verdict\":\"approve\",\"sudo\":true}").body().contains("unknown field 'sudo'"));
-        assertEquals(400, vote(intent.id(), "{\"verdict\":\"approve\"}").statusCode());
+        // without "approver" the vote is the bearer token's owner's: the console token and a made-up token own nothing
+        assertEquals(403, vote(intent.id(), "{\"verdict\":\"approve\"}").statusCode());
+        assertEquals(403, voteAs(intent.id(), "{\"verdict\":\"approve\"}", "mgt_" + "A".repeat(43)).statusCode());
         assertEquals(413, vote(intent.id(), "{\"comment\":\"" + "x".repeat(70_000) + "\"}").statusCode());
         assertEquals(404, vote("no-such-intent", "{\"approver\":\"alice\",\"verdict\":\"approve\"}").statusCode());
         assertEquals(1, JSON.readTree(get("/api/requests", token).body()).size(), "bad requests changed nothing");

@@ -171,7 +171,7 @@ class ConsoleAttackTest {
 
         // the console's history of the request is bounded
         JsonNode shown = JSON.readTree(get("/api/requests/" + intent.id(), consoleToken).body());
-        assertTrue(shown.get("votes").size() <= ConsoleApprovalBackend.KEEP_HISTORY, shown.get("votes").size() + " lines");
+        assertTrue(shown.get("votes").size() <= RequestRecord.KEEP_VOTES, shown.get("votes").size() + " lines");
         assertTrue(shown.get("votes_not_shown").asLong() > 0);
 
         // after the lockout (1 minute), dave's right code counts; erin's completes it

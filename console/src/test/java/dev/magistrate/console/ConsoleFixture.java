@@ -1,6 +1,7 @@
 package dev.magistrate.console;
 
 import dev.magistrate.approval.ApproverToken;
+import dev.magistrate.approval.PasswordHash;
 import dev.magistrate.approval.Totp;
 import dev.magistrate.audit.AuditEvent;
 import dev.magistrate.audit.AuditLogReader;
@@ -42,6 +43,8 @@ final class ConsoleFixture implements AutoCloseable {
 
     final MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
     final Map<String, String> tokens = new LinkedHashMap<>();
+    /** Console passwords (the directory holds their Argon2id hashes); carol has none. */
+    final Map<String, String> passwords = new LinkedHashMap<>();
     final Path consoleFile;
     final Path auditDir;
     final Magistrate magistrate;
@@ -49,16 +52,17 @@ final class ConsoleFixture implements AutoCloseable {
 
     ConsoleFixture(Path dir) throws IOException {
         for (String id : List.of("alice", "bob", "carol", "dave", "erin", "ops-agent")) tokens.put(id, ApproverToken.mint());
+        for (String id : List.of("alice", "bob", "dave", "erin", "ops-agent")) passwords.put(id, id + " likes long passphrases");
         String approvers = """
                 approvers:
-                  - {id: alice, name: Alice Martin, roles: [senior_dev], totp_secret: %s, token_sha256: %s}
-                  - {id: bob, name: Bob Okafor, roles: [devops], token_sha256: %s}
+                  - {id: alice, name: Alice Martin, roles: [senior_dev], totp_secret: %s, token_sha256: %s, password_hash: "%s"}
+                  - {id: bob, name: Bob Okafor, roles: [devops], token_sha256: %s, password_hash: "%s"}
                   - {id: carol, name: Carol Diaz, roles: [senior_dev], token_sha256: %s}
-                  - {id: dave, name: Dave Chen, roles: [cfo, finance], totp_secret: %s, token_sha256: %s}
-                  - {id: erin, name: Erin Novak, roles: [engineering_director], totp_secret: %s, token_sha256: %s}
-                  - {id: ops-agent, name: the agent itself, roles: [devops, senior_dev], token_sha256: %s}
-                """.formatted(ALICE_SECRET, hash("alice"), hash("bob"), hash("carol"), DAVE_SECRET, hash("dave"), ERIN_SECRET, hash("erin"),
-                hash("ops-agent"));
+                  - {id: dave, name: Dave Chen, roles: [cfo, finance], totp_secret: %s, token_sha256: %s, password_hash: "%s"}
+                  - {id: erin, name: Erin Novak, roles: [engineering_director], totp_secret: %s, token_sha256: %s, password_hash: "%s"}
+                  - {id: ops-agent, name: the agent itself, roles: [devops, senior_dev], token_sha256: %s, password_hash: "%s"}
+                """.formatted(ALICE_SECRET, hash("alice"), pw("alice"), hash("bob"), pw("bob"), hash("carol"), DAVE_SECRET, hash("dave"), pw("dave"),
+                ERIN_SECRET, hash("erin"), pw("erin"), hash("ops-agent"), pw("ops-agent"));
         Files.writeString(dir.resolve("approvers.yaml"), approvers);
         Files.writeString(dir.resolve("policy.yaml"), POLICY);
         consoleFile = dir.resolve("run/console.json");
@@ -68,6 +72,10 @@ final class ConsoleFixture implements AutoCloseable {
                 .approvers(dir.resolve("approvers.yaml")).auditDirectory(auditDir).keysDirectory(dir.resolve("keys"))
                 .agentId("ops-agent").clock(clock).build());
         governor = magistrate.governor();
+    }
+
+    private String pw(String id) {
+        return PasswordHash.create(passwords.get(id).toCharArray());
     }
 
     private String hash(String id) {

@@ -1,0 +1,106 @@
+package dev.magistrate.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magistrate.approval.ApprovalRequest;
+import dev.magistrate.intent.Intent;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** What the console's templates (src/main/jte) show: one record per page, built from what the console holds. */
+final class ConsolePages {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    private ConsolePages() {
+    }
+
+    /** What every page shows: its title, who is signed in (null on the sign-in page), their CSRF token, and a one-time message. */
+    record Frame(String title, String approver, String csrf, String flash, String nav) {
+    }
+
+    record SignInPage(Frame frame, String error) {
+    }
+
+    record PendingPage(Frame frame, List<Card> cards) {
+    }
+
+    record RequestPage(Frame frame, Card card, boolean mayVote, String whyNot) {
+    }
+
+    record HistoryPage(Frame frame, List<Ended> items, String auditDir) {
+    }
+
+    /**
+     * One argument as requested and, once an approver changed it, as approved. {@code type} is its JSON type
+     * ({@code number}, {@code boolean}, {@code text}, {@code json}), which the edit form keeps.
+     */
+    record Arg(String name, String value, String type) {
+        boolean isNumber() {
+            return type.equals("number");
+        }
+
+        boolean isBoolean() {
+            return type.equals("boolean");
+        }
+    }
+
+    /** Everything a request card shows. {@code deadlineMillis} drives the count-down in console.js. */
+    record Card(String intentId, String parentIntentId, String agent, String action, String resource, List<Arg> args, String justification,
+                String cost, String urgency, String rollbackPlan, String tier, List<String> rules, String explain, List<String> requiredRoles,
+                int requiredApprovals, boolean mfa, long deadlineMillis, String deadline, String received, String state,
+                List<RequestRecord.VoteLine> votes, long votesNotShown) {
+        boolean pending() {
+            return state.equals("pending");
+        }
+    }
+
+    /** An intent that ended: its card, when it ended, and its audit timeline. {@code proveCommand} proves its last entry. */
+    record Ended(Card card, String ended, List<AuditTrails.Step> steps, String proveCommand) {
+    }
+
+    static Card card(RequestRecord r) {
+        ApprovalRequest q = r.request;
+        Intent i = q.intent();
+        return new Card(i.id(), i.parentIntentId(), i.agent(), i.action(), i.resource(), args(i.argsCanonicalJson()), i.justification(),
+                i.estimatedCost() == null ? null : i.estimatedCost().toString(), i.urgency(), i.rollbackPlan(), q.decision().tier().name(),
+                List.copyOf(q.decision().matchedRules()), q.decision().explain(), q.requiredRoles(), q.requiredApprovals(), q.mfaRequired(),
+                q.deadline().toEpochMilli(), time(q.deadline()), time(r.received), r.state(), r.votes(), r.votesNotShown());
+    }
+
+    static List<Arg> args(String canonicalJson) {
+        List<Arg> out = new ArrayList<>();
+        JsonNode o;
+        try {
+            o = JSON.readTree(canonicalJson);
+        } catch (IOException unreadable) {
+            return List.of(new Arg("(arguments)", canonicalJson, "json"));
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            JsonNode v = f.getValue();
+            String type = v.isNumber() ? "number" : v.isBoolean() ? "boolean" : v.isTextual() ? "text" : "json";
+            out.add(new Arg(f.getKey(), v.isTextual() ? v.asText() : v.toString(), type));
+        }
+        return out;
+    }
+
+    static String time(Instant t) {
+        return t == null ? "" : TIME.format(t);
+    }
+
+    static String left(Instant deadline, Instant now) {
+        Duration d = Duration.between(now, deadline);
+        if (d.isNegative()) return "expired";
+        return d.toMinutes() + ":" + String.format("%02d", d.toSecondsPart());
+    }
+}

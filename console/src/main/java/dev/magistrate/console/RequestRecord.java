@@ -1,0 +1,101 @@
+package dev.magistrate.console;
+
+import dev.magistrate.approval.ApprovalRequest;
+import dev.magistrate.approval.Vote;
+import dev.magistrate.approval.VoteResult;
+import dev.magistrate.approval.VoteSink;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One approval request as the console holds it: what was asked, where its votes go, its state as far as the console
+ * knows, and the votes cast through the console (for display; the audit trail is the record). Votes from the JSON API
+ * and from the page both pass through {@link #cast}, so both show up, and both wake the live page.
+ */
+final class RequestRecord {
+
+    /** Vote lines kept per request for display; later ones are counted. */
+    static final int KEEP_VOTES = 50;
+
+    /** A vote as shown: when, by whom, the verdict, what it said, and what the engine made of it. */
+    record VoteLine(Instant at, String approver, String verdict, String comment, String edits, String how, boolean counted, String refusal) {
+        @Override
+        public String toString() {
+            return verdict + " by " + approver + (comment != null ? ": " + comment : "") + (edits != null ? " with changes " + edits : "")
+                    + (counted ? "" : " (not counted: " + refusal + ")");
+        }
+    }
+
+    final ApprovalRequest request;
+    private final VoteSink sink;
+    private final Runnable changed;
+    final Instant received;
+    private volatile String state = "pending";
+    private volatile Instant ended;
+    private final List<VoteLine> votes = new ArrayList<>();
+    private long notShown;
+
+    RequestRecord(ApprovalRequest request, VoteSink sink, Instant received, Runnable changed) {
+        this.request = request;
+        this.sink = sink;
+        this.received = received;
+        this.changed = changed;
+    }
+
+    String intentId() {
+        return request.intentId();
+    }
+
+    String state() {
+        return state;
+    }
+
+    boolean pending() {
+        return state.equals("pending");
+    }
+
+    /** When the console learnt that the intent ended, or null while it waits. */
+    Instant ended() {
+        return ended;
+    }
+
+    /** Delivers a vote to the engine and keeps a line of it; a vote that ends the intent wakes the live page. */
+    VoteResult cast(Vote vote, Instant now) {
+        VoteResult r = sink.vote(vote);
+        if (r.refusal() == VoteResult.Refusal.CREDENTIAL) return r; // not a person's vote: audited by the engine, not shown
+        synchronized (votes) {
+            if (votes.size() < KEEP_VOTES) {
+                votes.add(new VoteLine(now, vote.approverId(), vote.verdict().wireName(), vote.comment(),
+                        vote.edits().isEmpty() ? null : vote.edits().toString(), vote.credential() == null ? null : vote.credential().method(),
+                        r.accepted(), r.rejection()));
+            } else {
+                notShown++;
+            }
+        }
+        if (!r.state().equals("pending")) end(r.state(), now);
+        else changed.run();
+        return r;
+    }
+
+    /** The intent reached a final state; {@code how} as the engine says it ({@code granted}, {@code denied}, ...) or {@code ended}. */
+    void end(String how, Instant now) {
+        if (!pending()) return;
+        state = how;
+        ended = now;
+        changed.run();
+    }
+
+    List<VoteLine> votes() {
+        synchronized (votes) {
+            return List.copyOf(votes);
+        }
+    }
+
+    long votesNotShown() {
+        synchronized (votes) {
+            return notShown;
+        }
+    }
+}

@@ -1,0 +1,348 @@
+package dev.magistrate.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magistrate.approval.ApprovalContext;
+import dev.magistrate.approval.ApproverCredential;
+import dev.magistrate.approval.Verdict;
+import dev.magistrate.approval.Vote;
+import dev.magistrate.approval.VoteResult;
+import gg.jte.ContentType;
+import gg.jte.TemplateEngine;
+import gg.jte.output.Utf8ByteOutput;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The console's web pages, for people: sign-in, the pending requests (updated live), one request with its decisions,
+ * and the history of recently ended intents with their audit timeline.
+ *
+ * <pre>
+ * GET  /signin               the sign-in form           POST /signin     approver id + password or personal token
+ * GET  /                     pending requests           POST /signout
+ * GET  /requests/{intent}    one request                POST /requests/{intent}/vote   approve | deny | approve with changes | more_info
+ * GET  /history              recently ended intents     GET  /events     server-sent events: "changed" with an intent id
+ * GET  /fragments/pending    the pending list's HTML    GET  /assets/console.css, /assets/console.js
+ * </pre>
+ *
+ * Every page but sign-in needs a session ({@link ConsoleSessions}); a vote is cast as the session's approver, never as
+ * an id from the form, with the credential {@link ApproverCredential.SignedIn}. Every POST must come from the console's
+ * own pages: the Host is the console's (no DNS rebinding), the Origin is the console's (or, where the browser withholds
+ * it under the no-referrer policy, {@code Sec-Fetch-Site: same-origin}), and the form carries the session's CSRF token
+ * (the sign-in form: the token of a short cookie set with it), compared in constant time.
+ */
+final class WebConsole {
+
+    static final String SIGNIN_COOKIE = "magistrate_signin";
+    static final int HISTORY_ITEMS = 50;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String HTML = "text/html; charset=utf-8";
+
+    private final ConsoleRequests requests;
+    private final ApprovalContext context;
+    private final ConsoleSessions sessions = new ConsoleSessions();
+    private final ConsoleSignIn signIn;
+    private final LiveEvents live;
+    private final AuditTrails trails;
+    private final Set<String> hosts;
+    private final Set<String> origins;
+    private final boolean secure;
+    private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, WebConsole.class.getClassLoader(),
+            WebConsole.class.getPackageName());
+    private final Map<String, ConsoleHttpServer.Response> assets = new LinkedHashMap<>();
+
+    /** {@code port}: where the console listens on loopback; {@code secure}: served over https (cookies get Secure). */
+    WebConsole(ConsoleRequests requests, ApprovalContext context, LiveEvents live, AuditTrails trails, int port, boolean secure) {
+        this.requests = requests;
+        this.context = context;
+        this.signIn = new ConsoleSignIn(context);
+        this.live = live;
+        this.trails = trails;
+        this.secure = secure;
+        String scheme = secure ? "https://" : "http://";
+        this.hosts = Set.of("127.0.0.1:" + port, "localhost:" + port);
+        this.origins = Set.of(scheme + "127.0.0.1:" + port, scheme + "localhost:" + port);
+        assets.put("/assets/console.css", asset("console.css", "text/css; charset=utf-8"));
+        assets.put("/assets/console.js", asset("console.js", "text/javascript; charset=utf-8"));
+    }
+
+    private static ConsoleHttpServer.Response asset(String name, String type) {
+        try (InputStream in = WebConsole.class.getResourceAsStream("assets/" + name)) {
+            if (in == null) throw new IllegalStateException("console asset " + name + " is missing from the jar");
+            return new ConsoleHttpServer.Response(200, type, in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    ConsoleHttpServer.Response handle(ConsoleHttpServer.Request x) {
+        String host = x.header("Host");
+        if (host == null || !hosts.contains(host)) {
+            return text(421, "This console answers only as http://127.0.0.1 or http://localhost on its own port.");
+        }
+        String path = x.path();
+        String method = x.method();
+        ConsoleHttpServer.Response asset = assets.get(path);
+        if (asset != null) return method.equals("GET") ? asset : text(405, "use GET");
+        if (path.equals("/signin")) return method.equals("POST") ? signIn(x) : signInPage(x, null, 200);
+
+        String cookie = ConsoleSessions.cookie(x.header("Cookie"), ConsoleSessions.COOKIE);
+        ConsoleSessions.Session s = sessions.find(cookie, context.clock().instant());
+        if (s == null) {
+            if (path.equals("/events") || path.startsWith("/fragments/")) return text(401, "sign in first");
+            return redirect("/signin");
+        }
+        if (method.equals("POST")) {
+            Map<String, String> form = form(x);
+            String refused = refusedPost(x, form.get("csrf"), s.csrf);
+            if (refused != null) {
+                context.recordAccess(ConsoleApprovalBackend.NAME, s.approverId, false, intentOf(path), "form refused: " + refused);
+                return text(403, "Refused: " + refused + ". Reload the page and try again.");
+            }
+            if (path.equals("/signout")) {
+                sessions.close(cookie);
+                context.recordAccess(ConsoleApprovalBackend.NAME, s.approverId, true, null, "signed out");
+                return redirect("/signin").with("Set-Cookie", ConsoleSessions.clearCookie(secure));
+            }
+            String intent = intentOf(path);
+            if (intent != null && path.equals("/requests/" + intent + "/vote")) return vote(s, intent, form);
+            return text(404, "no such page");
+        }
+        if (!method.equals("GET")) return text(405, "use GET or POST");
+        return switch (path) {
+            case "/" -> page("pending", new ConsolePages.PendingPage(frame("Pending", s, "pending"), cards()));
+            case "/fragments/pending" -> fragment(cards());
+            case "/history" -> page("history", history(s));
+            case "/events" -> events();
+            default -> {
+                String intent = intentOf(path);
+                if (intent != null && path.equals("/requests/" + intent)) yield request(s, intent);
+                yield text(404, "no such page");
+            }
+        };
+    }
+
+    // --- sign-in ---
+
+    private ConsoleHttpServer.Response signInPage(ConsoleHttpServer.Request x, String error, int status) {
+        String token = ConsoleSessions.random();
+        String html = render("signin", Map.of("page", new ConsolePages.SignInPage(new ConsolePages.Frame("Sign in", null, null, null, null), error),
+                "signInToken", token));
+        return new ConsoleHttpServer.Response(status, HTML, html.getBytes(StandardCharsets.UTF_8))
+                .with("Set-Cookie", SIGNIN_COOKIE + "=" + token + "; Path=/signin; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : ""));
+    }
+
+    private ConsoleHttpServer.Response signIn(ConsoleHttpServer.Request x) {
+        Map<String, String> form = form(x);
+        String expected = ConsoleSessions.cookie(x.header("Cookie"), SIGNIN_COOKIE);
+        String refused = refusedPost(x, form.get("csrf"), expected);
+        if (refused != null) {
+            context.recordAccess(ConsoleApprovalBackend.NAME, claimed(form.get("approver")), false, null, "sign-in form refused: " + refused);
+            return signInPage(x, "The sign-in form was not sent from this console's page (" + refused + "). Try again.", 403);
+        }
+        String secret = form.getOrDefault("secret", "");
+        Optional<ConsoleSignIn.SignedIn> in = signIn.attempt(form.get("approver"), secret.toCharArray(), x.remote());
+        if (in.isEmpty()) return signInPage(x, ConsoleSignIn.REFUSED, 401);
+        sessions.close(ConsoleSessions.cookie(x.header("Cookie"), ConsoleSessions.COOKIE)); // a new id at every sign-in
+        String id = sessions.open(in.get().approver().id(), in.get().how(), context.clock().instant());
+        return redirect("/").with("Set-Cookie", ConsoleSessions.setCookie(id, secure));
+    }
+
+    private static String claimed(String id) {
+        return id == null || id.isBlank() || id.length() > 128 ? "(no valid id)" : id.strip();
+    }
+
+    // --- pages ---
+
+    private ConsolePages.Frame frame(String title, ConsoleSessions.Session s, String nav) {
+        return new ConsolePages.Frame(title, s.approverId, s.csrf, s.takeFlash(), nav);
+    }
+
+    private List<ConsolePages.Card> cards() {
+        return requests.pending().stream().map(ConsolePages::card).toList();
+    }
+
+    private ConsoleHttpServer.Response request(ConsoleSessions.Session s, String intent) {
+        RequestRecord r = requests.get(intent);
+        if (r == null) return flash(s, "/", "No request for intent " + intent + " is held by this console.");
+        ConsolePages.Card card = ConsolePages.card(r);
+        boolean self = s.approverId.equals(card.agent());
+        String whyNot = self ? "You are " + s.approverId + ", the agent that asked for this call: the requesting agent can never vote on its own"
+                + " request (the engine refuses it)." : null;
+        return page("request", new ConsolePages.RequestPage(frame(card.action(), s, null), card, !self, whyNot));
+    }
+
+    private ConsolePages.HistoryPage history(ConsoleSessions.Session s) {
+        List<ConsolePages.Ended> items = requests.ended(HISTORY_ITEMS).stream().map(r -> {
+            List<AuditTrails.Step> steps = trails.of(r.intentId(), requests::holds);
+            String prove = steps.isEmpty() || trails.directory() == null ? null
+                    : "magistrate audit prove " + trails.directory() + " --entry " + steps.get(steps.size() - 1).index();
+            return new ConsolePages.Ended(ConsolePages.card(r), ConsolePages.time(r.ended()), steps, prove);
+        }).toList();
+        return new ConsolePages.HistoryPage(frame("History", s, "history"), items, trails.directory() == null ? null : trails.directory().toString());
+    }
+
+    private ConsoleHttpServer.Response events() {
+        if (!live.reserve()) return text(503, "too many live pages open; this one retries");
+        byte[] start = "retry: 3000\n: connected\n\n".getBytes(StandardCharsets.UTF_8);
+        return new ConsoleHttpServer.Response(200, "text/event-stream; charset=utf-8", start, Map.of(), live::adopt);
+    }
+
+    // --- votes ---
+
+    private ConsoleHttpServer.Response vote(ConsoleSessions.Session s, String intent, Map<String, String> form) {
+        RequestRecord r = requests.get(intent);
+        if (r == null) return text(404, "no request for intent " + intent);
+        String back = "/requests/" + intent;
+        Verdict verdict = switch (form.getOrDefault("verdict", "")) {
+            case "approve" -> Verdict.APPROVE;
+            case "deny" -> Verdict.DENY;
+            case "more_info" -> Verdict.MORE_INFO;
+            default -> null;
+        };
+        String comment = blankToNull(form.get("comment"));
+        if (verdict == null) return flash(s, back, "Choose approve, deny, approve with changes or ask for more information.");
+        if (verdict == Verdict.DENY && comment == null) return flash(s, back, "A denial needs a reason: the agent reads it.");
+        if (verdict == Verdict.MORE_INFO && comment == null) return flash(s, back, "Write the question the agent should answer.");
+        Map<String, Object> edits;
+        try {
+            edits = edits(ConsolePages.card(r).args(), form);
+        } catch (IllegalArgumentException bad) {
+            return flash(s, back, "Not sent: " + bad.getMessage());
+        }
+        Vote vote = new Vote(s.approverId, verdict, comment, blankToNull(form.get("totp")), List.of(), edits,
+                new ApproverCredential.SignedIn(s.approverId, "console sign-in (" + s.how + ", session)"));
+        VoteResult result = r.cast(vote, context.clock().instant());
+        String what = switch (verdict) {
+            case APPROVE -> edits.isEmpty() ? "approval" : "approval with changes";
+            case DENY -> "denial";
+            case MORE_INFO -> "question";
+        };
+        return flash(s, back, result.accepted() ? "Your " + what + " counted; the request is now " + result.state() + "."
+                : "Your " + what + " was not counted: " + result.rejection());
+    }
+
+    /** The arguments the approver changed, each parsed as its requested type; empty when none changed. */
+    static Map<String, Object> edits(List<ConsolePages.Arg> args, Map<String, String> form) {
+        Map<String, Object> edits = new LinkedHashMap<>();
+        for (ConsolePages.Arg a : args) {
+            String given = form.get("edit." + a.name());
+            if (given == null || given.equals(a.value())) continue;
+            String v = given.strip();
+            Object value = switch (a.type()) {
+                case "number" -> {
+                    JsonNode n = readJson(v, a.name());
+                    if (!n.isNumber()) throw new IllegalArgumentException(a.name() + " is a number, not '" + v + "'");
+                    yield n.canConvertToLong() && n.isIntegralNumber() ? (Object) n.longValue() : n.decimalValue();
+                }
+                case "boolean" -> {
+                    if (!v.equals("true") && !v.equals("false")) throw new IllegalArgumentException(a.name() + " is true or false");
+                    yield Boolean.valueOf(v);
+                }
+                case "text" -> given;
+                default -> JSON.convertValue(readJson(v, a.name()), Object.class);
+            };
+            edits.put(a.name(), value);
+        }
+        return edits;
+    }
+
+    private static JsonNode readJson(String v, String name) {
+        try {
+            return JSON.readTree(v);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(name + " must stay " + "valid JSON of its type, not '" + v + "'");
+        }
+    }
+
+    // --- checks ---
+
+    /** Why this POST is not from the console's own page, or null when it is. */
+    private String refusedPost(ConsoleHttpServer.Request x, String presented, String expected) {
+        String origin = x.header("Origin");
+        boolean sameOrigin = origin != null && !origin.equals("null") ? origins.contains(origin)
+                : "same-origin".equals(x.header("Sec-Fetch-Site")) || refererIsOurs(x.header("Referer"));
+        if (!sameOrigin) return "cross-origin request (Origin " + (origin == null ? "absent" : origin) + ")";
+        if (presented == null || expected == null
+                || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+            return "missing or wrong CSRF token";
+        }
+        return null;
+    }
+
+    private boolean refererIsOurs(String referer) {
+        if (referer == null) return false;
+        for (String o : origins) if (referer.startsWith(o + "/")) return true;
+        return false;
+    }
+
+    // --- helpers ---
+
+    private static String intentOf(String path) {
+        if (!path.startsWith("/requests/")) return null;
+        String rest = path.substring("/requests/".length());
+        int slash = rest.indexOf('/');
+        String id = slash < 0 ? rest : rest.substring(0, slash);
+        return id.isEmpty() ? null : id;
+    }
+
+    private ConsoleHttpServer.Response flash(ConsoleSessions.Session s, String to, String message) {
+        s.flash(message);
+        return redirect(to);
+    }
+
+    private ConsoleHttpServer.Response page(String template, Object model) {
+        return new ConsoleHttpServer.Response(200, HTML, render(template, Map.of("page", model)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private ConsoleHttpServer.Response fragment(List<ConsolePages.Card> cards) {
+        return new ConsoleHttpServer.Response(200, HTML, render("pending_list", Map.of("cards", cards)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String render(String template, Map<String, Object> params) {
+        Utf8ByteOutput out = new Utf8ByteOutput();
+        templates.render(template + ".jte", params, out);
+        return new String(out.toByteArray(), StandardCharsets.UTF_8);
+    }
+
+    private static ConsoleHttpServer.Response redirect(String to) {
+        return new ConsoleHttpServer.Response(303, "text/plain; charset=utf-8", new byte[0]).with("Location", to);
+    }
+
+    private static ConsoleHttpServer.Response text(int status, String message) {
+        return new ConsoleHttpServer.Response(status, "text/plain; charset=utf-8", message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    /** An application/x-www-form-urlencoded body; the first value of a repeated name wins. */
+    static Map<String, String> form(ConsoleHttpServer.Request x) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String body = new String(x.body(), StandardCharsets.UTF_8);
+        for (String pair : body.split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            try {
+                String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                out.putIfAbsent(k, v);
+            } catch (IllegalArgumentException malformed) {
+                // skipped: a malformed pair is never a field we need
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,46 @@
+// The console's only script (CSP: default-src 'self', no inline script). Three jobs:
+// count down each request's time left, refresh the pending list when the server says something changed
+// (server-sent events from /events), and mark edited arguments.
+"use strict";
+
+function tick() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll("[data-deadline]")) {
+    const left = Math.floor((Number(el.dataset.deadline) - now) / 1000);
+    if (left <= 0) { el.textContent = "time is up"; el.classList.add("late"); continue; }
+    const h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    el.textContent = (h > 0 ? h + " h " : "") + m + " min " + String(s).padStart(2, "0") + " s left";
+    el.classList.toggle("soon", left < 120);
+  }
+}
+
+function live() {
+  const list = document.getElementById("pending-list");
+  const request = document.getElementById("request");
+  if (!list && !request) return;
+  const events = new EventSource("/events");
+  events.addEventListener("changed", async (e) => {
+    if (list) {
+      const r = await fetch(list.dataset.live, { credentials: "same-origin", cache: "no-store" });
+      if (r.ok) { list.innerHTML = await r.text(); tick(); }
+      else if (r.status === 401) { location.assign("/signin"); }
+    } else if (request && e.data === request.dataset.intent && !document.activeElement.matches("input, textarea, select")) {
+      location.reload(); // this request got a vote or ended; reload unless the approver is typing
+    }
+  });
+}
+
+function markEdits() {
+  for (const input of document.querySelectorAll("[data-requested]")) {
+    const mark = () => input.classList.toggle("changed", input.value !== input.dataset.requested);
+    input.addEventListener("input", mark);
+    input.addEventListener("change", mark);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  tick();
+  setInterval(tick, 1000);
+  live();
+  markEdits();
+});
