@@ -34,6 +34,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The approval console: an HTTP API on the loopback interface through which people (a terminal, a
@@ -71,6 +73,8 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     private final LiveEvents live = new LiveEvents();
     private volatile ApprovalContext context;
     private volatile WebConsole web;
+    /** Opened by {@link #attach}: the URL is published before the engine has finished starting, and pages wait for it. */
+    private final CountDownLatch attached = new CountDownLatch(1);
     private volatile AuditTrails trails;
     private final ConsoleHttpServer server;
     private final byte[] token;
@@ -123,6 +127,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         this.context = context;
         this.trails = new AuditTrails(context.auditDirectory().orElse(null));
         this.web = new WebConsole(requests, context, live, trails, server.port(), false);
+        attached.countDown();
     }
 
     private Instant now() {
@@ -164,8 +169,15 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     private ConsoleHttpServer.Response handle(ConsoleHttpServer.Request x) {
         String path = x.path();
         if (!path.startsWith("/api/")) {
-            WebConsole pages = web;
-            return pages != null ? pages.handle(x) : ConsoleHttpServer.error(503, "the console is starting");
+            try {
+                if (!attached.await(ConsoleHttpServer.REQUEST_DEADLINE_MS, TimeUnit.MILLISECONDS)) {
+                    return ConsoleHttpServer.error(503, "the console's engine has not started; try again");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ConsoleHttpServer.error(503, "the console is stopping");
+            }
+            return web.handle(x);
         }
         return api(x);
     }

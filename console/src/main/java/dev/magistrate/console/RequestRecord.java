@@ -79,11 +79,17 @@ final class RequestRecord {
         return r;
     }
 
-    /** The intent reached a final state; {@code how} as the engine says it ({@code granted}, {@code denied}, ...) or {@code ended}. */
+    /**
+     * The intent reached a final state: {@code how} as the engine says it ({@code granted}, {@code denied}, ...), or
+     * {@code ended} when the engine only said to stop offering it; a specific state replaces {@code ended}, never the reverse.
+     */
     void end(String how, Instant now) {
-        if (!pending()) return;
-        state = how;
-        ended = now;
+        synchronized (this) {
+            boolean first = pending();
+            if (!first && !(state.equals("ended") && !how.equals("ended"))) return;
+            if (first) ended = now;
+            state = how;
+        }
         changed.run();
     }
 

@@ -95,6 +95,7 @@ final class WebConsole {
         String method = x.method();
         ConsoleHttpServer.Response asset = assets.get(path);
         if (asset != null) return method.equals("GET") ? asset : text(405, "use GET");
+        if (path.equals("/favicon.ico")) return text(404, "no icon");
         if (path.equals("/signin")) return method.equals("POST") ? signIn(x) : signInPage(x, null, 200);
 
         String cookie = ConsoleSessions.cookie(x.header("Cookie"), ConsoleSessions.COOKIE);
@@ -136,7 +137,9 @@ final class WebConsole {
     // --- sign-in ---
 
     private ConsoleHttpServer.Response signInPage(ConsoleHttpServer.Request x, String error, int status) {
-        String token = ConsoleSessions.random();
+        // One token per browser, kept while its cookie lives: a second tab (or the favicon's fetch) must not void the first form.
+        String token = ConsoleSessions.cookie(x.header("Cookie"), SIGNIN_COOKIE);
+        if (token == null || !token.matches("[A-Za-z0-9_-]{43}")) token = ConsoleSessions.random();
         String html = render("signin", Map.of("page", new ConsolePages.SignInPage(new ConsolePages.Frame("Sign in", null, null, null, null), error),
                 "signInToken", token));
         return new ConsoleHttpServer.Response(status, HTML, html.getBytes(StandardCharsets.UTF_8))

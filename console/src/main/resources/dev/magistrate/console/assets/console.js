@@ -1,6 +1,6 @@
 // The console's only script (CSP: default-src 'self', no inline script). Three jobs:
 // count down each request's time left, refresh the pending list when the server says something changed
-// (server-sent events from /events), and mark edited arguments.
+// (server-sent events from /events; a request's own page only offers a reload), and mark edited arguments.
 "use strict";
 
 function tick() {
@@ -24,8 +24,8 @@ function live() {
       const r = await fetch(list.dataset.live, { credentials: "same-origin", cache: "no-store" });
       if (r.ok) { list.innerHTML = await r.text(); tick(); }
       else if (r.status === 401) { location.assign("/signin"); }
-    } else if (request && e.data === request.dataset.intent && !document.activeElement.matches("input, textarea, select")) {
-      location.reload(); // this request got a vote or ended; reload unless the approver is typing
+    } else if (request && e.data === request.dataset.intent) {
+      document.getElementById("changed").hidden = false; // never reload under an approver who may be typing
     }
   });
 }
