@@ -4,14 +4,24 @@ import dev.magistrate.approval.Approver;
 import dev.magistrate.approval.ApproverDirectory;
 import dev.magistrate.approval.ApproverDirectoryException;
 import dev.magistrate.approval.ApproverToken;
+import dev.magistrate.approval.PasswordHash;
+import dev.magistrate.approval.Totp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -19,7 +29,7 @@ import static dev.magistrate.cli.MagistrateCli.OK;
 
 @Command(name = "approvers", mixinStandardHelpOptions = true,
         description = "Manage the approver directory (magistrate.approvers): who may vote, and the credential each vote carries.",
-        subcommands = {ApproversCommand.Token.class})
+        subcommands = {ApproversCommand.Token.class, ApproversCommand.Password.class, ApproversCommand.TotpCode.class})
 final class ApproversCommand implements Callable<Integer> {
 
     @Spec
@@ -65,6 +75,99 @@ final class ApproversCommand implements Callable<Integer> {
             out.println("add to (or replace in) the entry of '" + a.id() + "' in " + file + ":");
             out.println("    token_sha256: " + ApproverToken.sha256Hex(token));
             if (a.hasToken()) out.println("(the entry has a token_sha256 already: replacing it revokes the old token)");
+            return OK;
+        }
+    }
+
+    @Command(name = "password", mixinStandardHelpOptions = true,
+            description = {"Hashes a console password with Argon2id and prints the password_hash line for the approver's entry.",
+                    "Reads the password twice from the terminal, without echo; with --stdin, once from standard input (for scripts).",
+                    "The password itself is never printed or stored; the directory holds only the hash."})
+    static final class Password implements Callable<Integer> {
+        static final int MIN_CHARS = 12;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--stdin", description = "read the password from the first line of standard input instead of the terminal")
+        boolean stdin;
+
+        @Override
+        public Integer call() throws IOException {
+            char[] password = stdin ? firstLine(System.in) : fromTerminal();
+            try {
+                if (password.length < MIN_CHARS) throw new CliException("a console password has at least " + MIN_CHARS + " characters");
+                String hash = PasswordHash.create(password);
+                PrintStream out = MagistrateCli.out(spec);
+                out.println("add to (or replace in) the approver's entry in the approver directory:");
+                out.println("    password_hash: \"" + hash + "\"");
+                return OK;
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage());
+            } finally {
+                Arrays.fill(password, '\0');
+            }
+        }
+
+        private static char[] fromTerminal() {
+            Console console = System.console();
+            if (console == null) throw new CliException("no terminal to read the password from without echo; pipe it in with --stdin");
+            char[] first = console.readPassword("console password: ");
+            char[] second = console.readPassword("again: ");
+            if (first == null || second == null) throw new CliException("no password read");
+            boolean same = Arrays.equals(first, second);
+            Arrays.fill(second, '\0');
+            if (!same) {
+                Arrays.fill(first, '\0');
+                throw new CliException("the two passwords differ");
+            }
+            return first;
+        }
+
+        /** The first line, without its line break, read character by character so no copy outlives the array. */
+        private static char[] firstLine(InputStream in) throws IOException {
+            Reader r = new InputStreamReader(in, StandardCharsets.UTF_8);
+            char[] buf = new char[256];
+            int n = 0;
+            int c;
+            while ((c = r.read()) >= 0 && c != '\n') {
+                if (n == buf.length) {
+                    char[] bigger = Arrays.copyOf(buf, n * 2);
+                    Arrays.fill(buf, '\0');
+                    buf = bigger;
+                }
+                buf[n++] = (char) c;
+            }
+            if (n > 0 && buf[n - 1] == '\r') n--;
+            char[] line = Arrays.copyOf(buf, n);
+            Arrays.fill(buf, '\0');
+            return line;
+        }
+    }
+
+    @Command(name = "totp-code", mixinStandardHelpOptions = true,
+            description = {"Prints the current TOTP code (RFC 6238, 6 digits, 30 s) for a base32 secret kept in a file: what an",
+                    "authenticator app would show. For demos and tests; a real approver's secret lives only in their app."})
+    static final class TotpCode implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--secret-file", required = true, paramLabel = "FILE", description = "a file holding the base32 secret (its first line)")
+        Path file;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!Files.isRegularFile(file)) throw new CliException("--secret-file: no such file " + file);
+            String secret = Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                    .findFirst().orElseThrow(() -> new CliException("--secret-file: " + file + " holds no secret"));
+            byte[] key;
+            try {
+                key = Totp.decodeBase32(secret);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--secret-file: " + e.getMessage());
+            }
+            long left = Totp.STEP_SECONDS - Math.floorMod(Instant.now().getEpochSecond(), Totp.STEP_SECONDS);
+            MagistrateCli.out(spec).println(Totp.codeAt(key, Instant.now()) + "   (valid for " + left + " more seconds)");
             return OK;
         }
     }
