@@ -2,25 +2,17 @@ package dev.magistrate.samples.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.io.BufferedReader;
 import java.io.PrintStream;
-import java.time.Instant;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The people who approve, in the demo. By default a SCRIPTED desk: it answers each request the
- * way the on-call humans did that night, through the same console API a human uses. With
- * {@code --interactive} you are the desk: each request is shown and you decide.
+ * The people who approve, in the scripted demo: it answers each request the way the on-call humans
+ * did that night, through the console's API with each person's personal token. With
+ * {@code --interactive} there is no script: a person decides in the web console.
  */
 final class ApproverDesk implements Runnable {
-
-    /** The demo approvers' TOTP secrets, from approvers.yaml (demo only: real secrets live in people's authenticator apps). */
-    private static final Map<String, String> DEMO_TOTP = Map.of(
-            "dana", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
-            "chris", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
 
     /**
      * The demo approvers' personal tokens, whose SHA-256 is in approvers.yaml (demo only: a real token is
@@ -37,16 +29,12 @@ final class ApproverDesk implements Runnable {
             "devon", "mgt_T-27_E1Luv-Mw-XuFeiqkhyOndFQVC6m7RyeLELzTt8");
 
     private final ConsoleClient console;
-    private final boolean interactive;
-    private final BufferedReader terminal;
     private final PrintStream out;
     private final Set<String> handled = new HashSet<>();
     private volatile boolean running = true;
 
-    ApproverDesk(ConsoleClient console, boolean interactive, BufferedReader terminal, PrintStream out) {
+    ApproverDesk(ConsoleClient console, PrintStream out) {
         this.console = console;
-        this.interactive = interactive;
-        this.terminal = terminal;
         this.out = out;
     }
 
@@ -83,10 +71,6 @@ final class ApproverDesk implements Runnable {
         out.printf("desk     ? %s %s needs %s (%d approval%s, roles %s%s)%n", action, args, r.get("tier").asText(),
                 r.get("required_approvals").asInt(), r.get("required_approvals").asInt() == 1 ? "" : "s",
                 r.get("required_roles"), r.get("mfa").asBoolean() ? ", MFA" : "");
-        if (interactive) {
-            ask(id, r);
-            return;
-        }
         switch (action) {
             case "scale_service" -> {
                 if (args.get("to").asInt() > 25) {
@@ -112,30 +96,5 @@ final class ApproverDesk implements Runnable {
         out.printf("desk     %s %s (scripted): %s%n", approve ? "+" : "-", approver, comment);
         JsonNode result = console.vote(id, approver, DEMO_TOKENS.get(approver), approve, comment, null);
         if (!result.path("accepted").asBoolean()) out.println("desk       not counted: " + result.path("rejection").asText());
-    }
-
-    private void ask(String id, JsonNode r) throws Exception {
-        out.println("         " + r.get("explain").asText());
-        out.print("desk     approve as (sam, riya, dana, chris, maria, frank), or 'deny REASON': ");
-        out.flush();
-        String line = terminal.readLine();
-        if (line == null || line.isBlank()) line = "deny no answer";
-        line = line.strip();
-        if (line.toLowerCase(Locale.ROOT).startsWith("deny")) {
-            String reason = line.length() > 4 ? line.substring(4).strip() : "denied at the terminal";
-            JsonNode res = console.vote(id, "sam", DEMO_TOKENS.get("sam"), false, reason, null);
-            out.println("desk     - you denied it" + (res.path("accepted").asBoolean() ? "" : ": " + res.path("rejection").asText()));
-            return;
-        }
-        String state = "pending";
-        for (String approver : line.split("[ ,]+")) {
-            String secret = DEMO_TOTP.get(approver);
-            String code = r.get("mfa").asBoolean() && secret != null ? Totp.code(secret, Instant.now()) : null;
-            JsonNode res = console.vote(id, approver, DEMO_TOKENS.get(approver), true, "approved at the terminal", code);
-            state = res.path("state").asText();
-            out.println("desk     + " + approver + (res.path("accepted").asBoolean() ? " counted" : " not counted: " + res.path("rejection").asText()));
-        }
-        if (state.equals("pending")) handled.remove(id); // not enough yet: ask again
-
     }
 }

@@ -44,6 +44,11 @@ final class ConsoleClient {
         return new ConsoleClient(conn.get("url").asText(), conn.get("token").asText());
     }
 
+    /** Where people open the console in a browser. */
+    String url() {
+        return url;
+    }
+
     JsonNode pending() throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(url + "/api/requests")).GET(), token);
     }

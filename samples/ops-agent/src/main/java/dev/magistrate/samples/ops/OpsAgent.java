@@ -2,8 +2,6 @@ package dev.magistrate.samples.ops;
 
 import dev.magistrate.annotations.CallDeniedException;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,17 +35,27 @@ public final class OpsAgent {
     public static void main(String[] args) throws Exception {
         boolean interactive = List.of(args).contains("--interactive");
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        BufferedReader terminal = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         ConsoleClient console = ConsoleClient.connect(Path.of("target/demo-run/console.json"), Duration.ofSeconds(30));
-        ApproverDesk desk = new ApproverDesk(console, interactive, terminal, out);
-        Thread deskThread = new Thread(desk, "approver-desk");
-        deskThread.setDaemon(true);
-        deskThread.start();
-        out.println(interactive ? "The approver desk is you: answer each request below."
-                : "The approver desk is SCRIPTED: it votes through the approval console as that night's on-call people did.");
+        ApproverDesk desk = null;
+        if (interactive) {
+            out.println("The approver desk is YOU, in the web console. Open");
+            out.println();
+            out.println("    " + console.url() + "/");
+            out.println();
+            out.println("and sign in as one of the sample's approvers (DEMO passwords in demo-approvers.txt), e.g. sam / sam-demo-password.");
+            out.println("The 200-instance scale-up is T3: dana and chris approve it with their authenticator codes, which this prints (run in samples/ops-agent):");
+            out.println("    java -jar ../../javaagent/target/magistrate-agent.jar approvers totp-code --secret-file demo-secrets/dana.totp");
+            out.println("The agent waits for each decision (up to the policy's timeout).");
+        } else {
+            desk = new ApproverDesk(console, out);
+            Thread deskThread = new Thread(desk, "approver-desk");
+            deskThread.setDaemon(true);
+            deskThread.start();
+            out.println("The approver desk is SCRIPTED: it votes through the approval console as that night's on-call people did.");
+        }
         out.println();
         new OpsAgent(new SimulatedCloud(), out).run();
-        desk.stop();
+        if (desk != null) desk.stop();
     }
 
     void run() {
