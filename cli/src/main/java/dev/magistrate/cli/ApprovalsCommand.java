@@ -111,6 +111,9 @@ final class ApprovalsCommand implements Callable<Integer> {
                 file = Path.of(env);
                 source = CONSOLE_FILE_ENV;
             }
+            if (!Files.isRegularFile(file)) {
+                throw new CliException(source + ": no such file " + file + " (the agent writes it while its console is up: is the agent running?)");
+            }
             JsonNode conn;
             try {
                 conn = JSON.readTree(readFile(file, source));
