@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.magistrate.approval.ApprovalBackend;
 import dev.magistrate.approval.ApprovalBackendProvider;
 import dev.magistrate.approval.ApprovalRequest;
+import dev.magistrate.approval.ApproverCredential;
 import dev.magistrate.approval.Verdict;
 import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
@@ -219,7 +220,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         String bearer = bearer(x);
         boolean readOnly = consoleToken(x);
         // The console token is never passed on as a credential: the engine sees a vote without one, refuses and audits it.
-        vote = vote.withCredential(readOnly ? null : bearer);
+        vote = vote.withCredential(readOnly ? null : new ApproverCredential.PersonalToken(bearer));
         if (!e.state.equals("pending") && !readOnly) {
             // Only someone holding a personal token learns the state; the engine still checks it was theirs.
             VoteResult r = e.votes.vote(vote);

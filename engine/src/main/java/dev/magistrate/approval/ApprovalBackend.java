@@ -14,6 +14,13 @@ public interface ApprovalBackend extends AutoCloseable {
 
     void request(ApprovalRequest request, VoteSink votes) throws Exception;
 
+    /**
+     * Called once, before any request, by {@code Magistrate.open}: what a backend that authenticates people itself
+     * (sign-in, chat signatures) needs from the engine.
+     */
+    default void attach(ApprovalContext context) {
+    }
+
     /** The intent reached a final state (granted, denied, timed out): stop offering it. */
     default void cancel(String intentId) {
     }

@@ -30,7 +30,10 @@ import java.util.regex.Pattern;
  *     name: Alice Martin          # optional, defaults to the id
  *     roles: [senior_dev, devops]
  *     totp_secret: JBSWY3DPEHPK3PXP   # optional, base32 (RFC 4648); needed for T3 / MFA
- *     token_sha256: 9f86d0…           # optional, SHA-256 hex of the personal token; needed to vote through the console
+ *     token_sha256: 9f86d0…           # optional, SHA-256 hex of the personal token; votes through the console API and CLI
+ *     password_hash: $argon2id$v=19$… # optional, Argon2id hash of the console password ('magistrate approvers password')
+ *     slack_user: U024BE7LH           # optional, Slack user id whose signed button presses vote as this approver
+ *     teams_user: 29:1a2b…            # optional, Teams user id, likewise
  * </pre>
  * Every problem is reported with file, line, column and field; a secret's value never appears in a message.
  */
@@ -38,6 +41,7 @@ public final class ApproverDirectory {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._@+-]{1,128}");
     private static final YAMLFactory YAML = new YAMLFactory();
+    private static final String FIELDS = "id, name, roles, totp_secret, token_sha256, password_hash, slack_user, teams_user";
 
     private final Map<String, Approver> byId;
 
@@ -80,6 +84,29 @@ public final class ApproverDirectory {
         return Optional.ofNullable(id == null ? null : byId.get(id));
     }
 
+    /** The approver whose personal token this is (constant-time per approver), if any. */
+    public Optional<Approver> findByToken(String personalToken) {
+        Approver owner = null;
+        for (Approver a : byId.values()) {
+            if (a.tokenMatches(personalToken)) owner = a; // no early exit: the time does not say which approver matched
+        }
+        return Optional.ofNullable(owner);
+    }
+
+    /** The approver mapped to this chat user: {@code channel} is {@code slack} or {@code teams}. */
+    public Optional<Approver> findByChatUser(String channel, String userId) {
+        if (userId == null || userId.isEmpty()) return Optional.empty();
+        for (Approver a : byId.values()) {
+            String mapped = switch (channel) {
+                case "slack" -> a.slackUserId();
+                case "teams" -> a.teamsUserId();
+                default -> throw new IllegalArgumentException("chat channel is 'slack' or 'teams', not '" + channel + "'");
+            };
+            if (userId.equals(mapped)) return Optional.of(a);
+        }
+        return Optional.empty();
+    }
+
     public Collection<Approver> all() {
         return byId.values();
     }
@@ -93,6 +120,8 @@ public final class ApproverDirectory {
         private final JsonParser p;
         private final Map<String, Approver> approvers = new LinkedHashMap<>();
         private final Map<String, Integer> lineOfId = new LinkedHashMap<>();
+        private final Map<String, String> slackOwners = new LinkedHashMap<>();
+        private final Map<String, String> teamsOwners = new LinkedHashMap<>();
 
         Reader(Path file, JsonParser p) {
             this.file = file;
@@ -122,12 +151,15 @@ public final class ApproverDirectory {
 
         private void readApprover(String path) throws IOException {
             JsonLocation start = p.currentTokenLocation();
-            if (p.currentToken() != JsonToken.START_OBJECT) throw error(start, path, "each approver is a mapping with id, name, roles, totp_secret, token_sha256");
+            if (p.currentToken() != JsonToken.START_OBJECT) throw error(start, path, "each approver is a mapping with " + FIELDS);
             String id = null;
             String name = null;
             List<String> roles = new ArrayList<>();
             byte[] secret = null;
             byte[] tokenSha256 = null;
+            PasswordHash password = null;
+            String slack = null;
+            String teams = null;
             Set<String> seen = new HashSet<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -170,13 +202,31 @@ public final class ApproverDirectory {
                             throw error(valueAt, fieldPath, e.getMessage());
                         }
                     }
-                    default -> throw error(at, fieldPath, "unknown field (expected id, name, roles, totp_secret, token_sha256)");
+                    case "password_hash" -> {
+                        try {
+                            password = PasswordHash.parse(scalar(fieldPath));
+                        } catch (IllegalArgumentException e) {
+                            throw error(valueAt, fieldPath, e.getMessage());
+                        }
+                    }
+                    case "slack_user" -> slack = chatUser(fieldPath, valueAt, slackOwners);
+                    case "teams_user" -> teams = chatUser(fieldPath, valueAt, teamsOwners);
+                    default -> throw error(at, fieldPath, "unknown field (expected " + FIELDS + ")");
                 }
             }
             if (id == null) throw error(start, path + ".id", "missing: every approver needs an id");
             Integer earlier = lineOfId.putIfAbsent(id, start.getLineNr());
             if (earlier != null) throw error(start, path + ".id", "approver '" + id + "' is already defined at line " + earlier);
-            approvers.put(id, new Approver(id, name, roles, secret, tokenSha256));
+            approvers.put(id, new Approver(id, name, roles, secret, tokenSha256, password, slack, teams));
+        }
+
+        /** A chat user id maps to one approver only: otherwise a button press would vote as whichever came first. */
+        private String chatUser(String fieldPath, JsonLocation at, Map<String, String> owners) throws IOException {
+            String user = scalar(fieldPath).strip();
+            if (user.isEmpty() || user.length() > 256) throw error(at, fieldPath, "must be a user id of 1 to 256 characters");
+            String earlier = owners.putIfAbsent(user, fieldPath);
+            if (earlier != null) throw error(at, fieldPath, "user '" + user + "' is already mapped by " + earlier);
+            return user;
         }
 
         private String scalar(String fieldPath) throws IOException {

@@ -2,31 +2,38 @@ package dev.magistrate.approval;
 
 import dev.magistrate.warrant.Constraint;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * One approver's answer as a backend received it. The engine, not the backend, decides whether it
- * counts. {@code constraints} narrow an approval ("approve, but at most 25 instances").
- * {@code credential} is the personal token the voter presented (see {@link ApproverToken}); a backend
- * whose {@link ApprovalBackend#requiresApproverCredentials()} is true must pass it on, and the engine
- * counts the vote only when it is that approver's own. Neither it nor the TOTP code is ever printed.
+ * counts. {@code constraints} narrow an approval ("approve, but at most 25 instances"); {@code edits}
+ * change argument values ("approve, with instances = 25"): the engine decides the edited call again and
+ * the warrant binds the edited values. A {@link Verdict#MORE_INFO} vote carries its question in
+ * {@code comment}. {@code credential} proves who cast it (see {@link ApproverCredential}); a backend whose
+ * {@link ApprovalBackend#requiresApproverCredentials()} is true must pass one on, and the engine counts
+ * the vote only when it belongs to that approver. Neither it nor the TOTP code is ever printed.
  */
-public record Vote(String approverId, Verdict verdict, String comment, String totpCode, List<Constraint> constraints, String credential) {
+public record Vote(String approverId, Verdict verdict, String comment, String totpCode, List<Constraint> constraints,
+                   Map<String, Object> edits, ApproverCredential credential) {
 
     public Vote {
         Objects.requireNonNull(approverId, "approverId");
         Objects.requireNonNull(verdict, "verdict");
         constraints = constraints == null ? List.of() : List.copyOf(constraints);
+        edits = edits == null || edits.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(edits));
     }
 
-    /** A vote without a personal credential (in-process backends). */
+    /** A vote without edits or credential (in-process backends). */
     public Vote(String approverId, Verdict verdict, String comment, String totpCode, List<Constraint> constraints) {
-        this(approverId, verdict, comment, totpCode, constraints, null);
+        this(approverId, verdict, comment, totpCode, constraints, Map.of(), null);
     }
 
-    public Vote withCredential(String personalToken) {
-        return new Vote(approverId, verdict, comment, totpCode, constraints, personalToken);
+    public Vote withCredential(ApproverCredential proof) {
+        return new Vote(approverId, verdict, comment, totpCode, constraints, edits, proof);
     }
 
     public static Vote approve(String approverId) {
@@ -37,23 +44,33 @@ public record Vote(String approverId, Verdict verdict, String comment, String to
         return new Vote(approverId, Verdict.DENY, reason, null, List.of());
     }
 
+    /** Asks the agent for more information: the call ends without running and the question reaches the agent. */
+    public static Vote askForMoreInformation(String approverId, String question) {
+        return new Vote(approverId, Verdict.MORE_INFO, question, null, List.of());
+    }
+
     public Vote withTotp(String code) {
-        return new Vote(approverId, verdict, comment, code, constraints, credential);
+        return new Vote(approverId, verdict, comment, code, constraints, edits, credential);
     }
 
     public Vote withComment(String text) {
-        return new Vote(approverId, verdict, text, totpCode, constraints, credential);
+        return new Vote(approverId, verdict, text, totpCode, constraints, edits, credential);
     }
 
     public Vote withConstraints(List<Constraint> limits) {
-        return new Vote(approverId, verdict, comment, totpCode, limits, credential);
+        return new Vote(approverId, verdict, comment, totpCode, limits, edits, credential);
     }
 
-    /** Leaves out the TOTP code and the credential: they must never reach a log. */
+    /** Approves with these argument values instead of the requested ones (argument name to JSON-typed value). */
+    public Vote withEdits(Map<String, Object> changes) {
+        return new Vote(approverId, verdict, comment, totpCode, constraints, changes, credential);
+    }
+
+    /** Leaves out the TOTP code and the credential's secret: they must never reach a log. */
     @Override
     public String toString() {
         return "Vote[" + verdict.wireName() + " by " + approverId + (comment != null ? ": " + comment : "")
-                + (constraints.isEmpty() ? "" : " limited to " + constraints) + (totpCode != null ? ", with TOTP" : "")
-                + (credential != null ? ", with credential" : "") + "]";
+                + (constraints.isEmpty() ? "" : " limited to " + constraints) + (edits.isEmpty() ? "" : " with changes " + edits)
+                + (totpCode != null ? ", with TOTP" : "") + (credential != null ? ", by " + credential.method() : "") + "]";
     }
 }

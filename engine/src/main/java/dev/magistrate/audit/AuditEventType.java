@@ -15,5 +15,10 @@ public enum AuditEventType {
     EXECUTION_COMPLETED,
     EXECUTION_FAILED,
     /** Not a step of a call: the writer found records torn by a failed write (a full disk) and resumed after them. */
-    LOG_RECOVERED
+    LOG_RECOVERED,
+    /**
+     * Not a step of a call: someone reached for the approval surface (a sign-in, a chat callback) and was let in or refused
+     * before any vote existed: a wrong password, a bad or replayed signature, an unmapped chat user.
+     */
+    ACCESS
 }

@@ -44,6 +44,7 @@ public sealed interface AuditPayload {
             case EXECUTION_COMPLETED -> ExecutionCompleted.read(f);
             case EXECUTION_FAILED -> ExecutionFailed.read(f);
             case LOG_RECOVERED -> LogRecovered.read(f);
+            case ACCESS -> Access.read(f);
         };
     }
 
@@ -375,6 +376,38 @@ public sealed interface AuditPayload {
 
         static LogRecovered read(StoredFields f) {
             return new LogRecovered(f.string("reason"), f.integer("damaged_records"), f.integer("damaged_bytes"));
+        }
+    }
+
+    /**
+     * An attempt on the approval surface that is not a vote: a console sign-in, a chat callback refused before it
+     * became a vote. {@code channel} is where it came ({@code console}, {@code slack}, {@code teams}, {@code webhook});
+     * {@code subject} who it claimed to be (an approver id or chat user id, never a secret); {@code allowed} whether it
+     * was let in; {@code intent} the intent it named, unverified (null when none); {@code detail} why.
+     * Its intent id is {@link #ACCESS_INTENT_ID}.
+     */
+    record Access(String channel, String subject, boolean allowed, String intent, String detail) implements AuditPayload {
+        /** The intent id of access entries: they are about the approval surface, not one call. */
+        public static final String ACCESS_INTENT_ID = "access";
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.ACCESS;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("channel", channel);
+            m.put("subject", subject);
+            m.put("allowed", allowed);
+            m.put("intent", intent);
+            m.put("detail", detail);
+            return m;
+        }
+
+        static Access read(StoredFields f) {
+            return new Access(f.string("channel"), f.string("subject"), f.bool("allowed"), f.string("intent"), f.string("detail"));
         }
     }
 }

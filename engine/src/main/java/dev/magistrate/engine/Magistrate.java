@@ -105,6 +105,7 @@ public final class Magistrate implements AutoCloseable {
             Governor governor = Governor.builder().policy(policy).approvalBackend(backend).approvers(approvers).keys(keys)
                     .ledger(ledger).audit(audit).clock(s.clock()).build();
             opened.push(governor);
+            backend.attach(governor.approvalContext());
             return new Magistrate(s, keys, governor, policyDescription, opened);
         } catch (RuntimeException | Error e) {
             closeAll(opened);

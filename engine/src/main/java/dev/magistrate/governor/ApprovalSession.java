@@ -5,6 +5,7 @@ import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.AttemptLimiter;
 import dev.magistrate.approval.MfaVerifier;
 import dev.magistrate.approval.Approver;
+import dev.magistrate.approval.ApproverCredential;
 import dev.magistrate.approval.Verdict;
 import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
@@ -128,6 +129,8 @@ final class ApprovalSession implements VoteSink {
             rejection = "the requesting agent cannot approve its own intent";
         } else if (vote.verdict() == Verdict.APPROVE && approvals.containsKey(vote.approverId())) {
             rejection = "'" + vote.approverId() + "' already approved; " + request.requiredApprovals() + " approvals need as many distinct approvers";
+        } else if (vote.verdict() == Verdict.MORE_INFO || !vote.edits().isEmpty()) {
+            rejection = "this engine does not yet take '" + (vote.edits().isEmpty() ? "more_info" : "edits") + "' votes";
         } else if (vote.verdict() == Verdict.APPROVE && request.mfaRequired()) {
             // Checked last, so a code is spent only by a vote that otherwise counts.
             VoteResult refused = checkMfa(found.get(), vote, roles);
@@ -160,19 +163,23 @@ final class ApprovalSession implements VoteSink {
         return VoteResult.accepted(state.wireName());
     }
 
-    /** Why the vote does not carry its approver's own personal credential, or null when it does. Never quotes the credential. */
+    /** Why the vote does not carry its approver's own credential, or null when it does. Never quotes a secret. */
     private String credentialProblem(Optional<Approver> found, Vote vote) {
         if (found.isEmpty()) return "unknown approver '" + vote.approverId() + "'";
         Approver a = found.get();
+        ApproverCredential proof = vote.credential();
+        if (proof == null) return "a vote as '" + a.id() + "' must carry " + a.id() + "'s own credential (personal token or sign-in); it carried none";
+        if (proof instanceof ApproverCredential.SignedIn s) {
+            return s.approverId().equals(a.id()) ? null
+                    : "signed in as '" + s.approverId() + "', not as '" + a.id() + "': a vote counts only as the person who cast it";
+        }
         if (!a.hasToken()) {
             return "approver '" + a.id() + "' has no personal token enrolled (token_sha256 in the approver directory; "
-                    + "mint one with 'magistrate approvers token'), so no vote as '" + a.id() + "' can count through backend '" + governor.backend().name() + "'";
+                    + "mint one with 'magistrate approvers token'), so no vote as '" + a.id() + "' can count through backend '"
+                    + governor.backend().name() + "'";
         }
-        if (vote.credential() == null || vote.credential().isBlank()) {
-            return "a vote as '" + a.id() + "' must carry " + a.id() + "'s own personal token; it carried none";
-        }
-        if (!a.tokenMatches(vote.credential())) return "the credential presented is not " + a.id() + "'s personal token";
-        return null;
+        return a.tokenMatches(((ApproverCredential.PersonalToken) proof).token()) ? null
+                : "the credential presented is not " + a.id() + "'s personal token";
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.magistrate.governor;
 
 import dev.magistrate.approval.ApprovalBackend;
+import dev.magistrate.approval.ApprovalContext;
 import dev.magistrate.approval.ApprovalBackends;
 import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.ApproverDirectory;
@@ -300,6 +301,26 @@ public final class Governor implements AutoCloseable {
 
     void record(String intentId, AuditPayload payload) {
         audit.append(AuditEvent.of(intentId, clock.instant(), payload));
+    }
+
+    /** What the approval backend is lent to authenticate people and audit their attempts ({@link ApprovalBackend#attach}). */
+    public ApprovalContext approvalContext() {
+        return new ApprovalContext() {
+            @Override
+            public ApproverDirectory approvers() {
+                return approvers;
+            }
+
+            @Override
+            public Clock clock() {
+                return clock;
+            }
+
+            @Override
+            public void recordAccess(String channel, String subject, boolean allowed, String intent, String detail) {
+                record(AuditPayload.Access.ACCESS_INTENT_ID, new AuditPayload.Access(channel, subject, allowed, intent, detail));
+            }
+        };
     }
 
     void ended(ApprovalSession s) {

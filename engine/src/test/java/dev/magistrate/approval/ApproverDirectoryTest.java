@@ -126,4 +126,74 @@ class ApproverDirectoryTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ApprovalBackends.create("pager", Map.of()));
         assertTrue(e.getMessage().contains("programmatic") && e.getMessage().contains("pager"), e.getMessage());
     }
+
+    @Test
+    void loadsPasswordHashesAndChatUsers() throws Exception {
+        String hash = PasswordHash.create("correct horse battery".toCharArray());
+        Path file = dir.resolve("approvers.yaml");
+        Files.writeString(file, """
+                approvers:
+                  - id: alice
+                    roles: [sre]
+                    password_hash: %s
+                    slack_user: U024BE7LH
+                    teams_user: 29:1a2b
+                  - id: bob
+                    roles: [sre]
+                """.formatted(hash));
+        ApproverDirectory d = ApproverDirectory.load(file);
+        Approver alice = d.find("alice").orElseThrow();
+        assertTrue(alice.hasPassword());
+        assertTrue(alice.passwordMatches("correct horse battery".toCharArray()));
+        assertFalse(alice.passwordMatches("correct horse batterY".toCharArray()));
+        assertFalse(d.find("bob").orElseThrow().passwordMatches("correct horse battery".toCharArray()), "no password set, none matches");
+        assertEquals("alice", d.findByChatUser("slack", "U024BE7LH").orElseThrow().id());
+        assertEquals("alice", d.findByChatUser("teams", "29:1a2b").orElseThrow().id());
+        assertTrue(d.findByChatUser("slack", "U999").isEmpty());
+        assertFalse(alice.toString().contains(hash.substring(30)), "toString never shows the hash");
+    }
+
+    @Test
+    void findsTheOwnerOfAPersonalToken() throws Exception {
+        String token = ApproverToken.mint();
+        Path file = dir.resolve("approvers.yaml");
+        Files.writeString(file, """
+                approvers:
+                  - id: alice
+                    token_sha256: %s
+                  - id: bob
+                    token_sha256: %s
+                """.formatted(ApproverToken.sha256Hex(ApproverToken.mint()), ApproverToken.sha256Hex(token)));
+        ApproverDirectory d = ApproverDirectory.load(file);
+        assertEquals("bob", d.findByToken(token).orElseThrow().id());
+        assertTrue(d.findByToken(ApproverToken.mint()).isEmpty());
+    }
+
+    @Test
+    void aBadPasswordHashOrADoubleMappedChatUserNamesLineAndField() throws Exception {
+        ApproverDirectoryException e = bad("""
+                approvers:
+                  - id: alice
+                    password_hash: hunter2hunter2
+                """);
+        assertEquals(3, e.line());
+        assertEquals("approvers[0].password_hash", e.field());
+        assertTrue(e.getMessage().contains("Argon2id PHC string"), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"), "the value is never quoted");
+        e = bad("""
+                approvers:
+                  - id: alice
+                    slack_user: U1
+                  - id: bob
+                    slack_user: U1
+                """);
+        assertEquals(5, e.line());
+        assertTrue(e.getMessage().contains("already mapped by approvers[0].slack_user"), e.getMessage());
+        e = bad("""
+                approvers:
+                  - id: alice
+                    password_hash: $argon2id$v=19$m=4000000,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNo
+                """);
+        assertTrue(e.getMessage().contains("outside"), "a crafted cost is refused: " + e.getMessage());
+    }
 }

@@ -59,6 +59,8 @@ class CanonicalEntryGoldenTest {
         // Added with the type (recovery after a full disk); the twelve entries above are unchanged.
         m.put(AuditEventType.LOG_RECOVERED, AuditEvent.of(AuditEventType.LOG_RECOVERED, "audit-log", T,
                 "reason", "entry 993 was torn: No space left on device", "damaged_records", 1L, "damaged_bytes", 4199L));
+        m.put(AuditEventType.ACCESS, AuditEvent.of(AuditEventType.ACCESS, "access", T,
+                "channel", "slack", "subject", "U024BE7LH", "allowed", false, "intent", "i-1", "detail", "signature does not verify"));
         return m;
     }
 
@@ -95,6 +97,8 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"exception\":\"java.lang.IllegalStateException\",\"message\":null,\"duration_ms\":0}}");
         m.put(AuditEventType.LOG_RECOVERED, P + "\"type\":\"LOG_RECOVERED\",\"intent_id\":\"audit-log\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"reason\":\"entry 993 was torn: No space left on device\",\"damaged_records\":1,\"damaged_bytes\":4199}}");
+        m.put(AuditEventType.ACCESS, P + "\"type\":\"ACCESS\",\"intent_id\":\"access\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"channel\":\"slack\",\"subject\":\"U024BE7LH\",\"allowed\":false,\"intent\":\"i-1\",\"detail\":\"signature does not verify\"}}");
         return m;
     }
 

@@ -1,5 +1,8 @@
 package dev.magistrate.governor;
 
+import dev.magistrate.audit.AuditPayload;
+import dev.magistrate.approval.Vote;
+import dev.magistrate.approval.ApproverCredential;
 import dev.magistrate.approval.ApprovalBackend;
 import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.VoteResult;
@@ -417,5 +420,30 @@ class GovernorApprovalTest {
         assertTrue(twice.getMessage().contains("already awaiting"), twice.getMessage());
         h.backend.approve(intent.id(), "alice");
         assertEquals(List.of("alice"), f.get(5, TimeUnit.SECONDS).approvedBy());
+    }
+
+    @Test
+    void aSignedInCredentialCountsOnlyForThePersonItNames() throws Exception {
+        harness(TestPolicy.approve(Tier.T1, 1, List.of(), false, Duration.ofSeconds(10)));
+        Intent intent = GovernorHarness.intent("restart_service").build();
+        Future<Warrant> f = authorizeInBackground(intent);
+        h.backend.awaitRequest(intent.id(), Duration.ofSeconds(5));
+        VoteResult asSomeoneElse = h.backend.vote(intent.id(),
+                Vote.approve("alice").withCredential(new ApproverCredential.SignedIn("bob", "console sign-in (password, session)")));
+        assertFalse(asSomeoneElse.accepted());
+        assertEquals(VoteResult.Refusal.CREDENTIAL, asSomeoneElse.refusal());
+        assertTrue(asSomeoneElse.rejection().contains("signed in as 'bob', not as 'alice'"), asSomeoneElse.rejection());
+        VoteResult own = h.backend.vote(intent.id(),
+                Vote.approve("alice").withCredential(new ApproverCredential.SignedIn("alice", "console sign-in (password, session)")));
+        assertTrue(own.accepted(), own.toString());
+        assertEquals(List.of("alice"), f.get(5, TimeUnit.SECONDS).approvedBy());
+    }
+
+    @Test
+    void accessAttemptsAreAuditedUnderTheirOwnIntentId() {
+        harness(TestPolicy.allow());
+        h.governor.approvalContext().recordAccess("slack", "U024BE7LH", false, "i-claimed", "signature does not verify");
+        AuditEvent e = h.only(AuditPayload.Access.ACCESS_INTENT_ID, AuditEventType.ACCESS);
+        assertEquals(new AuditPayload.Access("slack", "U024BE7LH", false, "i-claimed", "signature does not verify"), e.payload());
     }
 }
