@@ -13,13 +13,15 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code java -jar magistrate-agent.jar COMMAND}: exit status 0 on success, 1 on a negative answer
- * (invalid, tampered, denied, a test failed), 2 on a usage error or input that cannot be read, 3 when a server
+ * (invalid, tampered, a test failed, a vote refused; a decision printed by policy eval is an answer, 0, even a
+ * denial), 2 on a usage error or input that cannot be read, 3 when a server
  * the command talks to (the approval console) cannot be reached or answers unexpectedly.
  */
 @Command(name = "magistrate", mixinStandardHelpOptions = true, versionProvider = MagistrateCli.Version.class,
         description = "Magistrate: governance for AI agents on the JVM.",
-        footer = {"", "Exit status: 0 success, 1 a negative answer (invalid, tampered, denied, a test failed, a vote refused), "
-                + "2 usage error, 3 the approval console unreachable or answering unexpectedly."},
+        footer = {"", "Exit status: 0 success (policy eval prints a decision, a denial included, and exits 0), 1 a negative answer "
+                + "(invalid, tampered, inconsistent, a policy test failed, a vote refused), 2 usage error or input that cannot be read, "
+                + "3 the approval console unreachable or answering unexpectedly."},
         subcommands = {PolicyCommand.class, AuditCommand.class, WarrantCommand.class, KeysCommand.class, ApproversCommand.class,
                 ApprovalsCommand.class})
 public final class MagistrateCli implements Callable<Integer> {
