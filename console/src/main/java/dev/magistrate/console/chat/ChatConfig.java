@@ -133,7 +133,7 @@ public record ChatConfig(URI consoleUrl, Slack slack, Teams teams, Webhook webho
             Webhook webhook = null;
             List<Route> routes = null;
             Escalation escalation = Escalation.DEFAULT;
-            List<Located> targets = new ArrayList<>();
+            List<TargetReader> targets = new ArrayList<>();
             Set<String> seen = new HashSet<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -152,13 +152,13 @@ public record ChatConfig(URI consoleUrl, Slack slack, Teams teams, Webhook webho
             }
             if (consoleUrl == null) throw error(p.currentTokenLocation(), "console_url", "missing: chat messages link to the console (T3 and MFA are decided there)");
             if (routes == null) throw error(p.currentTokenLocation(), "routes", "missing: which requests go to which channel");
-            for (Located t : targets) {
-                if (t.target.slackChannel() != null && slack == null) throw error(t.at, t.field + ".slack", "names a Slack channel, but there is no 'slack' section");
-                if (t.target.teamsChannel() != null && (teams == null || !teams.channels().containsKey(t.target.teamsChannel()))) {
-                    throw error(t.at, t.field + ".teams", "no Teams channel '" + t.target.teamsChannel() + "' under teams.channels"
+            for (TargetReader t : targets) {
+                if (t.slack != null && slack == null) throw error(t.slackAt, t.path + ".slack", "names a Slack channel, but there is no 'slack' section");
+                if (t.teams != null && (teams == null || !teams.channels().containsKey(t.teams))) {
+                    throw error(t.teamsAt, t.path + ".teams", "no Teams channel '" + t.teams + "' under teams.channels"
                             + (teams == null ? " (there is no 'teams' section)" : " (known: " + teams.channels().keySet() + ")"));
                 }
-                if (t.target.webhook() && webhook == null) throw error(t.at, t.field + ".webhook", "is true, but there is no 'webhook' section");
+                if (t.webhook && webhook == null) throw error(t.webhookAt, t.path + ".webhook", "is true, but there is no 'webhook' section");
             }
             return new ChatConfig(consoleUrl, slack, teams, webhook, List.copyOf(routes), escalation);
         }
@@ -256,7 +256,7 @@ public record ChatConfig(URI consoleUrl, Slack slack, Teams teams, Webhook webho
             return new Webhook(url, signing, callback);
         }
 
-        private List<Route> readRoutes(List<Located> targets) throws IOException {
+        private List<Route> readRoutes(List<TargetReader> targets) throws IOException {
             if (p.currentToken() != JsonToken.START_ARRAY) throw error(p.currentTokenLocation(), "routes", "must be a list");
             List<Route> routes = new ArrayList<>();
             while (p.nextToken() != JsonToken.END_ARRAY) {
@@ -265,7 +265,7 @@ public record ChatConfig(URI consoleUrl, Slack slack, Teams teams, Webhook webho
                 requireMapping(path, "each route is a mapping with tiers, roles and at least one of slack, teams, webhook");
                 Set<Tier> tiers = EnumSet.noneOf(Tier.class);
                 Set<String> roles = new LinkedHashSet<>();
-                TargetReader target = new TargetReader();
+                TargetReader target = new TargetReader(path);
                 Set<String> seen = new HashSet<>();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
@@ -291,18 +291,17 @@ public record ChatConfig(URI consoleUrl, Slack slack, Teams teams, Webhook webho
                 }
                 Target t = target.target();
                 if (t.equals(Target.NONE)) throw error(start, path, "goes nowhere: name a slack channel, a teams channel, or webhook: true");
-                targets.add(new Located(path, start, t));
+                targets.add(target);
                 routes.add(new Route(Set.copyOf(tiers), Set.copyOf(roles), t));
             }
             return routes;
         }
 
-        private Escalation readEscalation(List<Located> targets) throws IOException {
+        private Escalation readEscalation(List<TargetReader> targets) throws IOException {
             requireMapping("escalation", "a mapping with after, roles, slack, teams, webhook");
-            JsonLocation start = p.currentTokenLocation();
             double after = Escalation.DEFAULT.after();
             List<String> roles = new ArrayList<>();
-            TargetReader target = new TargetReader();
+            TargetReader target = new TargetReader("escalation");
             Set<String> seen = new HashSet<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
@@ -323,21 +322,36 @@ public record ChatConfig(URI consoleUrl, Slack slack, Teams teams, Webhook webho
                 }
             }
             Target t = target.target();
-            if (!t.equals(Target.NONE)) targets.add(new Located("escalation", start, t));
+            targets.add(target);
             return new Escalation(after, List.copyOf(roles), t);
         }
 
         /** The target fields a route and the escalation share. */
         private final class TargetReader {
+            final String path;
             String slack;
             String teams;
             boolean webhook;
+            JsonLocation slackAt;
+            JsonLocation teamsAt;
+            JsonLocation webhookAt;
+
+            TargetReader(String path) {
+                this.path = path;
+            }
 
             boolean field(String name, String path) throws IOException {
                 switch (name) {
-                    case "slack" -> slack = scalar(path);
-                    case "teams" -> teams = scalar(path);
+                    case "slack" -> {
+                        slackAt = p.currentTokenLocation();
+                        slack = scalar(path);
+                    }
+                    case "teams" -> {
+                        teamsAt = p.currentTokenLocation();
+                        teams = scalar(path);
+                    }
                     case "webhook" -> {
+                        webhookAt = p.currentTokenLocation();
                         JsonToken t = p.currentToken();
                         if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) throw error(p.currentTokenLocation(), path, "true or false");
                         webhook = t == JsonToken.VALUE_TRUE;
@@ -354,14 +368,7 @@ public record ChatConfig(URI consoleUrl, Slack slack, Teams teams, Webhook webho
             }
         }
 
-        private record Located(String field, JsonLocation at, Target target, String text) {
-            Located(String field, JsonLocation at, Target target) {
-                this(field, at, target, null);
-            }
-
-            Located(JsonLocation at, String text) {
-                this(null, at, null, text);
-            }
+        private record Located(JsonLocation at, String text) {
         }
 
         private List<Located> strings(String field) throws IOException {
