@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -80,7 +81,7 @@ public final class ChatRelay implements AutoCloseable {
         final Duration timeout;
         final List<SlackPost> slackPosts = new ArrayList<>();
         final Set<String> approvedBy = new LinkedHashSet<>();
-        boolean teams;
+        final Set<String> teamsChannels = new LinkedHashSet<>();
         boolean webhook;
         String outcome;
         ScheduledFuture<?> escalation;
@@ -181,7 +182,7 @@ public final class ChatRelay implements AutoCloseable {
         }
         for (String name : teams) {
             synchronized (p) {
-                p.teams = true;
+                p.teamsChannels.add(name);
             }
             poster.send(teamsPost(name, TeamsCards.request(f, note), "posting intent " + f.intentId() + " to Teams " + name), ignored -> { });
         }
@@ -222,15 +223,19 @@ public final class ChatRelay implements AutoCloseable {
         Pending p = pending.get(intentId);
         if (p == null) return;
         // A deciding vote reaches voted() just after this (the engine withdraws the request before the vote returns).
-        executor.schedule(() -> {
-            boolean timedOut = System.nanoTime() - p.startedNanos >= p.timeout.toNanos() - TimeUnit.MILLISECONDS.toNanos(100);
-            finish(p, timedOut ? "timed_out" : "ended", null);
-        }, ENDED_UPDATE_DELAY_MS, TimeUnit.MILLISECONDS);
+        try {
+            executor.schedule(() -> {
+                boolean timedOut = System.nanoTime() - p.startedNanos >= p.timeout.toNanos() - TimeUnit.MILLISECONDS.toNanos(100);
+                finish(p, timedOut ? "timed_out" : "ended", null);
+            }, ENDED_UPDATE_DELAY_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            pending.remove(intentId); // the relay is closing: no more updates
+        }
     }
 
     private void finish(Pending p, String state, String decidedBy) {
         List<SlackPost> posts;
-        boolean teams;
+        List<String> teams;
         boolean webhook;
         String outcome;
         synchronized (p) {
@@ -238,18 +243,14 @@ public final class ChatRelay implements AutoCloseable {
             p.outcome = outcome = outcome(p, state, decidedBy);
             if (p.escalation != null) p.escalation.cancel(false);
             posts = List.copyOf(p.slackPosts);
-            teams = p.teams;
+            teams = List.copyOf(p.teamsChannels);
             webhook = p.webhook;
         }
         pending.remove(p.request.intentId());
         for (SlackPost post : posts) updateSlack(p, post, outcome);
-        if (teams) {
-            for (Target t : config.targetsFor(p.request.decision().tier(), Set.copyOf(p.request.requiredRoles()))) {
-                if (t.teamsChannel() != null) {
-                    poster.send(teamsPost(t.teamsChannel(), TeamsCards.decided(p.facts, outcome), "posting the outcome of intent "
-                            + p.request.intentId() + " to Teams " + t.teamsChannel()), ignored -> { });
-                }
-            }
+        for (String channel : teams) {
+            poster.send(teamsPost(channel, TeamsCards.decided(p.facts, outcome), "posting the outcome of intent " + p.request.intentId()
+                    + " to Teams " + channel), ignored -> { });
         }
         if (webhook) {
             ObjectNode event = JSON.createObjectNode().put("event", "approval_decided").put("intent_id", p.request.intentId())
@@ -351,7 +352,7 @@ public final class ChatRelay implements AutoCloseable {
             payload = null;
         }
         if (payload == null || !payload.path("type").asText().equals("block_actions")) {
-            throw refuse(ctx, "slack", "signed request", null, "not a block_actions payload", false, text(400, "Magistrate only takes button presses"));
+            throw refuse(ctx, "slack", "signed request", null, "not a block_actions payload", null, text(400, "Magistrate only takes button presses"));
         }
         String user = payload.path("user").path("id").asText();
         String channel = payload.path("channel").path("id").asText(payload.path("container").path("channel_id").asText());
@@ -382,14 +383,14 @@ public final class ChatRelay implements AutoCloseable {
             activity = null;
         }
         if (activity == null || !activity.isObject()) {
-            throw refuse(ctx, "teams", "signed request", null, "the body is not an activity", false, teamsText(400, "Magistrate did not understand that."));
+            throw refuse(ctx, "teams", "signed request", null, "the body is not an activity", null, teamsText(400, "Magistrate did not understand that."));
         }
         // Teams signs the body but puts no time in a header: the activity's own timestamp, inside what is signed, bounds replays.
         Instant signedAt;
         try {
             signedAt = Instant.parse(activity.path("timestamp").asText());
         } catch (DateTimeParseException e) {
-            throw refuse(ctx, "teams", "signed request", null, "the activity has no timestamp", false, teamsText(400, "Magistrate did not understand that."));
+            throw refuse(ctx, "teams", "signed request", null, "the activity has no timestamp", null, teamsText(400, "Magistrate did not understand that."));
         }
         fresh(ctx, "teams", signedAt, presented);
         String user = activity.path("from").path("aadObjectId").asText();
@@ -425,14 +426,14 @@ public final class ChatRelay implements AutoCloseable {
                 || vote.path("comment").isNull());
         if (wellFormed) for (var it = vote.fieldNames(); it.hasNext(); ) wellFormed &= known.contains(it.next());
         if (!wellFormed) {
-            throw refuse(ctx, "webhook", "signed request", null, "not a vote", false,
+            throw refuse(ctx, "webhook", "signed request", null, "not a vote", null,
                     json(400, JSON.createObjectNode().put("error", "a vote is {intent, verdict: approve|deny|more_info, approver_user, comment}")));
         }
         String user = vote.get("approver_user").asText();
         Optional<Approver> approver = ctx.approvers().find(user);
         String intent = vote.get("intent").asText();
         if (approver.isEmpty()) {
-            throw refuse(ctx, "webhook", "webhook user " + user, intent, "not an approver in the directory", false,
+            throw refuse(ctx, "webhook", "webhook user " + user, intent, "not an approver in the directory", null,
                     json(403, JSON.createObjectNode().put("accepted", false).put("error", "'" + user + "' is not an approver in the directory")));
         }
         Pending p = pending.get(intent);
@@ -451,7 +452,7 @@ public final class ChatRelay implements AutoCloseable {
         Optional<Approver> approver = ctx.approvers().findByChatUser(channel, user);
         String service = channel.equals("slack") ? "Slack" : "Teams";
         if (approver.isEmpty()) {
-            refuse(ctx, channel, subject, intent, "the " + service + " user is not mapped to an approver", false, null);
+            refuse(ctx, channel, subject, intent, "the " + service + " user is not mapped to an approver", null, null);
             return "Sorry, your " + service + " account is not linked to an approver in Magistrate, so your vote was not counted. "
                     + "Ask whoever keeps the approver directory to add " + channel + "_user: " + user + " to your entry, or decide in the console: "
                     + config.consoleUrl();
@@ -473,12 +474,12 @@ public final class ChatRelay implements AutoCloseable {
     /** Why a verified callback naming {@code intent} cannot become a vote (the refusal audited), or null when it can. */
     private String notVotable(ApprovalContext ctx, String channel, String subject, String intent, Pending p) {
         if (p == null) {
-            refuse(ctx, channel, subject, intent, "no pending request for that intent", false, null);
+            refuse(ctx, channel, subject, intent, "no pending request for that intent", null, null);
             return "Intent " + intent + " is not waiting for a decision (already decided, timed out, or unknown).";
         }
         if (!p.facts.votable()) {
             refuse(ctx, channel, subject, intent, "chat votes are refused at " + p.facts.tier() + (p.request.mfaRequired() ? " with MFA" : "")
-                    + ": the console's TOTP step-up decides", false, null);
+                    + ": the console's TOTP step-up decides", null, null);
             return "This request needs a TOTP step-up (" + p.facts.tier() + " or MFA), so chat buttons cannot decide it. Decide in the console: "
                     + config.consoleUrl();
         }
@@ -498,17 +499,17 @@ public final class ChatRelay implements AutoCloseable {
      */
     private Instant verify(ApprovalContext ctx, String channel, String expected, String presented, String timestamp) {
         if (presented == null || expected == null) {
-            throw refuse(ctx, channel, "unsigned request", null, "no signature", true, unauthorized(channel, "the request is not signed"));
+            throw refuse(ctx, channel, "unsigned request", null, "no signature or no timestamp", "unsigned", unauthorized(channel, "the request is not signed"));
         }
         if (!ChatSignatures.same(expected, presented)) {
-            throw refuse(ctx, channel, "unverified request", null, "the signature does not verify", true, unauthorized(channel, "the signature does not verify"));
+            throw refuse(ctx, channel, "unverified request", null, "the signature does not verify", "bad signature", unauthorized(channel, "the signature does not verify"));
         }
         if (timestamp == null) return null; // Teams: the time is inside the body; checked by fresh() once parsed
         Instant signedAt;
         try {
             signedAt = Instant.ofEpochSecond(Long.parseLong(timestamp.strip()));
         } catch (NumberFormatException | DateTimeException e) {
-            throw refuse(ctx, channel, "signed request", null, "the timestamp is not a number of seconds", true, unauthorized(channel, "bad timestamp"));
+            throw refuse(ctx, channel, "signed request", null, "the timestamp is not a number of seconds", "bad timestamp", unauthorized(channel, "bad timestamp"));
         }
         fresh(ctx, channel, signedAt, presented);
         return signedAt;
@@ -519,25 +520,26 @@ public final class ChatRelay implements AutoCloseable {
         Instant now = ctx.clock().instant();
         if (Duration.between(signedAt, now).abs().compareTo(FRESHNESS) > 0) {
             throw refuse(ctx, channel, "signed request", null, "stale: signed at " + signedAt + ", " + Duration.between(signedAt, now).toSeconds()
-                    + " s from now (at most " + FRESHNESS.toSeconds() + " s)", true, unauthorized(channel, "the request is stale"));
+                    + " s from now (at most " + FRESHNESS.toSeconds() + " s)", "stale", unauthorized(channel, "the request is stale"));
         }
         switch (replays.check(channel + ":" + signature, signedAt, now)) {
-            case REPLAY -> throw refuse(ctx, channel, "signed request", null, "replayed: this signature was already used", true,
+            case REPLAY -> throw refuse(ctx, channel, "signed request", null, "replayed: this signature was already used", "replayed",
                     unauthorized(channel, "the request was already received"));
-            case FULL -> throw refuse(ctx, channel, "signed request", null, "too many callbacks within " + FRESHNESS.toMinutes() + " minutes", true,
+            case FULL -> throw refuse(ctx, channel, "signed request", null, "too many callbacks within " + FRESHNESS.toMinutes() + " minutes", "full",
                     json(503, JSON.createObjectNode().put("error", "too many callbacks; try again shortly")));
             case FIRST -> { }
         }
     }
 
     /**
-     * Audits a refusal and returns the exception carrying its answer. {@code thinned}: for requests not yet authenticated,
-     * only the 1st, 2nd, 4th, ... of each kind are written, with the running count.
+     * Audits a refusal and returns the exception carrying its answer. {@code unauthenticatedKind}: set for requests whose
+     * signature did not get them in; of those only the 1st, 2nd, 4th, ... of each kind are written, with the running count.
      */
-    private Refused refuse(ApprovalContext ctx, String channel, String subject, String intent, String detail, boolean thinned, Reply answer) {
+    private Refused refuse(ApprovalContext ctx, String channel, String subject, String intent, String detail, String unauthenticatedKind,
+                           Reply answer) {
         String text = detail;
-        if (thinned) {
-            long n = unauthenticated.computeIfAbsent(channel + ":" + detail.replaceAll("[0-9:.TZ-]+", "#"), k -> new AtomicLong()).incrementAndGet();
+        if (unauthenticatedKind != null) {
+            long n = unauthenticated.computeIfAbsent(channel + ":" + unauthenticatedKind, k -> new AtomicLong()).incrementAndGet();
             if (Long.bitCount(n) != 1) return new Refused(answer);
             if (n > 1) text = detail + " (" + n + " such refusals so far; only the 1st, 2nd, 4th, 8th, ... are written)";
         }

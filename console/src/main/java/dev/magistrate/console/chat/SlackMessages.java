@@ -27,7 +27,7 @@ final class SlackMessages {
 
     /** The message asking for a decision; {@code note} (an escalation) goes above the facts when not null. */
     static ObjectNode request(String channel, RequestFacts f, String note) {
-        ObjectNode m = message(channel, f.title());
+        ObjectNode m = message(channel, escape(f.title()));
         ArrayNode blocks = m.putArray("blocks");
         blocks.add(header(f.title()));
         if (note != null) blocks.add(section(":rotating_light: *" + escape(note) + "*"));
@@ -50,7 +50,7 @@ final class SlackMessages {
     /** The same message once decided: who, when and how, and no buttons. */
     static ObjectNode decided(String channel, String ts, RequestFacts f, String outcome) {
         String title = "Decided: " + RequestFacts.cut(f.action(), 100) + " (" + f.tier() + ")";
-        ObjectNode m = message(channel, title + ": " + outcome);
+        ObjectNode m = message(channel, escape(title + ": " + outcome));
         m.put("ts", ts);
         ArrayNode blocks = m.putArray("blocks");
         blocks.add(header(title));
@@ -62,7 +62,7 @@ final class SlackMessages {
 
     /** A reply only the person who pressed a button sees. */
     static ObjectNode ephemeral(String channel, String user, String text) {
-        return message(channel, text).put("user", user);
+        return message(channel, escape(text)).put("user", user);
     }
 
     private static ObjectNode message(String channel, String text) {

@@ -106,8 +106,25 @@ class ChatCallbackTest {
         String outcome = update.get("blocks").get(1).get("text").get("text").asText();
         assertTrue(outcome.startsWith("*Granted at ") && outcome.contains("approved by Alice Martin, Bob Okafor"), outcome);
 
-        List<String> methods = h.audit().stream().filter(e -> e.type() == AuditEventType.VOTE).map(e -> e.fields().toString()).toList();
-        assertEquals(2, methods.size(), methods.toString());
+        List<AuditPayload.Vote> votes = h.audit().stream().filter(e -> e.type() == AuditEventType.VOTE).map(e -> (AuditPayload.Vote) e.payload()).toList();
+        assertEquals(List.of("alice", "bob"), votes.stream().map(AuditPayload.Vote::approver).toList());
+        assertTrue(votes.stream().allMatch(AuditPayload.Vote::accepted));
+    }
+
+    @Test
+    void aDecisionTakenInTheConsoleUpdatesTheSlackMessageWithWhoDecided() throws Exception {
+        Intent intent = h.intent("scale_service").arg("instances", 200).build();
+        CompletableFuture<Warrant> pending = h.governor.authorizeAsync(intent);
+        h.services.await("/api/chat.postMessage", 1);
+        HttpResponse<String> vote = h.post("/api/requests/" + intent.id() + "/votes",
+                "{\"approver\":\"carol\",\"verdict\":\"deny\",\"comment\":\"too many\"}".getBytes(StandardCharsets.UTF_8),
+                java.util.Map.of("Authorization", "Bearer " + h.carolToken));
+        assertEquals(200, vote.statusCode(), vote.body());
+        assertThrows(ExecutionException.class, () -> pending.get(5, TimeUnit.SECONDS));
+        String outcome = h.services.await("/api/chat.update", 1).json().get("blocks").get(1).get("text").get("text").asText();
+        assertTrue(outcome.startsWith("*Denied by Carol Diaz at "), outcome);
+        HttpResponse<String> late = h.slack(ChatFixture.slackPress("U0BOB", SlackMessages.APPROVE, intent.id()), h.now());
+        assertTrue(late.body().contains("is not waiting for a decision"), late.body());
     }
 
     @Test

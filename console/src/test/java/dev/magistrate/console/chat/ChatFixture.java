@@ -2,6 +2,7 @@ package dev.magistrate.console.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.magistrate.approval.ApproverToken;
 import dev.magistrate.approval.Totp;
 import dev.magistrate.audit.AuditEvent;
 import dev.magistrate.audit.AuditEventType;
@@ -54,10 +55,10 @@ final class ChatFixture implements AutoCloseable {
             approvers:
               - {id: alice, name: Alice Martin, roles: [senior_dev], slack_user: U0ALICE, teams_user: aad-alice}
               - {id: bob, name: Bob Okafor, roles: [devops], slack_user: U0BOB, teams_user: aad-bob}
-              - {id: carol, name: Carol Diaz, roles: [senior_dev]}
-              - {id: dave, name: Dave Chen, roles: [cfo], totp_secret: %s, slack_user: U0DAVE}
+              - {id: carol, name: Carol Diaz, roles: [senior_dev], token_sha256: %2$s}
+              - {id: dave, name: Dave Chen, roles: [cfo], totp_secret: %1$s, slack_user: U0DAVE}
               - {id: erin, name: Erin Novak, roles: [engineering_director]}
-            """.formatted(DAVE_SECRET);
+            """;
 
     static final String CHAT = """
             console_url: https://magistrate.example.test
@@ -89,6 +90,8 @@ final class ChatFixture implements AutoCloseable {
     final byte[] teamsSecret = random();
     final byte[] webhookOut = random();
     final byte[] webhookIn = random();
+    /** Carol votes through the console's API with her personal token. */
+    final String carolToken = ApproverToken.mint();
     final Path auditDir;
     final Magistrate magistrate;
     final Governor governor;
@@ -103,7 +106,7 @@ final class ChatFixture implements AutoCloseable {
         Files.write(secrets.resolve("webhook-out"), webhookOut);
         Files.write(secrets.resolve("webhook-in"), webhookIn);
         Files.writeString(dir.resolve("chat.yaml"), CHAT.formatted(services.url()));
-        Files.writeString(dir.resolve("approvers.yaml"), APPROVERS);
+        Files.writeString(dir.resolve("approvers.yaml"), APPROVERS.formatted(DAVE_SECRET, ApproverToken.sha256Hex(carolToken)));
         Files.writeString(dir.resolve("policy.yaml"), POLICY);
         Path consoleFile = dir.resolve("run/console.json");
         auditDir = dir.resolve("audit");
