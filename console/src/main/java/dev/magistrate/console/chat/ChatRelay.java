@@ -236,6 +236,7 @@ public final class ChatRelay implements AutoCloseable {
     private void finish(Pending p, String state, String decidedBy) {
         List<SlackPost> posts;
         List<String> teams;
+        List<String> approvedBy;
         boolean webhook;
         String outcome;
         synchronized (p) {
@@ -245,6 +246,7 @@ public final class ChatRelay implements AutoCloseable {
             posts = List.copyOf(p.slackPosts);
             teams = List.copyOf(p.teamsChannels);
             webhook = p.webhook;
+            approvedBy = List.copyOf(p.approvedBy);
         }
         pending.remove(p.request.intentId());
         for (SlackPost post : posts) updateSlack(p, post, outcome);
@@ -255,7 +257,7 @@ public final class ChatRelay implements AutoCloseable {
         if (webhook) {
             ObjectNode event = JSON.createObjectNode().put("event", "approval_decided").put("intent_id", p.request.intentId())
                     .put("state", state).put("outcome", outcome).put("decided_by", decidedBy);
-            event.set("approved_by", JSON.valueToTree(List.copyOf(p.approvedBy)));
+            event.set("approved_by", JSON.valueToTree(approvedBy));
             poster.send(webhookPost(event, "posting the outcome of intent " + p.request.intentId() + " to the webhook"), ignored -> { });
         }
     }
@@ -494,17 +496,17 @@ public final class ChatRelay implements AutoCloseable {
     }
 
     /**
-     * Checks a signature in constant time, then the timestamp (when the scheme has one in a header) and replay; returns
-     * when it was signed. A failure is refused (401) and audited, thinned.
+     * Checks a signature in constant time, then the timestamp (when the scheme has one in a header) and replay. A failure
+     * is refused (401) and audited, thinned.
      */
-    private Instant verify(ApprovalContext ctx, String channel, String expected, String presented, String timestamp) {
+    private void verify(ApprovalContext ctx, String channel, String expected, String presented, String timestamp) {
         if (presented == null || expected == null) {
             throw refuse(ctx, channel, "unsigned request", null, "no signature or no timestamp", "unsigned", unauthorized(channel, "the request is not signed"));
         }
         if (!ChatSignatures.same(expected, presented)) {
             throw refuse(ctx, channel, "unverified request", null, "the signature does not verify", "bad signature", unauthorized(channel, "the signature does not verify"));
         }
-        if (timestamp == null) return null; // Teams: the time is inside the body; checked by fresh() once parsed
+        if (timestamp == null) return; // Teams: the time is inside the body; checked by fresh() once parsed
         Instant signedAt;
         try {
             signedAt = Instant.ofEpochSecond(Long.parseLong(timestamp.strip()));
@@ -512,7 +514,6 @@ public final class ChatRelay implements AutoCloseable {
             throw refuse(ctx, channel, "signed request", null, "the timestamp is not a number of seconds", "bad timestamp", unauthorized(channel, "bad timestamp"));
         }
         fresh(ctx, channel, signedAt, presented);
-        return signedAt;
     }
 
     /** The signed time is within {@link #FRESHNESS} of the clock, and this signature was not seen before. */
