@@ -3,7 +3,10 @@
 # Build first with the README's demo command (it builds the agent jar and this sample).
 set -euo pipefail
 cd "$(dirname "$0")"
-mvn -B -q -ntp -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
+if [[ ! -f target/classpath.txt || ! -f ../../javaagent/target/magistrate-agent.jar ]]; then
+  echo "build first, from the repository root: mvn -B -q -ntp -Pdemo -DskipTests verify" >&2
+  exit 2
+fi
 cp=$(cat target/classpath.txt)
 rm -rf target/demo-run
 exec java -javaagent:../../javaagent/target/magistrate-agent.jar=config=magistrate.yaml \
