@@ -16,12 +16,13 @@ import java.util.Map;
 
 /**
  * What every chat message about one request shows, in one order, as plain text (each channel escapes it its own
- * way: it comes from the agent and is untrusted). Values are cut to {@link #MAX_VALUE} characters, within what
- * Slack and Teams accept per field.
+ * way: it comes from the agent and is untrusted). Values are cut to {@link #MAX_VALUE} characters: within what Slack
+ * and Teams accept per field, and small enough that Slack's button callback, which carries the whole message back
+ * (JSON, then form-encoded), stays under the console's 64 KiB body limit. The console shows them whole.
  */
 record RequestFacts(String intentId, String action, Tier tier, boolean votable, Map<String, String> fields, String consoleLink) {
 
-    static final int MAX_VALUE = 1500;
+    static final int MAX_VALUE = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static RequestFacts of(ApprovalRequest r, Instant now, URI consoleUrl) {

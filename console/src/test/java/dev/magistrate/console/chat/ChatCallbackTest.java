@@ -305,6 +305,20 @@ class ChatCallbackTest {
     }
 
     @Test
+    void aButtonPressCarryingAHugeRequestBackStaysWithinTheConsolesBodyLimit() throws Exception {
+        String worst = "<\"&>\\é".repeat(1_000); // the characters that grow most when escaped, JSON-encoded and form-encoded
+        Intent intent = h.intent("scale_service").arg("note", worst).justification(worst).rollbackPlan(worst).urgency(worst).build();
+        CompletableFuture<Warrant> pending = h.governor.authorizeAsync(intent);
+        JsonNode posted = h.services.await("/api/chat.postMessage", 1).json();
+        byte[] press = ChatFixture.slackPress("U0BOB", SlackMessages.DENY, intent.id(), posted);
+        assertTrue(press.length < 64 * 1024, press.length + " bytes");
+        HttpResponse<String> r = h.slack(press, h.now());
+        assertEquals(200, r.statusCode(), r.body());
+        ExecutionException denied = assertThrows(ExecutionException.class, () -> pending.get(5, TimeUnit.SECONDS));
+        assertEquals("bob", ((DeniedException) denied.getCause()).deniedBy(), denied.getCause().getMessage());
+    }
+
+    @Test
     void aFailingSlackIsRetriedAndNeverDeniesTheIntent() throws Exception {
         h.services.failNext(2);
         Intent intent = h.intent("scale_service").arg("instances", 25).build();

@@ -140,7 +140,13 @@ final class ChatFixture implements AutoCloseable {
 
     /** The body Slack posts when {@code user} presses a button: form-encoded {@code payload} of a block_actions interaction. */
     static byte[] slackPress(String user, String actionId, String intentId) {
+        return slackPress(user, actionId, intentId, null);
+    }
+
+    /** As Slack sends it: with {@code message}, the message whose button was pressed, carried back whole. */
+    static byte[] slackPress(String user, String actionId, String intentId, JsonNode message) {
         ObjectNode p = FakeChatServices.JSON.createObjectNode().put("type", "block_actions");
+        if (message != null) p.set("message", message);
         p.putObject("user").put("id", user).put("username", user.toLowerCase());
         p.putObject("channel").put("id", "C0OPS").put("name", "ops-approvals");
         p.putObject("container").put("type", "message").put("channel_id", "C0OPS").put("message_ts", "1700000000.000001");
