@@ -106,22 +106,34 @@ final class ApprovalSession implements VoteSink {
 
     /** Says once, now, that the call waits and for whom, then again every {@code interval} while it still waits. */
     void startWaitingLog(ScheduledExecutorService timer, Duration interval) {
+        String line;
         lock.lock();
         try {
             if (state != State.PENDING) return;
-            MagistrateLog.info(ApprovalSession.class, waitingLine(false));
+            line = waitingLine(false);
             waitingLogTask = timer.scheduleAtFixedRate(this::logStillWaiting, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            // Saying that a call waits must never change what happens to it (a timer already shut down, say).
+            return;
         } finally {
             lock.unlock();
         }
+        MagistrateLog.info(ApprovalSession.class, line); // outside the lock: a slow log must not hold up votes
     }
 
     private void logStillWaiting() {
+        String line;
         lock.lock();
         try {
-            if (state == State.PENDING) MagistrateLog.info(ApprovalSession.class, waitingLine(true));
+            if (state != State.PENDING) return;
+            line = waitingLine(true);
         } finally {
             lock.unlock();
+        }
+        try {
+            MagistrateLog.info(ApprovalSession.class, line);
+        } catch (RuntimeException e) {
+            // A periodic task that throws is never run again: a failing log only loses later lines.
         }
     }
 

@@ -233,12 +233,12 @@ public final class Governor implements AutoCloseable {
         session.startTimer(timer);
         try {
             backend.request(request, session);
-            session.startWaitingLog(timer, waitingLogInterval);
         } catch (Exception | LinkageError e) {
             // The denial message already names the backend; the reason is what it said, readable by a model.
             String why = e.getMessage() != null && !e.getMessage().isBlank() ? e.getMessage() : e.getClass().getSimpleName();
             session.deny(DenialStage.BACKEND, backend.name(), why, null);
         }
+        session.startWaitingLog(timer, waitingLogInterval);
         return session.result();
     }
 
