@@ -11,6 +11,7 @@ import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
 import dev.magistrate.approval.VoteSink;
 import dev.magistrate.audit.AuditPayload;
+import dev.magistrate.canonical.CanonicalJson;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.policy.Decision;
 import dev.magistrate.policy.Effect;
@@ -233,7 +234,7 @@ final class ApprovalSession implements VoteSink {
             if (refused != null) return refused;
         }
         if (rejection != null) {
-            auditVote(vote, roles, false, rejection);
+            auditVote(vote, roles, false, rejection + proposedEdits(vote)); // the record keeps what was proposed
             return VoteResult.rejected(rejection, state.wireName());
         }
         if (!auditVote(vote, roles, true, null)) return VoteResult.rejected("the vote could not be recorded", state.wireName());
@@ -262,6 +263,15 @@ final class ApprovalSession implements VoteSink {
         constraints.addAll(vote.constraints());
         if (satisfied()) grant(new ArrayList<>(approvals.keySet()));
         return VoteResult.accepted(state.wireName());
+    }
+
+    private static String proposedEdits(Vote vote) {
+        if (vote.edits().isEmpty()) return "";
+        try {
+            return " (proposed edits: " + CanonicalJson.encode(vote.edits()) + ")";
+        } catch (IllegalArgumentException e) {
+            return " (proposed edits to " + vote.edits().keySet() + ")";
+        }
     }
 
     private static String moreInformationProblem(Vote vote) {

@@ -126,7 +126,8 @@ class ApproveWithChangesTest {
         assertEquals("pending", r.state());
         assertEquals("the policy denies the edited call: rule 'ddos-bill': more than 300 instances is a DDoS bill, not a fix", r.rejection());
         assertEquals(0, h.count(intent.id(), ARGUMENTS_EDITED));
-        assertEquals(r.rejection(), h.only(intent.id(), VOTE).fields().get("rejection"));
+        assertEquals(r.rejection() + " (proposed edits: {\"instances\":400})", h.only(intent.id(), VOTE).fields().get("rejection"),
+                "the record keeps what was proposed");
 
         assertTrue(h.backend.approve(intent.id(), "alice").accepted(), "alice may still approve the call as asked");
         assertTrue(admitted.get(5, TimeUnit.SECONDS).changes().isEmpty());
