@@ -53,8 +53,9 @@ import java.util.Set;
  * GET  /api/requests                 console token: the requests waiting now
  * GET  /api/requests/{intent}        console token: one request, waiting or recently ended
  * POST /api/requests/{intent}/votes  the approver's personal token:
- *                                    {"approver": "alice", "verdict": "approve"|"deny", "comment": "...",
- *                                     "totp": "123456", "constraints": [{"argument": "instances", "max": 25}]}
+ *                                    {"approver": "alice", "verdict": "approve"|"deny"|"more_info", "comment": "...",
+ *                                     "totp": "123456", "constraints": [{"argument": "instances", "max": 25}],
+ *                                     "edits": {"instances": 25}}   (more_info: the question is the comment)
  * </pre>
  *
  * The HTTP limits (deadlines, sizes, connections, workers) are {@link ConsoleHttpServer}'s.
@@ -69,7 +70,8 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final class Entry {
-        final ApprovalRequest request;
+        /** As an approver last edited it: what approvals are now for. */
+        volatile ApprovalRequest request;
         final VoteSink votes;
         volatile String state = "pending";
         final List<String> history = new ArrayList<>();
@@ -159,6 +161,12 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
                 ended--;
             }
         }
+    }
+
+    @Override
+    public void proposalChanged(ApprovalRequest edited) {
+        Entry e = entries.get(edited.intentId());
+        if (e != null) e.request = edited;
     }
 
     @Override
@@ -270,7 +278,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
 
     static Vote parseVote(JsonNode body) {
         if (body == null || !body.isObject()) throw new IllegalArgumentException("a vote is a JSON object");
-        Set<String> known = Set.of("approver", "verdict", "comment", "totp", "constraints");
+        Set<String> known = Set.of("approver", "verdict", "comment", "totp", "constraints", "edits");
         body.fieldNames().forEachRemaining(f -> {
             if (!known.contains(f)) throw new IllegalArgumentException("unknown field '" + f + "' (known: " + known + ")");
         });
@@ -279,7 +287,8 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         Verdict v = switch (verdict) {
             case "approve" -> Verdict.APPROVE;
             case "deny" -> Verdict.DENY;
-            default -> throw new IllegalArgumentException("verdict is 'approve' or 'deny', not '" + verdict + "'");
+            case "more_info" -> Verdict.MORE_INFO;
+            default -> throw new IllegalArgumentException("verdict is 'approve', 'deny' or 'more_info', not '" + verdict + "'");
         };
         List<Constraint> constraints = new ArrayList<>();
         JsonNode cs = body.get("constraints");
@@ -298,7 +307,21 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
                 }
             }
         }
-        return new Vote(approver, v, text(body, "comment", false), text(body, "totp", false), constraints);
+        Map<String, Object> edits = new LinkedHashMap<>();
+        JsonNode es = body.get("edits");
+        if (es != null && !es.isNull()) {
+            if (!es.isObject()) throw new IllegalArgumentException("edits is an object: argument name to new value");
+            es.fields().forEachRemaining(e -> {
+                JsonNode n = e.getValue();
+                // The engine checks each value against the argument's type; here only the JSON kind is taken.
+                if (n.isIntegralNumber()) edits.put(e.getKey(), n.bigIntegerValue());
+                else if (n.isNumber()) edits.put(e.getKey(), n.decimalValue());
+                else if (n.isTextual()) edits.put(e.getKey(), n.textValue());
+                else if (n.isBoolean()) edits.put(e.getKey(), n.booleanValue());
+                else throw new IllegalArgumentException("edits." + e.getKey() + " is a number, text or a boolean");
+            });
+        }
+        return new Vote(approver, v, text(body, "comment", false), text(body, "totp", false), constraints, edits, null);
     }
 
     private static String text(JsonNode o, String field, boolean required) {
