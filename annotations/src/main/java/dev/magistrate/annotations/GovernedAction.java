@@ -20,7 +20,7 @@ import java.lang.annotation.Target;
 @Target(ElementType.METHOD)
 public @interface GovernedAction {
 
-    /** The action name policies see as {@code action}; empty means {@code SimpleClassName#method}. */
+    /** The action name policies see as {@code action}; empty means the method's name. */
     String value() default "";
 
     /** The resource policies see as {@code resource}, for example {@code "prod/web"}; empty means none. */

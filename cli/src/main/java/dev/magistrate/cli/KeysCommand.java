@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -26,7 +27,7 @@ import static dev.magistrate.cli.MagistrateCli.OUT;
 @Command(name = "keys", mixinStandardHelpOptions = true,
         description = {"Manage the key directory (magistrate.keys.dir): one key set per purpose,",
                 "warrant/ (signs warrants) and log/ (signs audit checkpoints), each rotated on its own."},
-        subcommands = {KeysCommand.Generate.class, KeysCommand.Rotate.class, KeysCommand.ListKeys.class})
+        subcommands = {KeysCommand.Generate.class, KeysCommand.Rotate.class, KeysCommand.ListKeys.class, KeysCommand.ExportPublic.class})
 final class KeysCommand implements Callable<Integer> {
 
     @Spec
@@ -119,6 +120,47 @@ final class KeysCommand implements Callable<Integer> {
                     OUT.printf("%-8s %-32s %-12s %s%n", p.dirName(), id, k.algorithm().wireName(), status);
                 }
             }
+            return OK;
+        }
+    }
+
+    @Command(name = "export-public", mixinStandardHelpOptions = true,
+            description = {"Copies every Ed25519 public key (active and retired) into OUT/warrant/ and OUT/log/: what an auditor",
+                    "or another system needs to verify warrants and the audit log, and nothing secret.",
+                    "audit verify --keys OUT and warrant verify --public-key OUT/warrant/KEYID.ed25519.pub then work."})
+    static final class ExportPublic implements Callable<Integer> {
+        @Option(names = "--keys", required = true, paramLabel = "DIR", description = "the key directory (magistrate.keys.dir)")
+        Path dir;
+
+        @Option(names = "--out", required = true, paramLabel = "OUT", description = "where to write (created; existing files are kept)")
+        Path out;
+
+        @Override
+        public Integer call() {
+            KeyDirectory keys;
+            try {
+                keys = KeyDirectory.open(dir);
+            } catch (RuntimeException e) {
+                throw new CliException("cannot read key directory " + dir + ": " + e.getMessage());
+            }
+            int n = 0;
+            for (KeyPurpose p : KeyPurpose.values()) {
+                KeySet set = keys.keys(p);
+                Path target = out.resolve(p.dirName());
+                for (String id : set.keyIds()) {
+                    Path pub = set.path().resolve(id + ".ed25519.pub");
+                    if (!Files.isRegularFile(pub)) continue; // HMAC keys have no public half
+                    try {
+                        Files.createDirectories(target);
+                        Files.copy(pub, target.resolve(pub.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                    } catch (IOException e) {
+                        throw new CliException("cannot write " + target + ": " + e.getMessage());
+                    }
+                    OUT.println(p.dirName() + "/" + pub.getFileName());
+                    n++;
+                }
+            }
+            OUT.println(n + " public keys in " + out.toAbsolutePath());
             return OK;
         }
     }

@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Which keys the audit log's checkpoints are trusted from. Checking a log needs only Ed25519 public
@@ -51,10 +52,30 @@ final class LogKeyOptions {
         }
         if (keysDir == null) return CheckpointVerifier.trusting(publicKeys.stream().map(LogKeyOptions::fromFile).toList());
         if (!Files.isDirectory(keysDir)) throw new CliException("no key directory at " + keysDir);
+        if (publicOnly(keysDir.resolve("log"))) {
+            // An export (keys export-public): public halves only, every one trusted, as in a full key directory.
+            try (Stream<Path> listed = Files.list(keysDir.resolve("log"))) {
+                return CheckpointVerifier.trusting(listed.filter(f -> PUB_FILE.matcher(f.getFileName().toString()).matches()).sorted()
+                        .map(LogKeyOptions::fromFile).toList());
+            } catch (IOException e) {
+                throw new CliException("cannot read the log keys in " + keysDir + ": " + e.getMessage());
+            }
+        }
         try {
             return KeyDirectory.open(keysDir).logKeys().verifier();
         } catch (RuntimeException e) {
             throw new CliException("cannot read the log keys in " + keysDir + ": " + e.getMessage());
+        }
+    }
+
+    /** True when {@code logDir} holds public keys and no private key or active file: an export, not a key set. */
+    private static boolean publicOnly(Path logDir) {
+        if (!Files.isDirectory(logDir) || Files.exists(logDir.resolve("active"))) return false;
+        try (Stream<Path> files = Files.list(logDir)) {
+            List<String> names = files.map(f -> f.getFileName().toString()).toList();
+            return names.stream().anyMatch(n -> n.endsWith(".ed25519.pub")) && names.stream().noneMatch(n -> n.endsWith(".key"));
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -13,17 +13,23 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code java -jar magistrate-agent.jar COMMAND}: exit status 0 on success, 1 on a negative answer
- * (invalid, tampered, denied, a test failed), 2 on a usage error or input that cannot be read.
+ * (invalid, tampered, a test failed, a vote refused; a decision printed by policy eval is an answer, 0, even a
+ * denial), 2 on a usage error or input that cannot be read, 3 when a server
+ * the command talks to (the approval console) cannot be reached or answers unexpectedly.
  */
 @Command(name = "magistrate", mixinStandardHelpOptions = true, versionProvider = MagistrateCli.Version.class,
         description = "Magistrate: governance for AI agents on the JVM.",
-        footer = {"", "Exit status: 0 success, 1 a negative answer (invalid, tampered, denied, a test failed), 2 usage error."},
-        subcommands = {PolicyCommand.class, AuditCommand.class, WarrantCommand.class, KeysCommand.class, ApproversCommand.class})
+        footer = {"", "Exit status: 0 success (policy eval prints a decision, a denial included, and exits 0), 1 a negative answer "
+                + "(invalid, tampered, inconsistent, a policy test failed, a vote refused), 2 usage error or input that cannot be read, "
+                + "3 the approval console unreachable or answering unexpectedly."},
+        subcommands = {PolicyCommand.class, AuditCommand.class, WarrantCommand.class, KeysCommand.class, ApproversCommand.class,
+                ApprovalsCommand.class})
 public final class MagistrateCli implements Callable<Integer> {
 
     static final int OK = 0;
     static final int NO = 1;
     static final int USAGE = 2;
+    static final int UNAVAILABLE = 3;
 
     /** Standard output and error as UTF-8 whatever the platform encoding: checkpoint notes and entries are UTF-8. */
     static final PrintStream OUT = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);

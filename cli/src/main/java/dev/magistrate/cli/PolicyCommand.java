@@ -18,6 +18,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -46,9 +47,18 @@ final class PolicyCommand implements Callable<Integer> {
         return MagistrateCli.missingSubcommand(spec);
     }
 
+    /** A policy path that exists and can be read; otherwise exit 2: the input cannot be read, which says nothing about a policy. */
+    static Path readable(String arg) {
+        Path p = Path.of(arg);
+        if (!Files.exists(p)) throw new CliException("no such policy file or directory: " + p);
+        if (!Files.isReadable(p)) throw new CliException("cannot read " + p + ": permission denied");
+        return p;
+    }
+
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Loads, checks and compiles policy files.",
-                    "Prints OK N rules in M paths, or file:line:col: message per error on stderr (exit 1)."})
+                    "Prints OK N rules in M paths, or file:line:col: message per error on stderr (exit 1).",
+                    "A path that does not exist or cannot be read exits 2."})
     static final class Check implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -62,7 +72,7 @@ final class PolicyCommand implements Callable<Integer> {
             boolean failed = false;
             for (String a : paths) {
                 try {
-                    PolicySet set = PolicyLoader.load(Path.of(a));
+                    PolicySet set = PolicyLoader.load(readable(a));
                     PolicyCompiler.compile(set);
                     rules += set.rules().size();
                 } catch (PolicyException e) {
@@ -127,7 +137,7 @@ final class PolicyCommand implements Callable<Integer> {
             callArgs.forEach(b::arg);
             CompiledPolicy compiled;
             try {
-                compiled = PolicyCompiler.compile(PolicyLoader.load(Path.of(policy)));
+                compiled = PolicyCompiler.compile(PolicyLoader.load(readable(policy)));
             } catch (PolicyException e) {
                 MagistrateCli.err(spec).println(e.getMessage());
                 return NO;
@@ -152,7 +162,7 @@ final class PolicyCommand implements Callable<Integer> {
         public Integer call() {
             PrintStream out = MagistrateCli.out(spec);
             PrintStream err = MagistrateCli.err(spec);
-            return PolicyTestRunner.run(Path.of(file), out, err);
+            return PolicyTestRunner.run(readable(file), out, err);
         }
     }
 

@@ -118,4 +118,38 @@ class PolicyCommandTest {
         assertEquals(2, r.status());
         assertTrue(r.err().contains(tests + ":5:14: unknown expect key 'teir': did you mean 'tier'?"), r.err());
     }
+
+    /** The exit-status contract (docs/cli.md): 0 an answer, 1 a negative answer about the input, 2 input that cannot be read. */
+    @Test
+    void exitStatusSaysWhetherTheInputWasBadOrCouldNotBeRead(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("nope.yaml");
+        for (String[] cmd : List.of(new String[]{"check", missing.toString()}, new String[]{"eval", missing.toString(), "--action", "a"},
+                new String[]{"test", missing.toString()})) {
+            Run r = run(cmd);
+            assertEquals(2, r.status(), cmd[0] + ": " + r.err());
+            assertTrue(r.err().contains("no such policy file or directory: " + missing), r.err());
+        }
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "policies:\n  - name: a\n    condition: \"agnet == 'x'\"\n");
+        assertEquals(1, run("eval", bad.toString(), "--action", "a").status(), "a policy that does not load is a negative answer");
+        Run denied = run("eval", OPS.toString(), "--action", "run_database_operation", "--arg", "sql=DROP TABLE users", "--arg", "table=users");
+        assertEquals(0, denied.status(), "a decision, even a denial, is an answer: " + denied.err());
+        assertTrue(denied.out().contains("deny"), denied.out());
+    }
+
+    /** Issue 13: --arg x=true passes a boolean, and a rule written with the text 'true' sees it as one. */
+    @Test
+    void aBooleanArgumentMatchesARuleWrittenWithItsText(@TempDir Path dir) throws Exception {
+        Path p = dir.resolve("p.yaml");
+        Files.writeString(p, """
+                policies:
+                  - {name: sensitive, condition: "action == 'export' and args.sensitive == 'true'", risk_tier: T3}
+                  - {name: routine, condition: "action == 'export' and not (args.sensitive == 'true')", risk_tier: T0}
+                """);
+        Run yes = run("eval", p.toString(), "--action", "export", "--arg", "sensitive=true", "--json");
+        assertEquals(0, yes.status(), yes.err());
+        assertEquals("T3", new ObjectMapper().readTree(yes.out()).get("tier").asText(), yes.out());
+        Run no = run("eval", p.toString(), "--action", "export", "--arg", "sensitive=false", "--json");
+        assertEquals("T0", new ObjectMapper().readTree(no.out()).get("tier").asText(), no.out());
+    }
 }

@@ -15,6 +15,7 @@ import dev.magistrate.approval.Verdict;
 import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
 import dev.magistrate.approval.VoteSink;
+import dev.magistrate.console.chat.ChatRelay;
 import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.warrant.Constraint;
 
@@ -80,9 +81,16 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     private final byte[] token;
     private final String url;
     private final Path file;
+    /** Slack, Teams and webhook notifications and their callbacks under /chat/; null without a {@code chat} setting. */
+    private final ChatRelay chat;
 
     ConsoleApprovalBackend(int port, Path file) {
+        this(port, file, null);
+    }
+
+    ConsoleApprovalBackend(int port, Path file, ChatRelay chat) {
         this.file = file;
+        this.chat = chat;
         byte[] raw = new byte[32];
         new SecureRandom().nextBytes(raw);
         String tokenText = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -127,6 +135,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         this.context = context;
         this.trails = new AuditTrails(context.auditDirectory().orElse(null));
         this.web = new WebConsole(requests, context, live, trails, server.port(), false);
+        if (chat != null) chat.attach(context);
         attached.countDown();
     }
 
@@ -138,14 +147,24 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     @Override
     public void request(ApprovalRequest request, VoteSink votes) {
         String id = request.intentId();
-        requests.add(new RequestRecord(request, votes, now(), () -> live.changed(id)));
+        requests.add(new RequestRecord(request, votes, now(), () -> live.changed(id), (vote, result) -> {
+            if (chat != null) chat.voted(id, vote, result);
+        }));
         live.changed(id);
+        if (chat != null) chat.requested(request, votes);
+    }
+
+    @Override
+    public void proposalChanged(ApprovalRequest edited) {
+        RequestRecord r = requests.get(edited.intentId());
+        if (r != null) r.proposalChanged(edited);
     }
 
     @Override
     public void cancel(String intentId) {
         RequestRecord r = requests.get(intentId);
         if (r != null) r.end("ended", now());
+        if (chat != null) chat.ended(intentId);
     }
 
     @Override
@@ -159,6 +178,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         live.close();
         AuditTrails t = trails;
         if (t != null) t.close();
+        if (chat != null) chat.close();
         try {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
@@ -168,7 +188,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
 
     private ConsoleHttpServer.Response handle(ConsoleHttpServer.Request x) {
         String path = x.path();
-        if (!path.startsWith("/api/")) {
+        if (!path.startsWith("/api/") && !path.startsWith("/chat/")) {
             try {
                 if (!attached.await(ConsoleHttpServer.REQUEST_DEADLINE_MS, TimeUnit.MILLISECONDS)) {
                     return ConsoleHttpServer.error(503, "the console's engine has not started; try again");
@@ -185,6 +205,10 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     private ConsoleHttpServer.Response api(ConsoleHttpServer.Request x) {
         String path = x.path();
         String method = x.method();
+        if (chat != null && path.startsWith("/chat/")) {
+            ChatRelay.Reply r = chat.handle(method, path, x.headers(), x.body()); // authenticated by each service's signature
+            return new ConsoleHttpServer.Response(r.status(), r.contentType(), r.body());
+        }
         if (path.equals("/api/health")) {
             if (!consoleToken(x)) return reply(401, error("missing or wrong bearer token (the console file's token reads)"));
             if (!method.equals("GET")) return reply(405, error("use GET"));
@@ -279,12 +303,6 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
             case "more_info" -> Verdict.MORE_INFO;
             default -> throw new IllegalArgumentException("verdict is 'approve', 'deny' or 'more_info', not '" + verdict + "'");
         };
-        Map<String, Object> edits = new LinkedHashMap<>();
-        JsonNode es = body.get("edits");
-        if (es != null && !es.isNull()) {
-            if (!es.isObject()) throw new IllegalArgumentException("edits is an object: argument name to its new value");
-            es.fields().forEachRemaining(f -> edits.put(f.getKey(), JSON.convertValue(f.getValue(), Object.class)));
-        }
         List<Constraint> constraints = new ArrayList<>();
         JsonNode cs = body.get("constraints");
         if (cs != null && !cs.isNull()) {
@@ -302,6 +320,20 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
                 }
             }
         }
+        Map<String, Object> edits = new LinkedHashMap<>();
+        JsonNode es = body.get("edits");
+        if (es != null && !es.isNull()) {
+            if (!es.isObject()) throw new IllegalArgumentException("edits is an object: argument name to new value");
+            es.fields().forEachRemaining(e -> {
+                JsonNode n = e.getValue();
+                // The engine checks each value against the argument's type; here only the JSON kind is taken.
+                if (n.isIntegralNumber()) edits.put(e.getKey(), n.bigIntegerValue());
+                else if (n.isNumber()) edits.put(e.getKey(), n.decimalValue());
+                else if (n.isTextual()) edits.put(e.getKey(), n.textValue());
+                else if (n.isBoolean()) edits.put(e.getKey(), n.booleanValue());
+                else throw new IllegalArgumentException("edits." + e.getKey() + " is a number, text or a boolean");
+            });
+        }
         return new Vote(approver, v, text(body, "comment", false), text(body, "totp", false), constraints, edits, null);
     }
 
@@ -316,7 +348,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     }
 
     private ObjectNode describe(RequestRecord e) {
-        ApprovalRequest r = e.request;
+        ApprovalRequest r = e.current();
         ObjectNode o = JSON.createObjectNode();
         o.put("intent_id", r.intentId());
         o.put("action", r.intent().action());
@@ -370,7 +402,10 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         }
     }
 
-    /** Settings: {@code file} (required: where the URL and token are written) and {@code port} (0 picks a free one). */
+    /**
+     * Settings: {@code file} (required: where the URL and token are written), {@code port} (0 picks a free one), and
+     * {@code chat} (optional: the Slack, Teams and webhook configuration file, see {@link ChatRelay}).
+     */
     public static final class Provider implements ApprovalBackendProvider {
         @Override
         public String name() {
@@ -379,7 +414,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
 
         @Override
         public ApprovalBackend create(Map<String, String> settings) {
-            ApprovalBackendProvider.requireKnownSettings(NAME, settings, Set.of("port", "file"));
+            ApprovalBackendProvider.requireKnownSettings(NAME, settings, Set.of("port", "file", "chat"));
             String file = settings.get("file");
             if (file == null || file.isBlank()) throw new IllegalArgumentException("the console backend needs 'file': where to write its URL and token");
             int port;
@@ -389,7 +424,8 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
                 throw new IllegalArgumentException("console port is a number, not '" + settings.get("port") + "'");
             }
             if (port < 0 || port > 65535) throw new IllegalArgumentException("console port " + port + " is out of range");
-            return new ConsoleApprovalBackend(port, Path.of(file));
+            String chat = settings.get("chat");
+            return new ConsoleApprovalBackend(port, Path.of(file), chat == null || chat.isBlank() ? null : ChatRelay.open(Path.of(chat)));
         }
     }
 }

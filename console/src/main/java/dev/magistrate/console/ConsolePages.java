@@ -41,10 +41,19 @@ final class ConsolePages {
     }
 
     /**
-     * One argument as requested and, once an approver changed it, as approved. {@code type} is its JSON type
-     * ({@code number}, {@code boolean}, {@code text}, {@code json}), which the edit form keeps.
+     * One argument: {@code value} as approvals now count for it, {@code requested} what the agent asked for when an
+     * approver's edit changed it (else null). {@code type} is its JSON type ({@code number}, {@code boolean},
+     * {@code text}, {@code json}); the edit form keeps it, and {@code json} values are not editable.
      */
-    record Arg(String name, String value, String type) {
+    record Arg(String name, String value, String type, String requested) {
+        boolean edited() {
+            return requested != null;
+        }
+
+        boolean isJson() {
+            return type.equals("json");
+        }
+
         boolean isNumber() {
             return type.equals("number");
         }
@@ -69,29 +78,38 @@ final class ConsolePages {
     }
 
     static Card card(RequestRecord r) {
-        ApprovalRequest q = r.request;
+        ApprovalRequest q = r.current();
         Intent i = q.intent();
-        return new Card(i.id(), i.parentIntentId(), i.agent(), i.action(), i.resource(), args(i.argsCanonicalJson()), i.justification(),
+        List<Arg> args = args(i.argsCanonicalJson(), r.requested.intent().argsCanonicalJson());
+        return new Card(i.id(), i.parentIntentId(), i.agent(), i.action(), i.resource(), args, i.justification(),
                 i.estimatedCost() == null ? null : i.estimatedCost().toString(), i.urgency(), i.rollbackPlan(), q.decision().tier().name(),
                 List.copyOf(q.decision().matchedRules()), q.decision().explain(), q.requiredRoles(), q.requiredApprovals(), q.mfaRequired(),
                 q.deadline().toEpochMilli(), time(q.deadline()), time(r.received), r.state(), r.votes(), r.votesNotShown());
     }
 
-    static List<Arg> args(String canonicalJson) {
+    /** The arguments now under vote, each with its requested value where an edit changed it. */
+    static List<Arg> args(String currentJson, String requestedJson) {
         List<Arg> out = new ArrayList<>();
-        JsonNode o;
+        JsonNode now;
+        JsonNode asked;
         try {
-            o = JSON.readTree(canonicalJson);
+            now = JSON.readTree(currentJson);
+            asked = JSON.readTree(requestedJson);
         } catch (IOException unreadable) {
-            return List.of(new Arg("(arguments)", canonicalJson, "json"));
+            return List.of(new Arg("(arguments)", currentJson, "json", null));
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = now.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> f = it.next();
             JsonNode v = f.getValue();
+            JsonNode before = asked.get(f.getKey());
             String type = v.isNumber() ? "number" : v.isBoolean() ? "boolean" : v.isTextual() ? "text" : "json";
-            out.add(new Arg(f.getKey(), v.isTextual() ? v.asText() : v.toString(), type));
+            out.add(new Arg(f.getKey(), show(v), type, before == null || before.equals(v) ? null : show(before)));
         }
         return out;
+    }
+
+    private static String show(JsonNode v) {
+        return v.isTextual() ? v.asText() : v.toString();
     }
 
     static String time(Instant t) {

@@ -8,11 +8,12 @@ import dev.magistrate.approval.VoteSink;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * One approval request as the console holds it: what was asked, where its votes go, its state as far as the console
  * knows, and the votes cast through the console (for display; the audit trail is the record). Votes from the JSON API
- * and from the page both pass through {@link #cast}, so both show up, and both wake the live page.
+ * and from the page both pass through {@link #cast}, so both show up, wake the live page and reach the chat messages.
  */
 final class RequestRecord {
 
@@ -28,24 +29,41 @@ final class RequestRecord {
         }
     }
 
-    final ApprovalRequest request;
+    /** As the agent asked for it. */
+    final ApprovalRequest requested;
+    /** As an approver last edited it ({@link #proposalChanged}): what approvals now count for. */
+    private volatile ApprovalRequest current;
     private final VoteSink sink;
     private final Runnable changed;
+    private final BiConsumer<Vote, VoteResult> voted;
     final Instant received;
     private volatile String state = "pending";
     private volatile Instant ended;
     private final List<VoteLine> votes = new ArrayList<>();
     private long notShown;
 
-    RequestRecord(ApprovalRequest request, VoteSink sink, Instant received, Runnable changed) {
-        this.request = request;
+    /** {@code changed}: wakes the live pages; {@code voted}: hears every vote the engine answered (chat messages show who decided). */
+    RequestRecord(ApprovalRequest request, VoteSink sink, Instant received, Runnable changed, BiConsumer<Vote, VoteResult> voted) {
+        this.requested = request;
+        this.current = request;
         this.sink = sink;
         this.received = received;
         this.changed = changed;
+        this.voted = voted;
     }
 
     String intentId() {
-        return request.intentId();
+        return requested.intentId();
+    }
+
+    ApprovalRequest current() {
+        return current;
+    }
+
+    /** An approver's edit replaced the call under vote: show the values approvals now count for, beside the requested ones. */
+    void proposalChanged(ApprovalRequest edited) {
+        current = edited;
+        changed.run();
     }
 
     String state() {
@@ -64,6 +82,7 @@ final class RequestRecord {
     /** Delivers a vote to the engine and keeps a line of it; a vote that ends the intent wakes the live page. */
     VoteResult cast(Vote vote, Instant now) {
         VoteResult r = sink.vote(vote);
+        voted.accept(vote, r);
         if (r.refusal() == VoteResult.Refusal.CREDENTIAL) return r; // not a person's vote: audited by the engine, not shown
         synchronized (votes) {
             if (votes.size() < KEEP_VOTES) {

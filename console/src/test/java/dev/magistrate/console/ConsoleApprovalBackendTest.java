@@ -114,6 +114,28 @@ class ConsoleApprovalBackendTest {
     }
 
     @Test
+    void anApproverCanApproveWithChangesOrAskForMoreInformation() throws Exception {
+        Intent intent = h.intent("scale_service").arg("service", "web").arg("instances", 200).build();
+        CompletableFuture<Warrant> pending = h.governor.authorizeAsync(intent);
+        assertEquals(400, vote(intent.id(), "{\"approver\":\"alice\",\"verdict\":\"approve\",\"edits\":{\"instances\":[25]}}").statusCode());
+        JsonNode edited = JSON.readTree(vote(intent.id(), "{\"approver\":\"alice\",\"verdict\":\"approve\",\"edits\":{\"instances\":25}}").body());
+        assertTrue(edited.get("accepted").asBoolean(), edited.toString());
+        assertEquals(25, JSON.readTree(get("/api/requests/" + intent.id(), token).body()).get("args").get("instances").asInt(),
+                "the console shows what approvals are now for");
+        JsonNode second = JSON.readTree(vote(intent.id(), "{\"approver\":\"bob\",\"verdict\":\"approve\"}").body());
+        assertEquals("granted", second.get("state").asText());
+        assertEquals(dev.magistrate.canonical.CanonicalJson.argsDigest(java.util.Map.of("service", "web", "instances", 25)),
+                pending.get(5, TimeUnit.SECONDS).argsDigest());
+
+        Intent next = h.intent("scale_service").arg("service", "web").arg("instances", 200).build();
+        CompletableFuture<Warrant> asked = h.governor.authorizeAsync(next);
+        JsonNode q = JSON.readTree(vote(next.id(), "{\"approver\":\"bob\",\"verdict\":\"more_info\",\"comment\":\"Which graph shows the load?\"}").body());
+        assertEquals("needs_information", q.get("state").asText(), q.toString());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> asked.get(5, TimeUnit.SECONDS));
+        assertEquals("Which graph shows the load?", assertInstanceOf(dev.magistrate.governor.NeedsInformationException.class, e.getCause()).question());
+    }
+
+    @Test
     void aDenyWithAReasonReachesTheCaller() throws Exception {
         Intent intent = h.intent("scale_service").arg("instances", 200).build();
         CompletableFuture<Warrant> pending = h.governor.authorizeAsync(intent);

@@ -66,7 +66,7 @@ class InterceptionIT {
                 condition: "action == 'rename' and from_name == 'old' and to_name == 'new'"
                 risk_tier: T0
               - name: terminate
-                condition: "action == 'FrameworkTools#terminate' and instance == 'i-1'"
+                condition: "action == 'terminate' and instance == 'i-1'"
                 risk_tier: T0
               - name: buckets
                 condition: "action == 'FrameworkTools#deleteBucket' and bucket == 'logs'"
@@ -106,8 +106,10 @@ class InterceptionIT {
         assertEquals("JVM-ARGS [-javaagent:" + AgentRun.JAR + "=config=" + shared.resolve("main/magistrate.yaml") + "]",
                 main.line("JVM-ARGS"), main::toString);
         assertEquals("CONTEXT-LOADER application", main.line("CONTEXT-LOADER"), "the agent gives main its context loader back");
-        List<String> agentLines = main.err().lines().filter(l -> l.startsWith("[magistrate]")).toList();
+        // One start line; after it, one line per governed method as its class loads, naming the action policies see.
+        List<String> agentLines = main.err().lines().filter(l -> l.startsWith("[magistrate]") && !l.startsWith("[magistrate] INFO governing ")).toList();
         assertEquals(1, agentLines.size(), main::toString);
+        assertTrue(main.err().contains("[magistrate] INFO governing db_query ("), main::toString);
         String start = agentLines.get(0);
         assertTrue(start.matches("\\[magistrate] INFO magistrate \\S+ started in \\d+ ms \\(unpack \\d+, instrumentation \\d+, engine \\d+\\); governing @GovernedAction; policy .*policy.yaml "
                 + "\\(13 rules, sha256 [0-9a-f]{12}\\); approvals NONE .*; audit .*audit \\(mapped\\); keys .*keys"), start);
@@ -185,9 +187,12 @@ class InterceptionIT {
         assertEquals("OK a,b", r.outcome("pattern-miss"));
         List<String> actions = readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED)
                 .map(e -> (String) e.fields().get("action")).toList();
-        assertEquals(List.of("lookup_weather", "FrameworkTools#terminate", "FrameworkTools#deleteBucket"), actions,
-                "the framework's name attribute, else Class#method; the unmatched method is not governed");
+        assertEquals(List.of("lookup_weather", "terminate", "FrameworkTools#deleteBucket"), actions,
+                "the framework's name attribute, else the method's name (what the model sees); Class#method only for a pattern;"
+                        + " the unmatched method is not governed");
         assertTrue(r.err().contains("@Tool (example.app.Tool)"), r::toString);
+        assertTrue(r.err().contains("governing terminate (example.app.FrameworkTools#terminate, args [instance])"),
+                "each governed method is logged with its action name when its class loads: " + r.err());
     }
 
     @Test
@@ -410,5 +415,24 @@ class InterceptionIT {
             while ((d = reader.nextEntry()) != null) events.add(d.event());
         }
         return events;
+    }
+
+    /** Issue 13: a rule written with 'true' guards a real boolean parameter; its negation does not grant it. */
+    @Test
+    void aBooleanParameterMeetsARuleWrittenWithItsText(@TempDir Path dir) throws Exception {
+        Path work = workDir(dir, "");
+        Files.writeString(work.resolve("policy.yaml"), """
+                policies:
+                  - name: sensitive-exports
+                    condition: "action == 'export_data' and args.sensitive == 'true'"
+                    effect: deny
+                    reason: "sensitive data is not exported by an agent"
+                  - name: plain-exports
+                    condition: "action == 'export_data' and not (args.sensitive == 'true')"
+                    risk_tier: T0
+                """);
+        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), work, AgentRun.appClasspath(), APP, "export-sensitive", "export-plain");
+        assertTrue(r.outcome("export-sensitive").startsWith(DENIED + "'export_data' was not allowed by policy rule 'sensitive-exports'"), r::toString);
+        assertEquals("OK exported menu", r.outcome("export-plain"), r::toString);
     }
 }

@@ -101,8 +101,10 @@ final class GovernedMethods {
     /** Works out a method's action, argument names and markers, and gives it an id. */
     synchronized GovernedMethod register(TypeDescription type, MethodDescription method) {
         AnnotationDescription governing = governingAnnotation(type, method);
+        // A tool's action is the name the model sees and a policy author writes: the annotation's name, else the method's.
+        // Only methods matched by a pattern, which carry no name, are Class#method.
         String simple = type.getSimpleName().isEmpty() ? type.getName() : type.getSimpleName();
-        String action = simple + "#" + method.getName();
+        String action = governing != null ? method.getName() : simple + "#" + method.getName();
         String resource = null, justification = null, cost = null, minimumTier = null;
         if (governing != null) {
             boolean ours = governing.getAnnotationType().getName().equals(GOVERNED_ACTION);
@@ -152,7 +154,7 @@ final class GovernedMethods {
         GovernedMethod[] a = byId;
         a[count++] = g;
         byId = a; // publish
-        AgentLog.debug("governing " + g);
+        AgentLog.info("governing " + g);
         return g;
     }
 
