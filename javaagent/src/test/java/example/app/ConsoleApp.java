@@ -1,5 +1,6 @@
 package example.app;
 
+import dev.magistrate.annotations.CallNeedsInformationException;
 import dev.magistrate.annotations.GovernedAction;
 
 import java.nio.file.Files;
@@ -21,6 +22,16 @@ public final class ConsoleApp {
             return service + " now runs " + version;
         }
 
+        @GovernedAction(value = "resize", justification = "why")
+        public String resize(String service, int instances, String why) {
+            return service + " resized to " + instances;
+        }
+
+        @GovernedAction(value = "purge_cache", justification = "why")
+        public String purge(String region, String why) {
+            return "purged " + region;
+        }
+
         @GovernedAction(value = "scale_service", justification = "why")
         public String scale(String service, int instances, String why) {
             return service + " scaled to " + instances;
@@ -37,6 +48,15 @@ public final class ConsoleApp {
                     Object result = switch (name) {
                         case "deploy" -> ops.deploy("payments", "v2.4.1", "fixes the refund rounding bug");
                         case "scale" -> ops.scale("web", 40, "CPU at 85% for 15 minutes");
+                        case "resize" -> ops.resize("web", 200, "traffic spike");
+                        case "ask" -> {
+                            try {
+                                yield ops.purge("all", "stale assets");
+                            } catch (CallNeedsInformationException e) {
+                                System.out.println("QUESTION " + e.question());
+                                yield ops.purge("eu-west", "only eu-west serves stale assets (CDN report 4471)"); // the answer, linked to the question
+                            }
+                        }
                         default -> throw new IllegalArgumentException(name);
                     };
                     System.out.println("CASE " + name + " OK " + result);

@@ -91,6 +91,8 @@ final class AuditTrails implements AutoCloseable {
                 + (a.requiredRoles().isEmpty() ? "" : " by " + String.join(", ", a.requiredRoles()));
         if (p instanceof AuditPayload.Vote v) return v.verdict() + " by " + v.approver() + (v.comment() != null ? ": " + v.comment() : "")
                 + (v.accepted() ? "" : " (not counted: " + v.rejection() + ")");
+        if (p instanceof AuditPayload.ArgumentsEdited x) return "changed by " + x.by() + ": requested " + x.requestedArgs() + ", approved " + x.approvedArgs();
+        if (p instanceof AuditPayload.InformationRequested x) return "needs information: " + x.by() + " asked \"" + x.question() + "\"";
         if (p instanceof AuditPayload.WarrantIssued w) return "warrant " + w.warrantId() + " issued, approved by " + String.join(", ", w.approvedBy());
         if (p instanceof AuditPayload.IntentDenied x) return "denied by " + x.by() + ": " + x.reason();
         if (p instanceof AuditPayload.IntentTimedOut t) return "timed out: " + t.reason();

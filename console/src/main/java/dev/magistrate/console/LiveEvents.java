@@ -19,14 +19,15 @@ import java.util.concurrent.TimeUnit;
  * <li>at most {@link #MAX_CLIENTS} streams; the page that finds no room gets 503 and retries (EventSource does);</li>
  * <li>one thread writes, without blocking: a client that has not read what it was sent (its socket buffer is full) is
  * dropped rather than waited for;</li>
- * <li>a comment every {@link #HEARTBEAT_SECONDS} finds dead connections; each stream ends after {@link #MAX_STREAM_MINUTES}
+ * <li>a comment every {@link #HEARTBEAT_SECONDS} s finds dead connections (a page left behind frees its place within two
+ * beats, since the first write after the peer closed still succeeds); each stream ends after {@link #MAX_STREAM_MINUTES}
  * minutes, and the browser's reconnection passes the session check again (an expired session gets no new stream).</li>
  * </ul>
  */
 final class LiveEvents implements AutoCloseable {
 
     static final int MAX_CLIENTS = 32;
-    static final long HEARTBEAT_SECONDS = 15;
+    static final long HEARTBEAT_SECONDS = 5;
     static final long MAX_STREAM_MINUTES = 10;
 
     private final Map<SocketChannel, Long> streams = new LinkedHashMap<>(); // channel -> when it opened (nanos); guarded by this

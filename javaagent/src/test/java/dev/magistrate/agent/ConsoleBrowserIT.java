@@ -16,7 +16,9 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -26,6 +28,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +36,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,7 +51,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A person approves in a real browser: headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, installed
  * with apt when missing) driven by Selenium through the console of an agent in a child JVM. Signs in (a wrong password
  * first: refused and audited), watches the pending list receive two requests without reloading, approves a T3 deploy with
- * authenticator codes from two people, denies a scale-up with a reason, reads the history, and checks how each governed
+ * authenticator codes from two people, denies a scale-up with a reason, approves a resize with a change (200 to 25
+ * instances), asks a question the agent answers in a linked request, reads the history, and checks how each governed
  * call ended, in the child's output and in its audit trail. Saves the pending page at phone width as docs/images/console.png.
  */
 class ConsoleBrowserIT {
@@ -69,12 +75,32 @@ class ConsoleBrowserIT {
                 risk_tier: T2
                 required_roles: [sre]
                 timeout: "180s"
+              - name: resizing
+                condition: "action == 'resize'"
+                risk_tier: T1
+                timeout: "180s"
+              - name: purges
+                condition: "action == 'purge_cache'"
+                risk_tier: T1
+                timeout: "180s"
             """;
 
     @TempDir
     static Path work;
     static WebDriver browser;
     static WebDriverWait waitUpTo;
+    static Path childDir;
+
+    static String childOutput() {
+        try {
+            return childDir == null ? "" : Files.readString(childDir.resolve("stdout.txt")) + Files.readString(childDir.resolve("stderr.txt"));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** Intents whose cards the test has picked already. */
+    static final Set<String> seen = new HashSet<>();
 
     @BeforeAll
     static void startChromium() throws Exception {
@@ -90,9 +116,11 @@ class ConsoleBrowserIT {
         waitUpTo = new WebDriverWait(browser, Duration.ofSeconds(30)) {
             @Override
             protected RuntimeException timeoutException(String message, Throwable lastException) {
-                return new org.openqa.selenium.TimeoutException(message + "\nat " + browser.getCurrentUrl() + ":\n" + browser.getPageSource(), lastException);
+                return new TimeoutException(message + "\nat " + browser.getCurrentUrl() + ":\n" + browser.getPageSource() + "\nthe agent's output:\n"
+                        + childOutput(), lastException);
             }
         };
+        waitUpTo.ignoring(StaleElementReferenceException.class); // the live list replaces its cards while the test reads them
     }
 
     @AfterAll
@@ -125,6 +153,7 @@ class ConsoleBrowserIT {
     @Test
     void aPersonSignsInWatchesRequestsArriveApprovesWithTotpAndDeniesWithAReason() throws Exception {
         Path dir = Files.createDirectories(work.resolve("agent"));
+        childDir = dir;
         Files.writeString(dir.resolve("policy.yaml"), POLICY);
         Files.writeString(dir.resolve("approvers.yaml"), """
                 approvers:
@@ -146,7 +175,7 @@ class ConsoleBrowserIT {
                   id: ops-agent
                 """);
         Process child = new ProcessBuilder(AgentRun.java(), "-javaagent:" + AgentRun.JAR + "=config=" + dir.resolve("magistrate.yaml"),
-                "-cp", AgentRun.appClasspath(), "example.app.ConsoleApp", "deploy", "scale")
+                "-cp", AgentRun.appClasspath(), "example.app.ConsoleApp", "deploy", "scale", "resize", "ask")
                 .directory(dir.toFile()).redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(dir.resolve("stderr.txt").toFile()).start();
         try {
             String url = consoleUrl(dir, child);
@@ -186,6 +215,38 @@ class ConsoleBrowserIT {
             browser.findElement(By.id("deny")).click();
             waitUpTo.until(ExpectedConditions.textToBePresentInElementLocated(By.id("flash"), "Your denial counted; the request is now denied."));
 
+            // ... approves the resize with a change: 25 instances, not 200
+            browser.get(url + "/");
+            Files.writeString(dir.resolve("go-resize"), "");
+            String resize = waitForCard("resize");
+            browser.get(url + "/requests/" + resize);
+            WebElement instances = browser.findElement(By.name("edit.instances"));
+            instances.clear();
+            instances.sendKeys("25");
+            browser.findElement(By.cssSelector("#edit-form input[name=comment]")).sendKeys("25 covers the spike");
+            browser.findElement(By.id("approve-with-changes")).click();
+            waitUpTo.until(ExpectedConditions.textToBePresentInElementLocated(By.id("flash"),
+                    "Your approval with changes counted; the request is now granted."));
+            String edited = browser.findElement(By.cssSelector("#request .args")).getText();
+            assertTrue(edited.contains("instances 200 25"), "requested and approved side by side: " + edited);
+
+            // ... and asks a question before the cache purge; the agent answers in a new request that links to it
+            browser.get(url + "/");
+            Files.writeString(dir.resolve("go-ask"), "");
+            String ask = waitForCard("purge_cache");
+            browser.get(url + "/requests/" + ask);
+            browser.findElement(By.id("question")).sendKeys("Which region serves stale assets?");
+            browser.findElement(By.id("ask")).click();
+            waitUpTo.until(ExpectedConditions.textToBePresentInElementLocated(By.id("flash"),
+                    "Your question counted; the request is now needs_information."));
+            browser.get(url + "/");
+            String answer = waitForCard("purge_cache");
+            browser.get(url + "/requests/" + answer);
+            assertEquals(ask, browser.findElement(By.linkText(ask)).getText(), "the answer links to the question");
+            assertTrue(browser.findElement(By.id("request")).getText().contains("only eu-west serves stale assets"));
+            browser.findElement(By.id("approve")).click();
+            waitUpTo.until(ExpectedConditions.textToBePresentInElementLocated(By.id("flash"), "Your approval counted; the request is now granted."));
+
             // chris signs in on the same browser after dana signs out, and gives the second approval
             browser.findElement(By.id("signout")).click();
             waitUpTo.until(ExpectedConditions.presenceOfElementLocated(By.id("signin")));
@@ -206,12 +267,15 @@ class ConsoleBrowserIT {
             String out = Files.readString(stdout);
             assertTrue(out.contains("CASE deploy OK payments now runs v2.4.1"), out + Files.readString(dir.resolve("stderr.txt")));
             assertTrue(out.lines().anyMatch(l -> l.startsWith("CASE scale DENIED") && l.contains("not during the sale; ask again after 18:00")), out);
+            assertTrue(out.contains("CASE resize OK web resized to 25"), "the body ran with the approved value: " + out);
+            assertTrue(out.contains("QUESTION Which region serves stale assets?") && out.contains("CASE ask OK purged eu-west"), out);
 
             // the history shows both, with their timelines and the command that proves them
             browser.get(url + "/history");
             String history = browser.findElement(By.tagName("main")).getText();
             assertTrue(history.contains("approved by dana, chris") && history.contains("call completed"), history);
             assertTrue(history.contains("denied by dana: not during the sale"), history);
+            assertTrue(history.contains("changed by dana") && history.contains("needs information: dana asked \"Which region serves stale assets?\""), history);
             assertTrue(history.contains("magistrate audit prove " + dir.resolve("audit")), history);
             Files.writeString(dir.resolve("go-exit"), "");
             if (!child.waitFor(60, TimeUnit.SECONDS)) fail("the agent did not exit");
@@ -219,6 +283,11 @@ class ConsoleBrowserIT {
             // and the audit trail says the same
             List<AuditEvent> audit = audit(dir.resolve("audit"));
             List<AuditEvent> signIns = audit.stream().filter(e -> e.type() == AuditEventType.ACCESS).toList();
+            assertEquals("{\"instances\":25,\"service\":\"web\",\"why\":\"traffic spike\"}", audit.stream()
+                    .filter(e -> e.intentId().equals(resize) && e.type() == AuditEventType.ARGUMENTS_EDITED).findFirst().orElseThrow()
+                    .fields().get("approved_args"));
+            assertEquals(ask, audit.stream().filter(e -> e.intentId().equals(answer) && e.type() == AuditEventType.INTENT_SUBMITTED)
+                    .findFirst().orElseThrow().fields().get("parent_intent_id"));
             assertEquals(List.of("dana false", "dana true", "dana true", "chris true"),
                     signIns.stream().map(e -> e.fields().get("subject") + " " + e.fields().get("allowed")).toList(), signIns.toString());
             assertTrue(String.valueOf(signIns.get(2).fields().get("detail")).contains("signed out"));
@@ -242,9 +311,24 @@ class ConsoleBrowserIT {
         browser.findElement(By.id("signin")).click();
     }
 
+    /** Waits for a pending card of this action that was not there before (live, on the open list) and returns its intent. */
+    private static String waitForCard(String action) {
+        Set<String> before = new HashSet<>(seen);
+        return waitUpTo.until(d -> {
+            for (WebElement card : d.findElements(By.cssSelector("#pending-list article"))) {
+                String id = card.getAttribute("data-intent");
+                if (card.findElement(By.tagName("h2")).getText().equals(action) && !before.contains(id) && seen.add(id)) return id;
+            }
+            return null;
+        });
+    }
+
     private static String intentOf(String action) {
         for (WebElement card : browser.findElements(By.cssSelector("#pending-list article"))) {
-            if (card.findElement(By.tagName("h2")).getText().equals(action)) return card.getAttribute("data-intent");
+            if (card.findElement(By.tagName("h2")).getText().equals(action)) {
+                seen.add(card.getAttribute("data-intent"));
+                return card.getAttribute("data-intent");
+            }
         }
         return fail("no card for " + action);
     }

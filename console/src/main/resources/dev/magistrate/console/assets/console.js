@@ -14,19 +14,33 @@ function tick() {
   }
 }
 
+// One refresh at a time, repeated while changes arrive during it: an older response never overwrites a newer list.
+let refreshing = false, again = false;
+async function refresh(list) {
+  if (refreshing) { again = true; return; }
+  refreshing = true;
+  try {
+    do {
+      again = false;
+      const r = await fetch(list.dataset.live, { credentials: "same-origin", cache: "no-store" });
+      if (r.status === 401) { location.assign("/signin"); return; }
+      if (r.ok) { list.innerHTML = await r.text(); tick(); }
+    } while (again);
+  } finally {
+    refreshing = false;
+  }
+}
+
 function live() {
   const list = document.getElementById("pending-list");
   const request = document.getElementById("request");
   if (!list && !request) return;
   const events = new EventSource("/events");
-  events.addEventListener("changed", async (e) => {
-    if (list) {
-      const r = await fetch(list.dataset.live, { credentials: "same-origin", cache: "no-store" });
-      if (r.ok) { list.innerHTML = await r.text(); tick(); }
-      else if (r.status === 401) { location.assign("/signin"); }
-    } else if (request && e.data === request.dataset.intent) {
-      document.getElementById("changed").hidden = false; // never reload under an approver who may be typing
-    }
+  // Whatever changed between rendering the page and (re)connecting the stream was not announced on it.
+  if (list) events.addEventListener("open", () => refresh(list));
+  events.addEventListener("changed", (e) => {
+    if (list) refresh(list);
+    else if (e.data === request.dataset.intent) document.getElementById("changed").hidden = false; // never reload under a typing approver
   });
 }
 
