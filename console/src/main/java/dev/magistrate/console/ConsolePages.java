@@ -6,7 +6,6 @@ import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.intent.Intent;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -114,11 +113,5 @@ final class ConsolePages {
 
     static String time(Instant t) {
         return t == null ? "" : TIME.format(t);
-    }
-
-    static String left(Instant deadline, Instant now) {
-        Duration d = Duration.between(now, deadline);
-        if (d.isNegative()) return "expired";
-        return d.toMinutes() + ":" + String.format("%02d", d.toSecondsPart());
     }
 }

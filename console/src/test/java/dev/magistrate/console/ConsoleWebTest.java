@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -299,6 +299,21 @@ class ConsoleWebTest {
         assertEquals(401, new WebClient(url).get("/events").statusCode(), "no stream without a session");
     }
 
+    @Test
+    void anEditKeepsEachArgumentsTypeAndOnlyWhatChanged() {
+        List<ConsolePages.Arg> args = ConsolePages.args("{\"dry_run\":true,\"instances\":200,\"service\":\"web\",\"tags\":[\"a\"]}",
+                "{\"dry_run\":true,\"instances\":200,\"service\":\"web\",\"tags\":[\"a\"]}");
+        assertEquals(Map.of("instances", BigInteger.valueOf(25), "dry_run", false), WebConsole.edits(args,
+                Map.of("edit.instances", "25", "edit.dry_run", "false", "edit.service", "web", "edit.tags", "[\"a\"]")));
+        assertEquals(Map.of("service", " api "), WebConsole.edits(args, Map.of("edit.service", " api ")), "text as typed");
+        assertEquals(Map.of(), WebConsole.edits(args, Map.of("edit.instances", "200")), "unchanged is no edit");
+        assertThrows(IllegalArgumentException.class, () -> WebConsole.edits(args, Map.of("edit.instances", "lots")));
+        assertThrows(IllegalArgumentException.class, () -> WebConsole.edits(args, Map.of("edit.dry_run", "maybe")));
+        assertThrows(IllegalArgumentException.class, () -> WebConsole.edits(args, Map.of("edit.tags", "[\"b\"]")), "lists are not edited");
+        List<ConsolePages.Arg> edited = ConsolePages.args("{\"instances\":25}", "{\"instances\":200}");
+        assertEquals(new ConsolePages.Arg("instances", "25", "number", "200"), edited.get(0), "requested beside approved");
+    }
+
     private Socket openEvents(WebClient c) throws Exception {
         Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
         s.setSoTimeout(15_000);
@@ -307,9 +322,5 @@ class ConsoleWebTest {
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
         return s;
-    }
-
-    static String readAll(InputStream in) throws Exception {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
 }

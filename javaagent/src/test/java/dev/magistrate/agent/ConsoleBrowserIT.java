@@ -128,8 +128,12 @@ class ConsoleBrowserIT {
         if (browser != null) browser.quit();
     }
 
+    /** .ci/run prints this file's reason after the build when the browser test was skipped. */
+    static final Path SKIPPED = Path.of("target", "ConsoleBrowserIT-SKIPPED.txt");
+
     /** Installs Debian's Chromium and its driver where they are missing; skips, loudly, only where that fails. */
     static void requireChromium() throws Exception {
+        Files.deleteIfExists(SKIPPED);
         if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) return;
         String why = "not installed";
         if ("root".equals(System.getProperty("user.name"))) {
@@ -147,6 +151,8 @@ class ConsoleBrowserIT {
         String banner = "\n" + "!".repeat(100) + "\nSKIPPED ConsoleBrowserIT: Chromium and chromedriver are " + why
                 + "\nThe web console was NOT tested in a browser.\n" + "!".repeat(100);
         System.err.println(banner);
+        Files.createDirectories(SKIPPED.getParent());
+        Files.writeString(SKIPPED, "Chromium and chromedriver are " + why + "\n");
         Assumptions.abort(banner);
     }
 
