@@ -52,7 +52,7 @@ final class ApprovalSession implements VoteSink {
         }
     }
 
-    private static final String AUTOMATIC_APPROVER = "auto";
+    static final String AUTOMATIC_APPROVER = "auto";
 
     private final Governor governor;
     private final ApprovalRequest request;
@@ -516,7 +516,7 @@ final class ApprovalSession implements VoteSink {
             deny(DenialStage.AUDIT, "audit", "the warrant could not be issued and recorded: " + e, null);
             return;
         }
-        end(State.GRANTED, new Authorization(w, intent, proposal, editedBy), null);
+        end(State.GRANTED, new Authorization(w, intent, proposal, editedBy, request.decision()), null);
     }
 
     private void end(State finalState, Authorization granted, DeniedException denial) {

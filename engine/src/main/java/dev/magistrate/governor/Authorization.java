@@ -1,6 +1,7 @@
 package dev.magistrate.governor;
 
 import dev.magistrate.intent.Intent;
+import dev.magistrate.policy.Decision;
 import dev.magistrate.warrant.Warrant;
 
 import java.util.LinkedHashMap;
@@ -11,9 +12,10 @@ import java.util.stream.Collectors;
 /**
  * A granted intent: the warrant, the call as the agent asked for it, and the call as approved. They differ
  * when an approver approved with changes ({@code editedBy}); the warrant then binds the approved arguments,
- * and only those. Without an edit {@code approved} is {@code requested}.
+ * and only those. Without an edit {@code approved} is {@code requested}. {@code decision} is what the policy
+ * decided when the intent was submitted, the terms the approvers met.
  */
-public record Authorization(Warrant warrant, Intent requested, Intent approved, String editedBy) {
+public record Authorization(Warrant warrant, Intent requested, Intent approved, String editedBy, Decision decision) {
 
     /** One argument an approver changed. */
     public record Change(Object requested, Object approved) {
@@ -27,10 +29,11 @@ public record Authorization(Warrant warrant, Intent requested, Intent approved, 
         Objects.requireNonNull(warrant, "warrant");
         Objects.requireNonNull(requested, "requested");
         Objects.requireNonNull(approved, "approved");
+        Objects.requireNonNull(decision, "decision");
     }
 
-    static Authorization unchanged(Warrant warrant, Intent intent) {
-        return new Authorization(warrant, intent, intent, null);
+    static Authorization unchanged(Warrant warrant, Intent intent, Decision decision) {
+        return new Authorization(warrant, intent, intent, null, decision);
     }
 
     /** The arguments the call must run with: what the warrant binds. */

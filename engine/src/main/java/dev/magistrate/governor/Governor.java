@@ -1,5 +1,6 @@
 package dev.magistrate.governor;
 
+import dev.magistrate.approval.Approver;
 import dev.magistrate.approval.ApprovalBackend;
 import dev.magistrate.approval.ApprovalContext;
 import dev.magistrate.approval.ApprovalBackends;
@@ -28,11 +29,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -51,7 +54,7 @@ public final class Governor implements AutoCloseable {
 
     private final AtomicReference<CompiledPolicy> policy;
     private final ApprovalBackend backend;
-    private final ApproverDirectory approvers;
+    private volatile ApproverDirectory approvers;
     private final MfaVerifier mfa = new MfaVerifier();
     private final WarrantIssuer issuer;
     private final WarrantVerifier verifier;
@@ -148,12 +151,68 @@ public final class Governor implements AutoCloseable {
      */
     public Execution admit(Intent intent) {
         Authorization a = authorizeCall(intent);
+        if (!a.warrant().approvedBy().isEmpty()) recheck(a);
         Execution run = verify(a.warrant(), a.approved().action(), a.args(), a.requested().args(), a.editedBy());
         if (a.editedBy() != null) {
             MagistrateLog.info(Governor.class, "intent " + intent.id() + " runs with changes approved by " + a.editedBy() + ": "
                     + Authorization.describe(run.changes()));
         }
         return run;
+    }
+
+    /**
+     * An approval can take an hour, and the policy or the approver directory can change meanwhile: just before the body
+     * runs, the approved call is decided again with what is in force now. It does not run when the policy now denies it,
+     * when it now needs more than the approvers gave (a higher tier, more approvals, other roles, MFA), or when an
+     * approver who counted has left the directory or no longer holds a role that was needed; the denial names the policy
+     * version that approved and the one that refused. A T0 grant is not rechecked: it was decided a moment ago.
+     */
+    private void recheck(Authorization a) {
+        Intent call = a.approved();
+        Decision then = a.decision(), now = decide(call);
+        String versions = "approved under policy " + shortVersion(then) + ", refused under policy " + shortVersion(now);
+        if (now.effect() == Effect.DENY) {
+            Map.Entry<String, String> rule = now.denyReasons().entrySet().iterator().next();
+            throw denyAudited(call, DenialStage.RECHECK, rule.getKey(), "the policy changed while the call waited and now denies it: "
+                    + rule.getValue() + " (" + versions + "); the approval does not carry over", null, null);
+        }
+        if (now.effect() == Effect.APPROVE && (now.tier().compareTo(then.tier()) > 0 || requiredApprovals(now) > requiredApprovals(then)
+                || (mfaRequired(now) && !mfaRequired(then)) || !then.requiredRoles().containsAll(now.requiredRoles()))) {
+            throw denyAudited(call, DenialStage.RECHECK, String.join(", ", now.matchedRules()), "the policy changed while the call waited: it now "
+                    + "needs " + terms(now) + ", and it was approved with " + terms(then) + " (" + versions + "); submit it again", null, null);
+        }
+        ApproverDirectory directory = approvers;
+        Set<String> rolesHeld = new HashSet<>();
+        for (String id : a.warrant().approvedBy()) {
+            if (id.equals(ApprovalSession.AUTOMATIC_APPROVER)) continue;
+            Optional<Approver> still = directory.find(id);
+            if (still.isEmpty()) {
+                throw denyAudited(call, DenialStage.RECHECK, id, "approver '" + id + "' left the approver directory while the call waited,"
+                        + " so their approval no longer counts; submit it again", null, null);
+            }
+            rolesHeld.addAll(still.get().roles());
+        }
+        for (String role : then.requiredRoles()) {
+            if (!a.warrant().approvedBy().contains(ApprovalSession.AUTOMATIC_APPROVER) && !rolesHeld.contains(role)) {
+                throw denyAudited(call, DenialStage.RECHECK, null, "no approver who approved still holds the role '" + role
+                        + "' the approval needed (the approver directory changed while the call waited); submit it again", null, null);
+            }
+        }
+    }
+
+    private static String shortVersion(Decision d) {
+        String v = d.policyVersion();
+        return v == null ? "unknown" : v.length() > 12 ? v.substring(0, 12) : v;
+    }
+
+    private static String terms(Decision d) {
+        return d.tier() + " (" + requiredApprovals(d) + " approvals" + (d.requiredRoles().isEmpty() ? "" : ", roles " + d.requiredRoles())
+                + (mfaRequired(d) ? ", MFA" : "") + ")";
+    }
+
+    /** Puts a new approver directory in force: votes from now on, and the recheck before an approved call runs, use it. */
+    public void replaceApprovers(ApproverDirectory next) {
+        approvers = Objects.requireNonNull(next, "next");
     }
 
     private RuntimeException unwrap(Throwable t, Intent intent) {
@@ -199,7 +258,7 @@ public final class Governor implements AutoCloseable {
         }
         if (d.effect() == Effect.ALLOW) {
             try {
-                return CompletableFuture.completedFuture(Authorization.unchanged(issueAndRecord(intent, d, List.of(), List.of()), intent));
+                return CompletableFuture.completedFuture(Authorization.unchanged(issueAndRecord(intent, d, List.of(), List.of()), intent, d));
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the warrant could not be issued and recorded: " + e, null, e));
             }

@@ -462,7 +462,9 @@ public final class ChatRelay implements AutoCloseable {
         Pending p = pending.get(intent);
         String why = notVotable(ctx, channel, subject, intent, p);
         if (why != null) return why;
-        VoteResult r = cast(p, approver.get(), verdict, verdict == Verdict.MORE_INFO ? "asked for more information from " + service : null, method);
+        // A button carries no text: the question is the one every approver asks first, and says where it came from.
+        VoteResult r = cast(p, approver.get(), verdict, verdict == Verdict.MORE_INFO
+                ? "what is this call for, why these values, and what happens if it does not run? (asked from " + service + ")" : null, method);
         String as = approver.get().displayName();
         if (!r.accepted()) return "Your vote as " + as + " was not counted: " + r.rejection() + ".";
         return switch (r.state()) {

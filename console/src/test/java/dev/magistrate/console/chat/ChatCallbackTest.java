@@ -128,6 +128,21 @@ class ChatCallbackTest {
     }
 
     @Test
+    void aSignedMoreInfoPressEndsTheCallWithAQuestionForTheAgentNotADenial() throws Exception {
+        Intent intent = h.intent("scale_service").arg("instances", 200).build();
+        CompletableFuture<Warrant> pending = h.governor.authorizeAsync(intent);
+        h.services.await("/api/chat.postMessage", 1);
+        HttpResponse<String> press = h.slack(ChatFixture.slackPress("U0BOB", SlackMessages.MORE_INFO, intent.id()), h.now());
+        assertEquals(200, press.statusCode(), press.body());
+        assertTrue(press.body().contains("counts; the request is needs_information"), press.body());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(5, TimeUnit.SECONDS));
+        dev.magistrate.governor.NeedsInformationException asked = assertInstanceOf(dev.magistrate.governor.NeedsInformationException.class, e.getCause());
+        assertTrue(asked.getMessage().contains("what is this call for, why these values, and what happens if it does not run? (asked from Slack)"),
+                asked.getMessage());
+        assertEquals(1, h.audit().stream().filter(x -> x.type() == AuditEventType.INFORMATION_REQUESTED).count());
+    }
+
+    @Test
     void onlyTheCorrectlySignedFreshFirstCallbackFromAMappedUserCounts() throws Exception {
         Intent intent = h.intent("scale_service").arg("instances", 200).build();
         CompletableFuture<Warrant> pending = h.governor.authorizeAsync(intent);
