@@ -72,8 +72,11 @@ final class ConsolePages {
         }
     }
 
-    /** An intent that ended: its card, when it ended, and its audit timeline. {@code proveCommand} proves its last entry. */
-    record Ended(Card card, String ended, List<AuditTrails.Step> steps, String proveCommand) {
+    /**
+     * An intent that ended: its card, when it ended, and its audit timeline. {@code proveCommand} proves its last entry;
+     * {@code evidenceCommand} packs the whole call's evidence for an auditor (KEYS_DIR: the agent's key directory).
+     */
+    record Ended(Card card, String ended, List<AuditTrails.Step> steps, String proveCommand, String evidenceCommand) {
     }
 
     static Card card(RequestRecord r) {

@@ -189,9 +189,11 @@ final class WebConsole {
     private ConsolePages.HistoryPage history(ConsoleSessions.Session s) {
         List<ConsolePages.Ended> items = requests.ended(HISTORY_ITEMS).stream().map(r -> {
             List<AuditTrails.Step> steps = trails.of(r.intentId(), requests::holds);
-            String prove = steps.isEmpty() || trails.directory() == null ? null
-                    : "magistrate audit prove " + trails.directory() + " --entry " + steps.get(steps.size() - 1).index();
-            return new ConsolePages.Ended(ConsolePages.card(r), ConsolePages.time(r.ended()), steps, prove);
+            boolean onDisk = !steps.isEmpty() && trails.directory() != null;
+            String prove = onDisk ? "magistrate audit prove " + trails.directory() + " --entry " + steps.get(steps.size() - 1).index() : null;
+            String evidence = onDisk ? "magistrate audit evidence " + trails.directory() + " " + r.intentId() + " --keys KEYS_DIR --out "
+                    + r.intentId() + ".zip" : null;
+            return new ConsolePages.Ended(ConsolePages.card(r), ConsolePages.time(r.ended()), steps, prove, evidence);
         }).toList();
         return new ConsolePages.HistoryPage(frame("History", s, "history"), items, trails.directory() == null ? null : trails.directory().toString());
     }

@@ -118,6 +118,7 @@ class ConsoleWebTest {
 
         HttpResponse<String> history = alice.get("/history");
         assertTrue(history.body().contains("warrant ") && history.body().contains("magistrate audit prove " + h.auditDir), history.body());
+        assertTrue(history.body().contains("magistrate audit evidence " + h.auditDir + " " + intent.id() + " --keys KEYS_DIR"), history.body());
     }
 
     @Test
