@@ -5,6 +5,7 @@ import dev.magistrate.bootstrap.MagistrateBridge;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
 import dev.magistrate.engine.Magistrate;
+import dev.magistrate.intent.ArgumentSnapshots;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.policy.Tier;
 
