@@ -38,6 +38,7 @@ public class MagistrateAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public Magistrate magistrate(MagistrateProperties properties, GovernedMethods governedMethods) {
+        ChronicleAccess.require();
         Magistrate m = Magistrate.open(properties.settings());
         LOG.info("magistrate started; governing " + governedMethods.describe() + "; " + m.describe());
         return m;

@@ -48,4 +48,9 @@ class ReadmeApplicationYamlTest {
         assertEquals("ops-agent", settings.agentId());
         assertTrue(settings.policy() != null, "the snippet names a policy");
     }
+
+    @Test
+    void theReadmeNamesTheJvmFlagsTheStarterChecks() throws Exception {
+        assertTrue(Files.readAllLines(Path.of("..", "README.md")).contains(ChronicleAccess.flags()), ChronicleAccess.flags());
+    }
 }
