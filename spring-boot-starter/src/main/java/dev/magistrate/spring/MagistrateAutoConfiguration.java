@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
@@ -26,9 +27,12 @@ import org.springframework.core.type.AnnotationMetadata;
  * Magistrate in a Spring Boot application: the engine from {@code magistrate.*} (closed with the
  * context), governed bean methods through Spring AOP, and, when the application has them, an
  * Actuator health contributor and Micrometer meters. A policy that does not load fails the start.
+ * Off with {@code magistrate.enabled=false}, and when the application runs under the agent.
  */
 @AutoConfiguration
 @ConditionalOnBooleanProperty(name = "magistrate.enabled", matchIfMissing = true)
+// Under -javaagent the agent governs every bean already (its bridge is in the bootstrap loader): two would make two intents per call.
+@ConditionalOnMissingClass("dev.magistrate.bootstrap.MagistrateBridge")
 @EnableConfigurationProperties(MagistrateProperties.class)
 @Import(MagistrateAutoConfiguration.ClassProxies.class)
 public class MagistrateAutoConfiguration {
