@@ -52,6 +52,9 @@ class MagistrateAutoConfigurationTest {
                 condition: "action == 'terminate_instances' and 'i-prod' in instances"
                 effect: deny
                 reason: "not prod"
+              - name: "Runbooks"
+                condition: "action == 'runbook'"
+                risk_tier: T0
               - name: "Terminations need a person"
                 condition: "action == 'terminate_instances'"
                 risk_tier: T1
@@ -115,6 +118,28 @@ class MagistrateAutoConfigurationTest {
         });
         List<AuditEventType> types = audit().stream().map(AuditEvent::type).toList();
         assertTrue(types.contains(AuditEventType.EXECUTION_FAILED), types::toString);
+    }
+
+    @Test
+    void anArgumentThatCanChangeAfterTheDecisionIsRefusedAndANestedCallIsLinkedToItsParent() throws Exception {
+        runner(POLICY).run(context -> {
+            OpsTools tools = context.getBean(OpsTools.class);
+            CallDeniedException refused = assertThrows(CallDeniedException.class, () -> tools.note(new StringBuilder("x")));
+            assertTrue(refused.getMessage().startsWith("DENIED: 'note' was not allowed because its argument 'text' cannot be governed: "
+                    + "java.lang.StringBuilder can change after the policy has seen it"), refused.getMessage());
+            tools.setSelf(tools);
+            assertEquals("web restarted", tools.runbook("web"));
+        });
+        List<AuditEvent> submitted = audit().stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).toList();
+        assertEquals(List.of("runbook", "restart"), submitted.stream().map(e -> e.fields().get("action")).toList(), "'note' never reached the engine");
+        assertEquals(submitted.get(0).intentId(), submitted.get(1).fields().get("parent_intent_id"), submitted::toString);
+    }
+
+    @Test
+    void anUnknownAnnotationTypeToGovernFailsTheStart() throws Exception {
+        runner(POLICY, "magistrate.govern.annotations=com.example.NoSuchTool").run(context -> assertTrue(context.getStartupFailure().getMessage()
+                .contains("magistrate.govern.annotations: no annotation type 'com.example.NoSuchTool' on the class path"),
+                context.getStartupFailure()::toString));
     }
 
     @Test

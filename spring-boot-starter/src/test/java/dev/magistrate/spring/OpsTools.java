@@ -34,6 +34,25 @@ public class OpsTools {
         return "terminated " + instances;
     }
 
+    /** A StringBuilder can change after the decision: every call is refused, the body never runs. */
+    @GovernedAction("note")
+    public String note(StringBuilder text) {
+        return "noted " + text;
+    }
+
+    /** Governed inside a governed call: its own intent, linked to the outer one. */
+    @GovernedAction("runbook")
+    public String runbook(String service) {
+        return self.restart(service);
+    }
+
+    private OpsTools self = this;
+
+    /** The proxy, so that the inner call goes through it (a bean's call to itself bypasses Spring AOP). */
+    public void setSelf(OpsTools proxy) {
+        this.self = proxy;
+    }
+
     public int instances(String service) {
         return fleet.getOrDefault(service, 0);
     }
