@@ -70,6 +70,8 @@ public final class InterceptionApp {
                 case "framework-unnamed" -> run(c, () -> new FrameworkTools().terminate("i-1"));
                 case "pattern" -> run(c, () -> new FrameworkTools().deleteBucket("logs"));
                 case "pattern-miss" -> run(c, () -> new FrameworkTools().listBuckets());
+                case "export-sensitive" -> run(c, () -> new ExportTools().export("payroll", true));
+                case "export-plain" -> run(c, () -> new ExportTools().export("menu", false));
                 case "isolation" -> isolation();
                 case "wait-stdin" -> {
                     // Lets a test attach the agent to this running JVM before the next cases run.

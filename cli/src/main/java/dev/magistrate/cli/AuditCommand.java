@@ -9,6 +9,7 @@ import dev.magistrate.audit.AuditTail;
 import dev.magistrate.audit.AuditTimeline;
 import dev.magistrate.audit.Checkpoint;
 import dev.magistrate.audit.CheckpointVerifier;
+import dev.magistrate.audit.EvidenceBundle;
 import dev.magistrate.audit.InvalidCheckpointException;
 import dev.magistrate.audit.JsonLinesExporter;
 import dev.magistrate.audit.LogProofs;
@@ -21,13 +22,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import static dev.magistrate.cli.MagistrateCli.NO;
 import static dev.magistrate.cli.MagistrateCli.OK;
@@ -38,7 +43,8 @@ import static dev.magistrate.cli.MagistrateCli.OUT;
         description = {"Verify, prove, export, follow and summarise an audit trail.",
                 "DIR is the directory the agent writes as magistrate.audit.dir. Every command is read-only and safe beside a running agent."},
         subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.Consistency.class,
-                AuditCommand.Export.class, AuditCommand.Tail.class, AuditCommand.Report.class, AuditCommand.Timeline.class})
+                AuditCommand.Export.class, AuditCommand.Tail.class, AuditCommand.Report.class, AuditCommand.Timeline.class,
+                AuditCommand.Evidence.class})
 final class AuditCommand implements Callable<Integer> {
 
     @Spec
@@ -365,6 +371,83 @@ final class AuditCommand implements Callable<Integer> {
             }
             OUT.flush();
             return OK;
+        }
+    }
+
+    @Command(name = "evidence", mixinStandardHelpOptions = true,
+            description = {"One call's evidence, to prove offline and to a third party what happened to it.",
+                    "audit evidence DIR INTENT --keys KEYDIR --out BUNDLE.zip [--policy FILE|DIR]...: writes the intent's audit entries as stored,",
+                    "an inclusion proof of each against the signed checkpoint, the checkpoint, the public keys, the signed warrant, the policy",
+                    "files (checked to be the ones that decided) and a README.",
+                    "audit evidence --verify BUNDLE.zip [--public-key LOG_KEY.ed25519.pub]...: checks it with nothing else installed;",
+                    "prints each check, OK or FAILED; exit 0 when all hold, 1 otherwise."})
+    static final class Evidence implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "the audit directory")
+        Path dir;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "INTENT", description = "the intent id")
+        String intent;
+
+        @Option(names = "--out", paramLabel = "BUNDLE.zip", description = "where to write the bundle")
+        Path out;
+
+        @Option(names = "--keys", paramLabel = "KEYDIR", description = "a key directory, or a 'keys export-public' directory: its log/ and warrant/ public keys go in")
+        Path keys;
+
+        @Option(names = "--policy", paramLabel = "FILE|DIR", description = "the policy that decided, to include (repeatable)")
+        List<Path> policy = new ArrayList<>();
+
+        @Option(names = "--verify", paramLabel = "BUNDLE.zip", description = "check a bundle instead of writing one")
+        Path verify;
+
+        @Option(names = "--public-key", paramLabel = "FILE", description = "with --verify: a log key to trust instead of the bundle's own (repeatable)")
+        List<Path> publicKeys = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            PrintStream out = MagistrateCli.out(spec);
+            if (verify != null) {
+                if (dir != null || this.out != null) throw new CliException("--verify takes a bundle only: audit evidence --verify BUNDLE.zip");
+                if (!Files.isRegularFile(verify)) throw new CliException("no bundle at " + verify);
+                EvidenceBundle.Report r = EvidenceBundle.verify(verify, publicKeys.stream().map(LogKeyOptions::fromFile).toList());
+                for (EvidenceBundle.Check c : r.checks()) out.println((c.ok() ? "OK      " : "FAILED  ") + c.what() + ": " + c.detail());
+                out.println(r.ok() ? "VERIFIED" : "NOT VERIFIED");
+                return r.ok() ? OK : NO;
+            }
+            if (dir == null || intent == null || this.out == null || keys == null) {
+                throw new CliException("write a bundle with: audit evidence DIR INTENT --keys KEYDIR --out BUNDLE.zip; check one with --verify BUNDLE.zip");
+            }
+            auditDirectory(dir);
+            if (!Files.isDirectory(keys)) throw new CliException("no key directory at " + keys);
+            List<Path> files = new ArrayList<>();
+            for (Path p : policy) files.addAll(policyFiles(p));
+            EvidenceBundle.Written w;
+            try {
+                w = EvidenceBundle.write(dir, intent, keys, files, this.out);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new CliException(NO, e.getMessage());
+            }
+            out.println("wrote " + this.out + ": " + w.entries() + " entries of intent " + intent + " with inclusion proofs against the checkpoint of "
+                    + w.checkpointSize() + " entries, " + w.keys() + " public keys, " + w.policyFiles() + " policy files");
+            if (w.uncheckpointed() > 0) {
+                out.println("note: " + w.uncheckpointed() + " more entries of this intent come after the checkpoint and are not in the bundle;"
+                        + " make it again after the next checkpoint");
+            }
+            return OK;
+        }
+
+        private static List<Path> policyFiles(Path p) {
+            if (Files.isRegularFile(p)) return List.of(p);
+            if (!Files.isDirectory(p)) throw new CliException("--policy: no such file or directory " + p);
+            try (Stream<Path> s = Files.list(p)) {
+                return s.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
+                        .filter(f -> !f.getFileName().toString().contains(".test.")).sorted().toList();
+            } catch (IOException e) {
+                throw new CliException("--policy: cannot list " + p + ": " + e.getMessage());
+            }
         }
     }
 }

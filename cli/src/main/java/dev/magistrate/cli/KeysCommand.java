@@ -105,12 +105,7 @@ final class KeysCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            KeyDirectory keys;
-            try {
-                keys = KeyDirectory.open(dir);
-            } catch (RuntimeException e) {
-                throw new CliException("cannot read key directory " + dir + ": " + e.getMessage());
-            }
+            KeyDirectory keys = openForReading(dir);
             for (KeyPurpose p : KeyPurpose.values()) {
                 KeySet set = keys.keys(p);
                 List<String> active = activeIds(set);
@@ -137,12 +132,7 @@ final class KeysCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            KeyDirectory keys;
-            try {
-                keys = KeyDirectory.open(dir);
-            } catch (RuntimeException e) {
-                throw new CliException("cannot read key directory " + dir + ": " + e.getMessage());
-            }
+            KeyDirectory keys = openForReading(dir);
             int n = 0;
             for (KeyPurpose p : KeyPurpose.values()) {
                 KeySet set = keys.keys(p);
@@ -162,6 +152,14 @@ final class KeysCommand implements Callable<Integer> {
             }
             OUT.println(n + " public keys in " + out.toAbsolutePath());
             return OK;
+        }
+    }
+
+    private static KeyDirectory openForReading(Path dir) {
+        try {
+            return KeyDirectory.open(dir);
+        } catch (RuntimeException e) {
+            throw new CliException("cannot read key directory " + dir + ": " + e.getMessage());
         }
     }
 

@@ -52,11 +52,25 @@ public final class MagistrateCli implements Callable<Integer> {
     }
 
     /**
+     * As {@link #run(String[])}, with more subcommands: the agent jar adds the ones that need what only it holds
+     * (Byte Buddy's view of a class path, for {@code inventory}).
+     */
+    public static int run(String[] args, java.util.List<Object> moreCommands) {
+        return run(args, OUT, ERR, moreCommands);
+    }
+
+    /**
      * Runs a command with its output going to {@code out} and {@code err}: usage, errors and the policy
      * commands follow them (the other commands print to {@link #OUT}).
      */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, java.util.List.of());
+    }
+
+    /** Runs a command with its output in {@code out} and {@code err}, and with {@code moreCommands} beside the built-in ones. */
+    public static int run(String[] args, PrintStream out, PrintStream err, java.util.List<Object> moreCommands) {
         CommandLine cli = new CommandLine(new MagistrateCli(out, err));
+        moreCommands.forEach(cli::addSubcommand);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         cli.setParameterExceptionHandler((ex, a) -> {
@@ -85,12 +99,12 @@ public final class MagistrateCli implements Callable<Integer> {
     }
 
     /** The standard output of the run that {@code spec}'s command belongs to. */
-    static PrintStream out(CommandLine.Model.CommandSpec spec) {
+    public static PrintStream out(CommandLine.Model.CommandSpec spec) {
         return ((MagistrateCli) spec.root().userObject()).out;
     }
 
     /** The standard error of the run that {@code spec}'s command belongs to. */
-    static PrintStream err(CommandLine.Model.CommandSpec spec) {
+    public static PrintStream err(CommandLine.Model.CommandSpec spec) {
         return ((MagistrateCli) spec.root().userObject()).err;
     }
 

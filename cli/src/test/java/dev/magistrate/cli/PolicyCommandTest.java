@@ -136,4 +136,20 @@ class PolicyCommandTest {
         assertEquals(0, denied.status(), "a decision, even a denial, is an answer: " + denied.err());
         assertTrue(denied.out().contains("deny"), denied.out());
     }
+
+    /** Issue 13: --arg x=true passes a boolean, and a rule written with the text 'true' sees it as one. */
+    @Test
+    void aBooleanArgumentMatchesARuleWrittenWithItsText(@TempDir Path dir) throws Exception {
+        Path p = dir.resolve("p.yaml");
+        Files.writeString(p, """
+                policies:
+                  - {name: sensitive, condition: "action == 'export' and args.sensitive == 'true'", risk_tier: T3}
+                  - {name: routine, condition: "action == 'export' and not (args.sensitive == 'true')", risk_tier: T0}
+                """);
+        Run yes = run("eval", p.toString(), "--action", "export", "--arg", "sensitive=true", "--json");
+        assertEquals(0, yes.status(), yes.err());
+        assertEquals("T3", new ObjectMapper().readTree(yes.out()).get("tier").asText(), yes.out());
+        Run no = run("eval", p.toString(), "--action", "export", "--arg", "sensitive=false", "--json");
+        assertEquals("T0", new ObjectMapper().readTree(no.out()).get("tier").asText(), no.out());
+    }
 }

@@ -7,12 +7,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.magistrate.approval.ApprovalBackend;
 import dev.magistrate.approval.ApprovalBackendProvider;
+import dev.magistrate.approval.ApprovalContext;
 import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.ApproverCredential;
 import dev.magistrate.approval.Verdict;
 import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
 import dev.magistrate.approval.VoteSink;
+import dev.magistrate.console.chat.ChatRelay;
 import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.warrant.Constraint;
 
@@ -51,8 +53,9 @@ import java.util.Set;
  * GET  /api/requests                 console token: the requests waiting now
  * GET  /api/requests/{intent}        console token: one request, waiting or recently ended
  * POST /api/requests/{intent}/votes  the approver's personal token:
- *                                    {"approver": "alice", "verdict": "approve"|"deny", "comment": "...",
- *                                     "totp": "123456", "constraints": [{"argument": "instances", "max": 25}]}
+ *                                    {"approver": "alice", "verdict": "approve"|"deny"|"more_info", "comment": "...",
+ *                                     "totp": "123456", "constraints": [{"argument": "instances", "max": 25}],
+ *                                     "edits": {"instances": 25}}   (more_info: the question is the comment)
  * </pre>
  *
  * The HTTP limits (deadlines, sizes, connections, workers) are {@link ConsoleHttpServer}'s.
@@ -67,7 +70,8 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final class Entry {
-        final ApprovalRequest request;
+        /** As an approver last edited it: what approvals are now for. */
+        volatile ApprovalRequest request;
         final VoteSink votes;
         volatile String state = "pending";
         final List<String> history = new ArrayList<>();
@@ -84,9 +88,16 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     private final byte[] token;
     private final String url;
     private final Path file;
+    /** Slack, Teams and webhook notifications and their callbacks under /chat/; null without a {@code chat} setting. */
+    private final ChatRelay chat;
 
     ConsoleApprovalBackend(int port, Path file) {
+        this(port, file, null);
+    }
+
+    ConsoleApprovalBackend(int port, Path file, ChatRelay chat) {
         this.file = file;
+        this.chat = chat;
         byte[] raw = new byte[32];
         new SecureRandom().nextBytes(raw);
         String tokenText = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -132,6 +143,12 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
             entries.put(request.intentId(), e);
             if (entries.size() > KEEP_ENDED * 2) prune();
         }
+        if (chat != null) chat.requested(request, votes);
+    }
+
+    @Override
+    public void attach(ApprovalContext context) {
+        if (chat != null) chat.attach(context);
     }
 
     private void prune() {
@@ -147,9 +164,16 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     }
 
     @Override
+    public void proposalChanged(ApprovalRequest edited) {
+        Entry e = entries.get(edited.intentId());
+        if (e != null) e.request = edited;
+    }
+
+    @Override
     public void cancel(String intentId) {
         Entry e = entries.get(intentId);
         if (e != null && e.state.equals("pending")) e.state = "ended";
+        if (chat != null) chat.ended(intentId);
     }
 
     @Override
@@ -160,6 +184,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     @Override
     public void close() {
         server.close();
+        if (chat != null) chat.close();
         try {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
@@ -170,6 +195,10 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
     private ConsoleHttpServer.Response handle(ConsoleHttpServer.Request x) {
         String path = x.path();
         String method = x.method();
+        if (chat != null && path.startsWith("/chat/")) {
+            ChatRelay.Reply r = chat.handle(method, path, x.headers(), x.body()); // authenticated by each service's signature
+            return new ConsoleHttpServer.Response(r.status(), r.contentType(), r.body());
+        }
         if (path.equals("/api/health")) {
             if (!consoleToken(x)) return reply(401, error("missing or wrong bearer token (the console file's token reads)"));
             if (!method.equals("GET")) return reply(405, error("use GET"));
@@ -228,6 +257,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
             return reply(409, JSON.createObjectNode().put("accepted", false).put("rejection", "the intent is no longer waiting").put("state", e.state));
         }
         VoteResult r = e.votes.vote(vote);
+        if (chat != null) chat.voted(e.request.intentId(), vote, r);
         if (r.refusal() == VoteResult.Refusal.CREDENTIAL) return refusedCredential(r, readOnly);
         synchronized (e.history) {
             if (e.history.size() < KEEP_HISTORY) e.history.add(vote.toString() + (r.accepted() ? "" : " (not counted: " + r.rejection() + ")"));
@@ -248,7 +278,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
 
     static Vote parseVote(JsonNode body) {
         if (body == null || !body.isObject()) throw new IllegalArgumentException("a vote is a JSON object");
-        Set<String> known = Set.of("approver", "verdict", "comment", "totp", "constraints");
+        Set<String> known = Set.of("approver", "verdict", "comment", "totp", "constraints", "edits");
         body.fieldNames().forEachRemaining(f -> {
             if (!known.contains(f)) throw new IllegalArgumentException("unknown field '" + f + "' (known: " + known + ")");
         });
@@ -257,7 +287,8 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         Verdict v = switch (verdict) {
             case "approve" -> Verdict.APPROVE;
             case "deny" -> Verdict.DENY;
-            default -> throw new IllegalArgumentException("verdict is 'approve' or 'deny', not '" + verdict + "'");
+            case "more_info" -> Verdict.MORE_INFO;
+            default -> throw new IllegalArgumentException("verdict is 'approve', 'deny' or 'more_info', not '" + verdict + "'");
         };
         List<Constraint> constraints = new ArrayList<>();
         JsonNode cs = body.get("constraints");
@@ -276,7 +307,21 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
                 }
             }
         }
-        return new Vote(approver, v, text(body, "comment", false), text(body, "totp", false), constraints);
+        Map<String, Object> edits = new LinkedHashMap<>();
+        JsonNode es = body.get("edits");
+        if (es != null && !es.isNull()) {
+            if (!es.isObject()) throw new IllegalArgumentException("edits is an object: argument name to new value");
+            es.fields().forEachRemaining(e -> {
+                JsonNode n = e.getValue();
+                // The engine checks each value against the argument's type; here only the JSON kind is taken.
+                if (n.isIntegralNumber()) edits.put(e.getKey(), n.bigIntegerValue());
+                else if (n.isNumber()) edits.put(e.getKey(), n.decimalValue());
+                else if (n.isTextual()) edits.put(e.getKey(), n.textValue());
+                else if (n.isBoolean()) edits.put(e.getKey(), n.booleanValue());
+                else throw new IllegalArgumentException("edits." + e.getKey() + " is a number, text or a boolean");
+            });
+        }
+        return new Vote(approver, v, text(body, "comment", false), text(body, "totp", false), constraints, edits, null);
     }
 
     private static String text(JsonNode o, String field, boolean required) {
@@ -342,7 +387,10 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         }
     }
 
-    /** Settings: {@code file} (required: where the URL and token are written) and {@code port} (0 picks a free one). */
+    /**
+     * Settings: {@code file} (required: where the URL and token are written), {@code port} (0 picks a free one), and
+     * {@code chat} (optional: the Slack, Teams and webhook configuration file, see {@link ChatRelay}).
+     */
     public static final class Provider implements ApprovalBackendProvider {
         @Override
         public String name() {
@@ -351,7 +399,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
 
         @Override
         public ApprovalBackend create(Map<String, String> settings) {
-            ApprovalBackendProvider.requireKnownSettings(NAME, settings, Set.of("port", "file"));
+            ApprovalBackendProvider.requireKnownSettings(NAME, settings, Set.of("port", "file", "chat"));
             String file = settings.get("file");
             if (file == null || file.isBlank()) throw new IllegalArgumentException("the console backend needs 'file': where to write its URL and token");
             int port;
@@ -361,7 +409,8 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
                 throw new IllegalArgumentException("console port is a number, not '" + settings.get("port") + "'");
             }
             if (port < 0 || port > 65535) throw new IllegalArgumentException("console port " + port + " is out of range");
-            return new ConsoleApprovalBackend(port, Path.of(file));
+            String chat = settings.get("chat");
+            return new ConsoleApprovalBackend(port, Path.of(file), chat == null || chat.isBlank() ? null : ChatRelay.open(Path.of(chat)));
         }
     }
 }

@@ -113,6 +113,28 @@ class ConsoleApprovalBackendTest {
     }
 
     @Test
+    void anApproverCanApproveWithChangesOrAskForMoreInformation() throws Exception {
+        Intent intent = h.intent("scale_service").arg("service", "web").arg("instances", 200).build();
+        CompletableFuture<Warrant> pending = h.governor.authorizeAsync(intent);
+        assertEquals(400, vote(intent.id(), "{\"approver\":\"alice\",\"verdict\":\"approve\",\"edits\":{\"instances\":[25]}}").statusCode());
+        JsonNode edited = JSON.readTree(vote(intent.id(), "{\"approver\":\"alice\",\"verdict\":\"approve\",\"edits\":{\"instances\":25}}").body());
+        assertTrue(edited.get("accepted").asBoolean(), edited.toString());
+        assertEquals(25, JSON.readTree(get("/api/requests/" + intent.id(), token).body()).get("args").get("instances").asInt(),
+                "the console shows what approvals are now for");
+        JsonNode second = JSON.readTree(vote(intent.id(), "{\"approver\":\"bob\",\"verdict\":\"approve\"}").body());
+        assertEquals("granted", second.get("state").asText());
+        assertEquals(dev.magistrate.canonical.CanonicalJson.argsDigest(java.util.Map.of("service", "web", "instances", 25)),
+                pending.get(5, TimeUnit.SECONDS).argsDigest());
+
+        Intent next = h.intent("scale_service").arg("service", "web").arg("instances", 200).build();
+        CompletableFuture<Warrant> asked = h.governor.authorizeAsync(next);
+        JsonNode q = JSON.readTree(vote(next.id(), "{\"approver\":\"bob\",\"verdict\":\"more_info\",\"comment\":\"Which graph shows the load?\"}").body());
+        assertEquals("needs_information", q.get("state").asText(), q.toString());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> asked.get(5, TimeUnit.SECONDS));
+        assertEquals("Which graph shows the load?", assertInstanceOf(dev.magistrate.governor.NeedsInformationException.class, e.getCause()).question());
+    }
+
+    @Test
     void aDenyWithAReasonReachesTheCaller() throws Exception {
         Intent intent = h.intent("scale_service").arg("instances", 200).build();
         CompletableFuture<Warrant> pending = h.governor.authorizeAsync(intent);
@@ -147,7 +169,7 @@ class ConsoleApprovalBackendTest {
         assertEquals(401, get("/api/requests", null).statusCode());
         assertEquals(401, get("/api/requests", token + "x").statusCode());
         assertEquals(400, vote(intent.id(), "not json").statusCode());
-        assertTrue(vote(intent.id(), "{\"approver\":\"alice\",\"verdict\":\"maybe\"}").body().contains("verdict is 'approve' or 'deny'"));
+        assertTrue(vote(intent.id(), "{\"approver\":\"alice\",\"verdict\":\"maybe\"}").body().contains("verdict is 'approve', 'deny' or 'more_info'"));
         assertTrue(vote(intent.id(), "{\"approver\":\"alice\",\"verdict\":\"approve\",\"sudo\":true}").body().contains("unknown field 'sudo'"));
         assertEquals(400, vote(intent.id(), "{\"verdict\":\"approve\"}").statusCode());
         assertEquals(413, vote(intent.id(), "{\"comment\":\"" + "x".repeat(70_000) + "\"}").statusCode());

@@ -69,7 +69,8 @@ class OperatorTest {
             "dry_run == true => true",
             "dry_run == false => false",
             "dry_run => true",
-            "flag_text => false",
+            "flag_text => true",                      // the text true is true, like a boolean (docs: Booleans)
+            "not flag_text => false",
             "mode == 'SAFE' => true",
             "tags == ['prod', 'web', 'eu'] => true",
             "tags == ['prod', 'web'] => false",

@@ -248,4 +248,45 @@ class SemanticsTest {
         PolicyException e = assertThrows(PolicyException.class, () -> PolicyLoader.parse("p.yaml", yaml));
         assertEquals(1, e.errors().size());
     }
+
+    /** Issue 13: a boolean parameter and a rule written with 'true' must not disagree, or a guard becomes a grant. */
+    @Test
+    void booleansAndTheirTextCompareAlikeSoAGuardNeverFailsOpen() {
+        String yaml = """
+                policies:
+                  - name: sensitive
+                    condition: "action == 'export' and args.sensitive == 'true'"
+                    risk_tier: T3
+                  - name: routine
+                    condition: "action == 'export' and not (args.sensitive == 'true')"
+                    risk_tier: T0
+                  - name: bare
+                    condition: "action == 'flag' and args.on"
+                    risk_tier: T2
+                """;
+        for (Object sensitive : new Object[]{true, Boolean.TRUE, "true"}) {
+            Decision d = decide(yaml, call("export", "sensitive", sensitive));
+            assertEquals(List.of("sensitive"), d.matchedRules(), "sensitive = " + sensitive + " (" + sensitive.getClass().getSimpleName() + ")");
+            assertEquals(Tier.T3, d.tier());
+        }
+        for (Object notSensitive : new Object[]{false, "false", "FALSE"}) {
+            assertEquals(List.of("routine"), decide(yaml, call("export", "sensitive", notSensitive)).matchedRules(), "sensitive = " + notSensitive);
+        }
+        // Text that is not a boolean word is not equal to one, and a missing argument matches neither side of the guard's test.
+        assertEquals(List.of("routine"), decide(yaml, call("export", "sensitive", "yes")).matchedRules());
+        assertEquals(List.of("routine"), decide(yaml, call("export")).matchedRules(), "missing: not (missing == x) is true, as documented");
+        assertEquals(List.of("bare"), decide(yaml, call("flag", "on", "true")).matchedRules(), "the text 'true' is true in a condition");
+        assertEquals(List.of("bare"), decide(yaml, call("flag", "on", true)).matchedRules());
+        assertTrue(decide(yaml, call("flag", "on", "false")).matchedRules().isEmpty());
+        assertTrue(decide(yaml, call("flag", "on", 1)).matchedRules().isEmpty(), "a number is not a boolean");
+        // Symmetric, in lists too, and the checker accepts a literal comparison that can now be true.
+        String other = """
+                policies:
+                  - {name: lit, condition: "args.f == true", risk_tier: T2}
+                  - {name: listed, condition: "args.f in ['true', 'maybe']", risk_tier: T3}
+                  - {name: literals, condition: "action == 'x' and 'TRUE' == true", risk_tier: T1}
+                """;
+        assertEquals(List.of("lit"), decide(other, call("y", "f", "True")).matchedRules(), "two texts compare as text, exactly");
+        assertEquals(List.of("lit", "listed", "literals"), decide(other, call("x", "f", true)).matchedRules());
+    }
 }

@@ -21,7 +21,14 @@ public interface ApprovalBackend extends AutoCloseable {
     default void attach(ApprovalContext context) {
     }
 
-    /** The intent reached a final state (granted, denied, timed out): stop offering it. */
+    /**
+     * An approver's edit replaced the call under vote: {@code edited} is the request with the arguments now proposed
+     * (same intent id). Approvals from now on count for these values, so show them instead of the requested ones.
+     */
+    default void proposalChanged(ApprovalRequest edited) {
+    }
+
+    /** The intent reached a final state (granted, denied, timed out, needs_information): stop offering it. */
     default void cancel(String intentId) {
     }
 

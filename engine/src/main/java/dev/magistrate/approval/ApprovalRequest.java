@@ -17,4 +17,14 @@ public record ApprovalRequest(Intent intent, Decision decision, int requiredAppr
     public String intentId() {
         return intent.id();
     }
+
+    /** The intent this one follows up, such as the one whose approver asked for the information it brings; or null. */
+    public String parentIntentId() {
+        return intent.parentIntentId();
+    }
+
+    /** The same request for the call as an approver edited it. */
+    public ApprovalRequest withIntent(Intent edited) {
+        return new ApprovalRequest(edited, decision, requiredApprovals, requiredRoles, mfaRequired, deadline);
+    }
 }

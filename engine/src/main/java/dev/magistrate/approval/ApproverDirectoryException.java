@@ -1,31 +1,15 @@
 package dev.magistrate.approval;
 
+import dev.magistrate.config.ConfigFileException;
+
 import java.nio.file.Path;
 
 /** A bad approver directory file, located precisely: file, line, column and the field at fault. */
-public final class ApproverDirectoryException extends RuntimeException {
+public final class ApproverDirectoryException extends ConfigFileException {
 
     private static final long serialVersionUID = 1L;
 
-    private final transient Path file;
-    private final int line;
-    private final int column;
-    private final String field;
-
     public ApproverDirectoryException(Path file, int line, int column, String field, String problem) {
-        super(file + ":" + line + ":" + column + ": " + (field != null ? field + ": " : "") + problem);
-        this.file = file;
-        this.line = line;
-        this.column = column;
-        this.field = field;
+        super(file, line, column, field, problem);
     }
-
-    public Path file() { return file; }
-
-    public int line() { return line; }
-
-    public int column() { return column; }
-
-    /** The path of the field at fault, like {@code approvers[2].roles}, or {@code null}. */
-    public String field() { return field; }
 }

@@ -89,6 +89,11 @@ public final class ProgrammaticApprovalBackend implements ApprovalBackend {
     }
 
     @Override
+    public void proposalChanged(ApprovalRequest edited) {
+        pending.computeIfPresent(edited.intentId(), (id, old) -> edited);
+    }
+
+    @Override
     public void cancel(String intentId) {
         pending.remove(intentId);
     }

@@ -12,8 +12,8 @@ import java.util.Objects;
  * One approver's answer as a backend received it. The engine, not the backend, decides whether it
  * counts. {@code constraints} narrow an approval ("approve, but at most 25 instances"); {@code edits}
  * change argument values ("approve, with instances = 25"): the engine decides the edited call again and
- * the warrant binds the edited values. A {@link Verdict#MORE_INFO} vote carries its question in
- * {@code comment}. {@code credential} proves who cast it (see {@link ApproverCredential}); a backend whose
+ * the warrant binds the edited values (docs/approvals.md, "Approve with changes"). A {@link Verdict#MORE_INFO}
+ * vote carries its question in {@code comment}, must not be blank, and needs no TOTP code: it authorises nothing. {@code credential} proves who cast it (see {@link ApproverCredential}); a backend whose
  * {@link ApprovalBackend#requiresApproverCredentials()} is true must pass one on, and the engine counts
  * the vote only when it belongs to that approver. Neither it nor the TOTP code is ever printed.
  */

@@ -2,7 +2,7 @@ package dev.magistrate.approval;
 
 /**
  * What the engine made of a vote: whether it counted, why not if it did not, and the intent's state
- * after it ({@code pending}, {@code granted}, {@code denied}, {@code timed_out}). {@code refusal}
+ * after it ({@code pending}, {@code granted}, {@code denied}, {@code timed_out}, {@code needs_information}). {@code refusal}
  * says what kind of refusal it was when the backend should answer differently (a remote backend
  * answers {@link Refusal#CREDENTIAL} as 403 and {@link Refusal#LOCKED} as 429); null otherwise.
  */

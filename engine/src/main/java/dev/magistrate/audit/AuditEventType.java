@@ -20,5 +20,12 @@ public enum AuditEventType {
      * Not a step of a call: someone reached for the approval surface (a sign-in, a chat callback) and was let in or refused
      * before any vote existed: a wrong password, a bad or replayed signature, an unmapped chat user.
      */
-    ACCESS
+    ACCESS,
+    /**
+     * An approver approved with changed arguments and the engine accepted the edit (decided again by the policy):
+     * the warrant, if one is issued, binds the approved arguments.
+     */
+    ARGUMENTS_EDITED,
+    /** An approver asked for more information: the intent ended in the state {@code needs_information}, without running. */
+    INFORMATION_REQUESTED
 }

@@ -45,6 +45,8 @@ public sealed interface AuditPayload {
             case EXECUTION_FAILED -> ExecutionFailed.read(f);
             case LOG_RECOVERED -> LogRecovered.read(f);
             case ACCESS -> Access.read(f);
+            case ARGUMENTS_EDITED -> ArgumentsEdited.read(f);
+            case INFORMATION_REQUESTED -> InformationRequested.read(f);
         };
     }
 
@@ -408,6 +410,63 @@ public sealed interface AuditPayload {
 
         static Access read(StoredFields f) {
             return new Access(f.string("channel"), f.string("subject"), f.bool("allowed"), f.string("intent"), f.string("detail"));
+        }
+    }
+
+    /**
+     * An approver's edit was accepted: {@code requestedArgs} is the canonical JSON of the arguments the agent asked for,
+     * {@code approvedArgs} of those now proposed, {@code argsDigest} their digest (what a warrant will bind), {@code tier}
+     * and {@code rules} the policy's decision on the edited call, {@code discardedApprovals} the approvals given for the
+     * earlier values, which no longer count.
+     */
+    record ArgumentsEdited(String by, String requestedArgs, String approvedArgs, String argsDigest, String tier, List<String> rules,
+                           List<String> discardedApprovals) implements AuditPayload {
+        public ArgumentsEdited {
+            rules = List.copyOf(rules);
+            discardedApprovals = List.copyOf(discardedApprovals);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.ARGUMENTS_EDITED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("by", by);
+            m.put("requested_args", requestedArgs);
+            m.put("approved_args", approvedArgs);
+            m.put("args_digest", argsDigest);
+            m.put("tier", tier);
+            m.put("rules", rules);
+            m.put("discarded_approvals", discardedApprovals);
+            return m;
+        }
+
+        static ArgumentsEdited read(StoredFields f) {
+            return new ArgumentsEdited(f.string("by"), f.string("requested_args"), f.string("approved_args"), f.string("args_digest"),
+                    f.string("tier"), f.strings("rules"), f.strings("discarded_approvals"));
+        }
+    }
+
+    /** An approver asked the agent a question: the intent ended in the state {@code needs_information}, without running. */
+    record InformationRequested(String by, String question) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.INFORMATION_REQUESTED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("by", by);
+            m.put("question", question);
+            return m;
+        }
+
+        static InformationRequested read(StoredFields f) {
+            return new InformationRequested(f.string("by"), f.string("question"));
         }
     }
 }

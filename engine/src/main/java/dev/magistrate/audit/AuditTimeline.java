@@ -78,8 +78,16 @@ public final class AuditTimeline {
         } else if (payload instanceof AuditPayload.ExecutionStarted) {
             // Until its outcome is recorded; if the process ended first, no one knows whether the call finished.
             b.outcome = "started, no outcome recorded";
+        } else if (payload instanceof AuditPayload.ArgumentsEdited a) {
+            b.approvers.removeAll(a.discardedApprovals()); // approvals of the earlier values no longer count
+            b.reason = "approved with changes by " + a.by() + ": " + a.requestedArgs() + " -> " + a.approvedArgs();
+        } else if (payload instanceof AuditPayload.InformationRequested q) {
+            b.decided = e.time();
+            b.outcome = "needs information";
+            b.deniedBy = q.by();
+            b.reason = q.question();
         } else if (payload instanceof AuditPayload.ExecutionCompleted) {
-            b.outcome = "ran";
+            b.outcome = b.reason != null ? "ran with changes" : "ran";
         } else if (payload instanceof AuditPayload.ExecutionFailed f) {
             b.outcome = "ran, threw " + f.exception();
         }

@@ -22,7 +22,6 @@ import dev.magistrate.policy.PolicyInput;
 import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.PolicySet;
 import dev.magistrate.warrant.ConsumedWarrantLedger;
-import dev.magistrate.warrant.Warrant;
 
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -120,13 +119,14 @@ public final class Magistrate implements AutoCloseable {
 
     /**
      * Decides the intent, waits for the people it needs, and checks the warrant it gets against the
-     * intent's own action and arguments: the returned execution must be closed with the call's outcome.
+     * intent's own action and arguments, or those an approver changed them to (the call must then run with
+     * {@link Execution#args()}): the returned execution must be closed with the call's outcome.
      *
      * @throws DeniedException the intent was denied, timed out, or its warrant was refused; already audited
+     *                         ({@link dev.magistrate.governor.NeedsInformationException} when an approver asked a question)
      */
     public Execution admit(Intent intent) {
-        Warrant w = governor.authorize(intent);
-        return governor.verify(w, intent.action(), intent.args());
+        return governor.admit(intent);
     }
 
     /** What the policy says, without side effects (no audit entry, no approval request). */

@@ -11,12 +11,17 @@ import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
 import dev.magistrate.approval.VoteSink;
 import dev.magistrate.audit.AuditPayload;
+import dev.magistrate.canonical.CanonicalJson;
 import dev.magistrate.intent.Intent;
+import dev.magistrate.policy.Decision;
+import dev.magistrate.policy.Effect;
+import dev.magistrate.policy.Tier;
 import dev.magistrate.warrant.Constraint;
 import dev.magistrate.warrant.Warrant;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,14 +45,14 @@ import java.util.stream.Collectors;
 final class ApprovalSession implements VoteSink {
 
     private enum State {
-        PENDING, GRANTED, DENIED, TIMED_OUT;
+        PENDING, GRANTED, DENIED, TIMED_OUT, NEEDS_INFORMATION;
 
         String wireName() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    private static final String AUTOMATIC_APPROVER = "auto";
+    static final String AUTOMATIC_APPROVER = "auto";
 
     private final Governor governor;
     private final ApprovalRequest request;
@@ -55,21 +60,29 @@ final class ApprovalSession implements VoteSink {
     private final Duration timeout;
     private final long startedNanos = System.nanoTime();
     private final ReentrantLock lock = new ReentrantLock();
-    private final CompletableFuture<Warrant> result = new CompletableFuture<>();
+    private final CompletableFuture<Authorization> result = new CompletableFuture<>();
+    /** Approvals of the current proposal; an accepted edit replaces the proposal and clears them. */
     private final LinkedHashMap<String, Approver> approvals = new LinkedHashMap<>();
     private final List<Constraint> constraints = new ArrayList<>();
+    /** The call the approvals are for: the intent as requested, or as the last accepted edit changed it. */
+    private Intent proposal;
+    private String editedBy;
     private State state = State.PENDING;
     /** Wrong TOTP codes on this intent, from any approver; at most this many in a row before TOTP approvals on it lock. */
     static final int MAX_WRONG_CODES_PER_INTENT = 10;
     private final AttemptLimiter intentLimiter = new AttemptLimiter(MAX_WRONG_CODES_PER_INTENT);
     private final Map<String, Long> refusalCounts = new HashMap<>();
     private ScheduledFuture<?> timeoutTask;
+    private ScheduledFuture<?> waitingLogTask;
     private Runnable completion;
+    /** The request as last edited, for the backend, told after the lock is released. */
+    private ApprovalRequest proposalNotice;
 
     ApprovalSession(Governor governor, ApprovalRequest request, Duration timeout) {
         this.governor = governor;
         this.request = request;
         this.intent = request.intent();
+        this.proposal = intent;
         this.timeout = timeout;
     }
 
@@ -77,7 +90,7 @@ final class ApprovalSession implements VoteSink {
         return intent.id();
     }
 
-    CompletableFuture<Warrant> result() {
+    CompletableFuture<Authorization> result() {
         return result;
     }
 
@@ -92,6 +105,55 @@ final class ApprovalSession implements VoteSink {
         }
     }
 
+    /** Says once, now, that the call waits and for whom, then again every {@code interval} while it still waits. */
+    void startWaitingLog(ScheduledExecutorService timer, Duration interval) {
+        String line;
+        lock.lock();
+        try {
+            if (state != State.PENDING) return;
+            line = waitingLine(false);
+            waitingLogTask = timer.scheduleAtFixedRate(this::logStillWaiting, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            // Saying that a call waits must never change what happens to it (a timer already shut down, say).
+            return;
+        } finally {
+            lock.unlock();
+        }
+        MagistrateLog.info(ApprovalSession.class, line); // outside the lock: a slow log must not hold up votes
+    }
+
+    private void logStillWaiting() {
+        String line;
+        lock.lock();
+        try {
+            if (state != State.PENDING) return;
+            line = waitingLine(true);
+        } finally {
+            lock.unlock();
+        }
+        try {
+            MagistrateLog.info(ApprovalSession.class, line);
+        } catch (RuntimeException e) {
+            // A periodic task that throws is never run again: a failing log only loses later lines.
+        }
+    }
+
+    /** Like {@code intent 0193… (scale_service, T2) waits for approval: 2 approvals (roles: sre), 3 approvers can vote (sam, riya, bob), at http://…, deadline …}. */
+    private String waitingLine(boolean again) {
+        StringBuilder sb = new StringBuilder("intent ").append(intent.id()).append(" (").append(intent.action()).append(", ")
+                .append(request.decision().tier()).append(again ? ") still waits for approval: " : ") waits for approval: ");
+        if (again) sb.append(approvals.size()).append(" of ");
+        sb.append(request.requiredApprovals()).append(request.requiredApprovals() == 1 ? " approval" : " approvals");
+        if (!request.requiredRoles().isEmpty()) sb.append(" (roles: ").append(String.join(", ", request.requiredRoles())).append(')');
+        if (request.mfaRequired()) sb.append(" with TOTP");
+        List<String> voters = governor.approvers().all().stream().map(Approver::id).filter(id -> !id.equals(intent.agent())).toList();
+        sb.append(", ").append(voters.size()).append(voters.size() == 1 ? " approver can vote (" : " approvers can vote (")
+                .append(String.join(", ", voters.subList(0, Math.min(5, voters.size())))).append(voters.size() > 5 ? ", ...)" : ")");
+        String endpoint = governor.backend().endpoint();
+        sb.append(endpoint != null ? ", at " + endpoint : ", through backend '" + governor.backend().name() + "'");
+        return sb.append(", deadline ").append(request.deadline().truncatedTo(ChronoUnit.SECONDS)).toString();
+    }
+
     @Override
     public VoteResult vote(Vote vote) {
         VoteResult r;
@@ -102,7 +164,25 @@ final class ApprovalSession implements VoteSink {
             lock.unlock();
         }
         runCompletion();
+        tellBackendOfEdit();
         return r;
+    }
+
+    private void tellBackendOfEdit() {
+        ApprovalRequest edited;
+        lock.lock();
+        try {
+            edited = proposalNotice;
+            proposalNotice = null;
+        } finally {
+            lock.unlock();
+        }
+        if (edited == null) return;
+        try {
+            governor.backend().proposalChanged(edited);
+        } catch (RuntimeException e) {
+            MagistrateLog.warn(ApprovalSession.class, "approval backend failed to show the edited intent " + intent.id(), e);
+        }
     }
 
     private VoteResult voteLocked(Vote vote) {
@@ -123,21 +203,38 @@ final class ApprovalSession implements VoteSink {
             return VoteResult.rejected(why, state.wireName());
         }
         String rejection = null;
+        Intent proposed = proposal;
+        Decision redecided = null;
         if (found.isEmpty()) {
             rejection = "unknown approver '" + vote.approverId() + "'";
         } else if (vote.approverId().equals(intent.agent())) {
             rejection = "the requesting agent cannot approve its own intent";
-        } else if (vote.verdict() == Verdict.APPROVE && approvals.containsKey(vote.approverId())) {
+        } else if (vote.verdict() == Verdict.MORE_INFO) {
+            rejection = moreInformationProblem(vote);
+        } else if (!vote.edits().isEmpty() && vote.verdict() != Verdict.APPROVE) {
+            rejection = "only an approve vote carries edits";
+        } else if (!vote.edits().isEmpty()) {
+            try {
+                proposed = proposal.withArgs(ArgumentEdits.apply(proposal.args(), vote.edits()));
+            } catch (IllegalArgumentException e) {
+                rejection = "edit refused: " + e.getMessage();
+            }
+            // Edits that change nothing are a plain approval of the current proposal (two approvers sending the same edit).
+            if (rejection == null && !proposed.argsDigest().equals(proposal.argsDigest())) {
+                redecided = governor.decide(proposed);
+                rejection = editProblem(redecided);
+            }
+        }
+        if (rejection == null && vote.verdict() == Verdict.APPROVE && redecided == null && approvals.containsKey(vote.approverId())) {
             rejection = "'" + vote.approverId() + "' already approved; " + request.requiredApprovals() + " approvals need as many distinct approvers";
-        } else if (vote.verdict() == Verdict.MORE_INFO || !vote.edits().isEmpty()) {
-            rejection = "this engine does not yet take '" + (vote.edits().isEmpty() ? "more_info" : "edits") + "' votes";
-        } else if (vote.verdict() == Verdict.APPROVE && request.mfaRequired()) {
+        }
+        if (rejection == null && vote.verdict() == Verdict.APPROVE && request.mfaRequired()) {
             // Checked last, so a code is spent only by a vote that otherwise counts.
             VoteResult refused = checkMfa(found.get(), vote, roles);
             if (refused != null) return refused;
         }
         if (rejection != null) {
-            auditVote(vote, roles, false, rejection);
+            auditVote(vote, roles, false, rejection + proposedEdits(vote)); // the record keeps what was proposed
             return VoteResult.rejected(rejection, state.wireName());
         }
         if (!auditVote(vote, roles, true, null)) return VoteResult.rejected("the vote could not be recorded", state.wireName());
@@ -147,8 +244,12 @@ final class ApprovalSession implements VoteSink {
             deny(DenialStage.APPROVAL, approver.id(), why, null);
             return VoteResult.accepted(state.wireName());
         }
+        if (vote.verdict() == Verdict.MORE_INFO) {
+            needsInformation(approver.id(), vote.comment().strip());
+            return VoteResult.accepted(state.wireName());
+        }
         for (Constraint c : vote.constraints()) {
-            Optional<String> violation = c.violation(intent.args());
+            Optional<String> violation = c.violation(proposed.args());
             if (violation.isPresent()) {
                 String limits = vote.constraints().stream().map(Constraint::describe).collect(Collectors.joining(", "));
                 String why = "approves only with " + limits + ", but " + violation.get()
@@ -157,10 +258,79 @@ final class ApprovalSession implements VoteSink {
                 return VoteResult.accepted(state.wireName());
             }
         }
+        if (redecided != null && !replaceProposal(approver.id(), proposed, redecided)) return VoteResult.accepted(state.wireName());
         approvals.put(approver.id(), approver);
         constraints.addAll(vote.constraints());
         if (satisfied()) grant(new ArrayList<>(approvals.keySet()));
         return VoteResult.accepted(state.wireName());
+    }
+
+    private static String proposedEdits(Vote vote) {
+        if (vote.edits().isEmpty()) return "";
+        try {
+            return " (proposed edits: " + CanonicalJson.encode(vote.edits()) + ")";
+        } catch (IllegalArgumentException e) {
+            return " (proposed edits to " + vote.edits().keySet() + ")";
+        }
+    }
+
+    private static String moreInformationProblem(Vote vote) {
+        if (vote.comment() == null || vote.comment().isBlank()) return "a more_info vote needs the question to ask the agent (as its comment)";
+        if (!vote.edits().isEmpty() || !vote.constraints().isEmpty()) return "a more_info vote asks a question; it carries no edits or limits";
+        return null;
+    }
+
+    /**
+     * Why the policy's decision on an edited call refuses the edit, or null. An edit must stay within the policy and
+     * within what was asked: it may not lower the tier (an approver cannot launder a call into a cheaper path), and
+     * it may not need more than the request asked for (more approvals, other roles, MFA, a higher tier), since those
+     * who vote were asked for less: such a call is for the agent to request.
+     */
+    private String editProblem(Decision d) {
+        if (d.effect() == Effect.DENY) {
+            return "the policy denies the edited call: " + d.denyReasons().entrySet().stream()
+                    .map(e -> "rule '" + e.getKey() + "': " + e.getValue()).collect(Collectors.joining("; "));
+        }
+        Tier asked = request.decision().tier();
+        if (d.tier().compareTo(asked) < 0) return "an edit may not lower the tier below what was asked: " + d.tier() + " < " + asked;
+        if (d.tier().compareTo(asked) > 0) return "an edit may not raise the tier above what was asked: " + d.tier() + " > " + asked + "; deny and let the agent ask for it";
+        List<String> newRoles = d.requiredRoles().stream().filter(r -> !request.requiredRoles().contains(r)).toList();
+        if (Governor.requiredApprovals(d) > request.requiredApprovals() || !newRoles.isEmpty() || Governor.mfaRequired(d) && !request.mfaRequired()) {
+            return "the edited call needs more approval than was asked (" + Governor.requiredApprovals(d) + " approvals"
+                    + (newRoles.isEmpty() ? "" : ", roles " + newRoles) + (Governor.mfaRequired(d) ? ", MFA" : "") + "); deny and let the agent ask for it";
+        }
+        return null;
+    }
+
+    /**
+     * An accepted edit replaces the proposal: approvals given for the earlier values no longer count (they are named in
+     * the ARGUMENTS_EDITED entry), and approvals from now on are for the edited values. False if it could not be recorded.
+     */
+    private boolean replaceProposal(String by, Intent edited, Decision redecided) {
+        try {
+            governor.record(intent.id(), new AuditPayload.ArgumentsEdited(by, intent.argsCanonicalJson(), edited.argsCanonicalJson(),
+                    edited.argsDigest(), redecided.tier().name(), redecided.matchedRules(), List.copyOf(approvals.keySet())));
+        } catch (RuntimeException e) {
+            deny(DenialStage.AUDIT, "audit", "an edit could not be recorded: " + e, null);
+            return false;
+        }
+        approvals.clear();
+        constraints.clear();
+        proposal = edited;
+        editedBy = by;
+        proposalNotice = request.withIntent(edited);
+        return true;
+    }
+
+    private void needsInformation(String by, String question) {
+        try {
+            governor.record(intent.id(), new AuditPayload.InformationRequested(by, question));
+        } catch (RuntimeException e) {
+            deny(DenialStage.AUDIT, "audit", "a request for more information could not be recorded: " + e, null);
+            return;
+        }
+        governor.informationRequested(intent);
+        end(State.NEEDS_INFORMATION, null, new NeedsInformationException(intent.id(), intent.action(), by, question));
     }
 
     /** Why the vote does not carry its approver's own credential, or null when it does. Never quotes a secret. */
@@ -341,20 +511,21 @@ final class ApprovalSession implements VoteSink {
     private void grant(List<String> approvedBy) {
         Warrant w;
         try {
-            w = governor.issueAndRecord(intent, request.decision(), approvedBy, List.copyOf(constraints));
+            w = governor.issueAndRecord(proposal, request.decision(), approvedBy, List.copyOf(constraints));
         } catch (RuntimeException e) {
             deny(DenialStage.AUDIT, "audit", "the warrant could not be issued and recorded: " + e, null);
             return;
         }
-        end(State.GRANTED, w, null);
+        end(State.GRANTED, new Authorization(w, intent, proposal, editedBy, request.decision()), null);
     }
 
-    private void end(State finalState, Warrant warrant, DeniedException denial) {
+    private void end(State finalState, Authorization granted, DeniedException denial) {
         state = finalState;
         if (timeoutTask != null) timeoutTask.cancel(false);
+        if (waitingLogTask != null) waitingLogTask.cancel(false);
         governor.ended(this);
         completion = () -> {
-            if (warrant != null) result.complete(warrant);
+            if (granted != null) result.complete(granted);
             else result.completeExceptionally(denial);
             try {
                 governor.backend().cancel(intent.id());

@@ -13,5 +13,10 @@ public enum DenialStage implements LowerCaseWireName {
     /** The audit trail could not record a step, so the step did not happen. */
     AUDIT,
     /** The warrant presented for the call was refused. */
-    VERIFICATION;
+    VERIFICATION,
+    /**
+     * Approved, but refused just before running: decided again with the policy and approvers in force then, the call is
+     * denied, needs more than was approved, or an approval no longer counts.
+     */
+    RECHECK;
 }

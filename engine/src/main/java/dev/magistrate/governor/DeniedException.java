@@ -29,6 +29,17 @@ public class DeniedException extends RuntimeException {
         this.allowedInstead = allowedInstead;
     }
 
+    /** For outcomes that are not denials but must still stop the call wherever a denial does ({@link NeedsInformationException}). */
+    protected DeniedException(String message, String intentId, String action, DenialStage stage, String deniedBy, String reason) {
+        super(message);
+        this.intentId = intentId;
+        this.action = action;
+        this.stage = Objects.requireNonNull(stage, "stage");
+        this.deniedBy = deniedBy;
+        this.reason = reason;
+        this.allowedInstead = null;
+    }
+
     private static String message(String intentId, String action, DenialStage stage, String by, String reason, String instead) {
         StringBuilder sb = new StringBuilder("DENIED: '").append(action).append("' was not allowed ");
         switch (stage) {

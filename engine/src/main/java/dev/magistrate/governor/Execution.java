@@ -5,6 +5,7 @@ import dev.magistrate.canonical.CanonicalJson;
 import dev.magistrate.warrant.Warrant;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -15,17 +16,44 @@ public final class Execution {
 
     private final Governor governor;
     private final Warrant warrant;
+    private final Map<String, Object> requestedArgs;
+    private final Map<String, Object> args;
+    private final String changedBy;
     private final long startedNanos;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Execution(Governor governor, Warrant warrant, long startedNanos) {
+    Execution(Governor governor, Warrant warrant, Map<String, Object> requestedArgs, Map<String, Object> args, String changedBy,
+              long startedNanos) {
         this.governor = governor;
         this.warrant = warrant;
+        this.requestedArgs = requestedArgs;
+        this.args = args;
+        this.changedBy = changedBy;
         this.startedNanos = startedNanos;
     }
 
     public Warrant warrant() {
         return warrant;
+    }
+
+    /** The arguments the call runs with: those the warrant binds, which an approver may have changed. */
+    public Map<String, Object> args() {
+        return args;
+    }
+
+    /** The arguments as the agent asked for them. */
+    public Map<String, Object> requestedArgs() {
+        return requestedArgs;
+    }
+
+    /** The approver whose changes the call runs with, or null when it runs as requested. */
+    public String changedBy() {
+        return changedBy;
+    }
+
+    /** What an approver changed, by argument name ({@code instances: 200 -> 25}); empty when nothing was. */
+    public Map<String, Authorization.Change> changes() {
+        return Authorization.changes(requestedArgs, args);
     }
 
     /** Records success: a short summary of the result and the SHA-256 of its canonical JSON (of its text when it has none). */

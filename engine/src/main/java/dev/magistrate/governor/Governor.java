@@ -1,5 +1,6 @@
 package dev.magistrate.governor;
 
+import dev.magistrate.approval.Approver;
 import dev.magistrate.approval.ApprovalBackend;
 import dev.magistrate.approval.ApprovalContext;
 import dev.magistrate.approval.ApprovalBackends;
@@ -26,9 +27,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -47,7 +53,7 @@ public final class Governor implements AutoCloseable {
 
     private final AtomicReference<CompiledPolicy> policy;
     private final ApprovalBackend backend;
-    private final ApproverDirectory approvers;
+    private volatile ApproverDirectory approvers;
     private final MfaVerifier mfa = new MfaVerifier();
     private final WarrantIssuer issuer;
     private final WarrantVerifier verifier;
@@ -58,6 +64,8 @@ public final class Governor implements AutoCloseable {
     private final ConsumedWarrantLedger ownedLedger;
     private final ScheduledExecutorService timer;
     private final Map<String, ApprovalSession> sessions = new ConcurrentHashMap<>();
+    private final InformationAnswers answers;
+    private final Duration waitingLogInterval;
 
     private Governor(Builder b, KeyDirectory keys, ConsumedWarrantLedger ledger, boolean ownsLedger) {
         this.policy = new AtomicReference<>(b.policy);
@@ -70,6 +78,8 @@ public final class Governor implements AutoCloseable {
         this.issuer = new WarrantIssuer(keys.warrantKeys(), clock, b.t0Algorithm);
         this.verifier = new WarrantVerifier(keys.warrantKeys(), ledger, clock, b.clockSkew);
         this.ownedLedger = ownsLedger ? ledger : null;
+        this.answers = new InformationAnswers(clock);
+        this.waitingLogInterval = b.waitingLogInterval;
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "magistrate-approval-timeouts");
             th.setDaemon(true);
@@ -105,10 +115,18 @@ public final class Governor implements AutoCloseable {
 
     /**
      * Submits the intent and blocks until a warrant is granted, or throws {@link DeniedException}
-     * when it is denied or times out. Interrupting the waiting thread abandons (and denies) the intent.
+     * when it is denied or times out ({@link NeedsInformationException} when an approver asked a question).
+     * Interrupting the waiting thread abandons (and denies) the intent. The warrant binds the arguments as
+     * approved, which differ from the intent's when an approver approved with changes: {@link #authorizeCall}
+     * and {@link #admit} say what they are.
      */
     public Warrant authorize(Intent intent) {
-        CompletableFuture<Warrant> f = authorizeAsync(intent);
+        return authorizeCall(intent).warrant();
+    }
+
+    /** As {@link #authorize}, with the call as requested and as approved. */
+    public Authorization authorizeCall(Intent intent) {
+        CompletableFuture<Authorization> f = submit(intent);
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -125,6 +143,77 @@ public final class Governor implements AutoCloseable {
         }
     }
 
+    /**
+     * Authorises the intent and verifies its warrant against the arguments as approved: the returned execution
+     * says what they are ({@link Execution#args()}, {@link Execution#changes()}) and must be closed with the
+     * call's outcome. When an approver changed arguments, the call must run with {@link Execution#args()}.
+     */
+    public Execution admit(Intent intent) {
+        Authorization a = authorizeCall(intent);
+        if (!a.warrant().approvedBy().isEmpty()) recheck(a);
+        Execution run = verify(a.warrant(), a.approved().action(), a.args(), a.requested().args(), a.editedBy());
+        if (a.editedBy() != null) {
+            MagistrateLog.info(Governor.class, "intent " + intent.id() + " runs with changes approved by " + a.editedBy() + ": "
+                    + Authorization.describe(run.changes()));
+        }
+        return run;
+    }
+
+    /**
+     * An approval can take an hour, and the policy or the approver directory can change meanwhile: just before the body
+     * runs, the approved call is decided again with what is in force now. It does not run when the policy now denies it,
+     * when it now needs more than the approvers gave (a higher tier, more approvals, other roles, MFA), or when an
+     * approver who counted has left the directory or no longer holds a role that was needed; the denial names the policy
+     * version that approved and the one that refused. A T0 grant is not rechecked: it was decided a moment ago.
+     */
+    private void recheck(Authorization a) {
+        Intent call = a.approved();
+        Decision then = a.decision(), now = decide(call);
+        String versions = "approved under policy " + shortVersion(then) + ", refused under policy " + shortVersion(now);
+        if (now.effect() == Effect.DENY) {
+            Map.Entry<String, String> rule = now.denyReasons().entrySet().iterator().next();
+            throw denyAudited(call, DenialStage.RECHECK, rule.getKey(), "the policy changed while the call waited and now denies it: "
+                    + rule.getValue() + " (" + versions + "); the approval does not carry over", null, null);
+        }
+        if (now.effect() == Effect.APPROVE && (now.tier().compareTo(then.tier()) > 0 || requiredApprovals(now) > requiredApprovals(then)
+                || (mfaRequired(now) && !mfaRequired(then)) || !then.requiredRoles().containsAll(now.requiredRoles()))) {
+            throw denyAudited(call, DenialStage.RECHECK, String.join(", ", now.matchedRules()), "the policy changed while the call waited: it now "
+                    + "needs " + terms(now) + ", and it was approved with " + terms(then) + " (" + versions + "); submit it again", null, null);
+        }
+        ApproverDirectory directory = approvers;
+        Set<String> rolesHeld = new HashSet<>();
+        for (String id : a.warrant().approvedBy()) {
+            if (id.equals(ApprovalSession.AUTOMATIC_APPROVER)) continue;
+            Optional<Approver> still = directory.find(id);
+            if (still.isEmpty()) {
+                throw denyAudited(call, DenialStage.RECHECK, id, "approver '" + id + "' left the approver directory while the call waited,"
+                        + " so their approval no longer counts; submit it again", null, null);
+            }
+            rolesHeld.addAll(still.get().roles());
+        }
+        for (String role : then.requiredRoles()) {
+            if (!a.warrant().approvedBy().contains(ApprovalSession.AUTOMATIC_APPROVER) && !rolesHeld.contains(role)) {
+                throw denyAudited(call, DenialStage.RECHECK, null, "no approver who approved still holds the role '" + role
+                        + "' the approval needed (the approver directory changed while the call waited); submit it again", null, null);
+            }
+        }
+    }
+
+    private static String shortVersion(Decision d) {
+        String v = d.policyVersion();
+        return v == null ? "unknown" : v.length() > 12 ? v.substring(0, 12) : v;
+    }
+
+    private static String terms(Decision d) {
+        return d.tier() + " (" + requiredApprovals(d) + " approvals" + (d.requiredRoles().isEmpty() ? "" : ", roles " + d.requiredRoles())
+                + (mfaRequired(d) ? ", MFA" : "") + ")";
+    }
+
+    /** Puts a new approver directory in force: votes from now on, and the recheck before an approved call runs, use it. */
+    public void replaceApprovers(ApproverDirectory next) {
+        approvers = Objects.requireNonNull(next, "next");
+    }
+
     private RuntimeException unwrap(Throwable t, Intent intent) {
         if (t instanceof DeniedException d) return d;
         return new DeniedException(intent.id(), intent.action(), DenialStage.APPROVAL, null, "internal error: " + t, null, t);
@@ -132,7 +221,12 @@ public final class Governor implements AutoCloseable {
 
     /** Submits the intent; the future completes with a warrant or fails with {@link DeniedException}. */
     public CompletableFuture<Warrant> authorizeAsync(Intent intent) {
-        Objects.requireNonNull(intent, "intent");
+        return submit(intent).thenApply(Authorization::warrant);
+    }
+
+    private CompletableFuture<Authorization> submit(Intent submitted) {
+        Objects.requireNonNull(submitted, "intent");
+        Intent intent = answers.link(submitted);
         if (sessions.containsKey(intent.id())) {
             return CompletableFuture.failedFuture(new DeniedException(intent.id(), intent.action(), DenialStage.APPROVAL, null,
                     "this intent is already awaiting approval; submit a new intent for a new call", null, null));
@@ -163,7 +257,7 @@ public final class Governor implements AutoCloseable {
         }
         if (d.effect() == Effect.ALLOW) {
             try {
-                return CompletableFuture.completedFuture(issueAndRecord(intent, d, List.of(), List.of()));
+                return CompletableFuture.completedFuture(Authorization.unchanged(issueAndRecord(intent, d, List.of(), List.of()), intent, d));
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the warrant could not be issued and recorded: " + e, null, e));
             }
@@ -171,9 +265,18 @@ public final class Governor implements AutoCloseable {
         return requestApproval(intent, d);
     }
 
-    private CompletableFuture<Warrant> requestApproval(Intent intent, Decision d) {
-        int required = d.requiredApprovals() > 0 ? d.requiredApprovals() : Math.max(1, d.tier().defaultApprovals());
-        boolean mfaRequired = d.mfaRequired() || d.tier().impliesMfa();
+    /** How many approvals a decision needs: the policy's number, else its tier's default, and never none. */
+    static int requiredApprovals(Decision d) {
+        return d.requiredApprovals() > 0 ? d.requiredApprovals() : Math.max(1, d.tier().defaultApprovals());
+    }
+
+    static boolean mfaRequired(Decision d) {
+        return d.mfaRequired() || d.tier().impliesMfa();
+    }
+
+    private CompletableFuture<Authorization> requestApproval(Intent intent, Decision d) {
+        int required = requiredApprovals(d);
+        boolean mfaRequired = mfaRequired(d);
         Duration timeout = d.approvalTimeout().isZero() || d.approvalTimeout().isNegative() ? defaultApprovalTimeout : d.approvalTimeout();
         ApprovalRequest request = new ApprovalRequest(intent, d, required, d.requiredRoles(), mfaRequired, clock.instant().plus(timeout));
         ApprovalSession session = new ApprovalSession(this, request, timeout);
@@ -195,6 +298,7 @@ public final class Governor implements AutoCloseable {
             String why = e.getMessage() != null && !e.getMessage().isBlank() ? e.getMessage() : e.getClass().getSimpleName();
             session.deny(DenialStage.BACKEND, backend.name(), why, null);
         }
+        session.startWaitingLog(timer, waitingLogInterval);
         return session.result();
     }
 
@@ -204,12 +308,21 @@ public final class Governor implements AutoCloseable {
      * precise rejection reason, after auditing it.
      */
     public Execution verify(Warrant warrant, String action, Map<String, ?> args) {
+        return verify(warrant, action, args, args, null);
+    }
+
+    private Execution verify(Warrant warrant, String action, Map<String, ?> args, Map<String, ?> requested, String changedBy) {
         try {
             verifier.verifyAndConsume(warrant, action, args);
         } catch (WarrantRejectedException e) {
             throw rejected(warrant.intentId(), warrant.warrantId(), action, e);
         }
-        return started(warrant, action);
+        started(warrant, action);
+        return new Execution(this, warrant, readOnly(requested), readOnly(args), changedBy, System.nanoTime());
+    }
+
+    private static Map<String, Object> readOnly(Map<String, ?> args) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(args));
     }
 
     /** As {@link #verify(Warrant, String, Map)}, for a warrant in its JSON form (from a file, another process, the CLI). */
@@ -232,7 +345,7 @@ public final class Governor implements AutoCloseable {
         return new DeniedException(intentId, action, DenialStage.VERIFICATION, e.reason().wireName(), e.detail(), null, e);
     }
 
-    private Execution started(Warrant w, String action) {
+    private void started(Warrant w, String action) {
         try {
             record(w.intentId(), new AuditPayload.WarrantVerified(w.warrantId(), "valid for this call"));
             record(w.intentId(), new AuditPayload.ExecutionStarted(w.warrantId()));
@@ -245,7 +358,6 @@ public final class Governor implements AutoCloseable {
             }
             throw new DeniedException(w.intentId(), action, DenialStage.AUDIT, "audit", "execution could not be recorded: " + e, null, e);
         }
-        return new Execution(this, w, System.nanoTime());
     }
 
     /** Replaces the policy for decisions from now on; deciders never wait for the swap. */
@@ -327,6 +439,11 @@ public final class Governor implements AutoCloseable {
         sessions.remove(s.intentId(), s);
     }
 
+    /** An approver asked this intent's agent a question: its next call of the same action is the answer. */
+    void informationRequested(Intent intent) {
+        answers.expect(intent);
+    }
+
     ApproverDirectory approvers() {
         return approvers;
     }
@@ -356,6 +473,7 @@ public final class Governor implements AutoCloseable {
         private Duration defaultWarrantTtl = Duration.ofMinutes(1);
         private Duration defaultApprovalTimeout = Duration.ofMinutes(15);
         private Duration clockSkew = WarrantVerifier.DEFAULT_CLOCK_SKEW;
+        private Duration waitingLogInterval = Duration.ofSeconds(30);
 
         private Builder() {
         }
@@ -393,6 +511,15 @@ public final class Governor implements AutoCloseable {
         public Builder defaultApprovalTimeout(Duration timeout) { this.defaultApprovalTimeout = timeout; return this; }
 
         public Builder clockSkew(Duration skew) { this.clockSkew = skew; return this; }
+
+        /** How often a call still waiting for approval is logged again (30 s by default; at least 1 s, at most 1 hour). */
+        public Builder waitingLogInterval(Duration interval) {
+            if (interval.compareTo(Duration.ofSeconds(1)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("the waiting log interval must be between 1 s and 1 hour, got " + interval);
+            }
+            this.waitingLogInterval = interval;
+            return this;
+        }
 
         public Governor build() {
             Objects.requireNonNull(policy, "policy");

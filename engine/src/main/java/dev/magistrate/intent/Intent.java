@@ -34,6 +34,22 @@ public final class Intent implements PolicyInput {
     private final String argsCanonicalJson;
     private final String argsDigest;
 
+    /** The same intent (id, action, agent, parent, time, ...) with other arguments: an approver's edit, decided again. */
+    public Intent withArgs(Map<String, ?> edited) {
+        return copy().args(edited).build();
+    }
+
+    /** The same intent linked to a parent: the call that came back with the information an approver asked for. */
+    public Intent withParent(String parent) {
+        return copy().args(args).parentIntentId(parent).build();
+    }
+
+    private Builder copy() {
+        return new Builder().id(id).action(action).resource(resource).justification(justification).urgency(urgency)
+                .estimatedCost(estimatedCost).rollbackPlan(rollbackPlan).agent(agent).submittedAt(submittedAt)
+                .parentIntentId(parentIntentId).minimumTier(minimumTier);
+    }
+
     private Intent(Builder b) {
         this.id = b.id != null ? b.id : TimeOrderedId.next();
         this.action = requireText(b.action, "action");

@@ -29,6 +29,11 @@ public final class MagistrateLog {
     private MagistrateLog() {
     }
 
+    /** Where lines go now: so that a test or an embedder can route them elsewhere for a while and back. */
+    public static Sink current() {
+        return sink;
+    }
+
     public static void routeTo(Sink target) {
         sink = Objects.requireNonNull(target, "sink");
     }

@@ -47,6 +47,10 @@ class AuditPayloadTest {
         put(m, "i-1", new AuditPayload.ExecutionCompleted("scaled web to 4", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 37));
         put(m, "i-4", new AuditPayload.ExecutionFailed("java.lang.IllegalStateException", null, 0));
         put(m, "audit-log", new AuditPayload.LogRecovered("entry 993 was torn: No space left on device", 1, 4199));
+        put(m, "access", new AuditPayload.Access("slack", "U024BE7LH", false, "i-1", "signature does not verify"));
+        put(m, "i-1", new AuditPayload.ArgumentsEdited("sam", "{\"instances\":200,\"service\":\"web\"}", "{\"instances\":25,\"service\":\"web\"}",
+                "sha256:5e0b3f2a47d1c8e9b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9", "T2", List.of("Scale limits"), List.of("riya")));
+        put(m, "i-5", new AuditPayload.InformationRequested("sam", "Why 200 and not 25? Show the CPU graph."));
         return m;
     }
 

@@ -78,4 +78,30 @@ class AuditTimelineTest {
         assertTrue(text.contains("03:12:00.500  scale_service            T2   ran                sam, riya        138 ms     w2"), text);
         assertTrue(text.contains("03:12:00.640    health_check"), "nested calls are indented: " + text);
     }
+
+    @Test
+    void anEditedCallShowsBothValuesAndAQuestionIsItsOwnOutcome() {
+        List<AuditEvent> events = List.of(
+                at(0, "i1", submitted("scale_service", null)),
+                at(1, "i1", decision("T2", "approve", List.of())),
+                at(10, "i1", vote("riya", "approve", true, null)),
+                at(20, "i1", vote("sam", "approve", true, null)),
+                at(20, "i1", new AuditPayload.ArgumentsEdited("sam", "{\"instances\":200}", "{\"instances\":25}", "sha256:00", "T2",
+                        List.of(), List.of("riya"))),
+                at(30, "i1", vote("bob", "approve", true, null)),
+                at(31, "i1", warrant("w1")),
+                at(32, "i1", new AuditPayload.ExecutionCompleted("scaled", "00", 1)),
+                at(40, "i2", submitted("scale_service", null)),
+                at(41, "i2", decision("T2", "approve", List.of())),
+                at(50, "i2", vote("sam", "more_info", true, null)),
+                at(50, "i2", new AuditPayload.InformationRequested("sam", "Why 200?")),
+                at(60, "i3", submitted("scale_service", "i2")));
+        List<AuditTimeline.Row> rows = AuditTimeline.of(events);
+        assertEquals(List.of("sam", "bob"), rows.get(0).approvers(), "riya approved 200, not 25");
+        assertEquals("ran with changes", rows.get(0).outcome());
+        assertEquals("approved with changes by sam: {\"instances\":200} -> {\"instances\":25}", rows.get(0).reason());
+        assertEquals("needs information", rows.get(1).outcome());
+        assertEquals("Why 200?", rows.get(1).reason());
+        assertEquals("i2", rows.get(2).parentIntentId());
+    }
 }

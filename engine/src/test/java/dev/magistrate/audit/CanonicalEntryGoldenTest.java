@@ -12,7 +12,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The exact canonical bytes of one entry of each of the 12 event types, with every documented field
+ * The exact canonical bytes of one entry of each event type, with every documented field
  * in the order the engine writes it. These bytes are hashed into logs that already exist: they must
  * never change. Recorded from the name/value writer before the typed events were introduced.
  */
@@ -61,6 +61,13 @@ class CanonicalEntryGoldenTest {
                 "reason", "entry 993 was torn: No space left on device", "damaged_records", 1L, "damaged_bytes", 4199L));
         m.put(AuditEventType.ACCESS, AuditEvent.of(AuditEventType.ACCESS, "access", T,
                 "channel", "slack", "subject", "U024BE7LH", "allowed", false, "intent", "i-1", "detail", "signature does not verify"));
+        // Added with approve-with-changes and more-info (issue 12); every entry above is unchanged.
+        m.put(AuditEventType.ARGUMENTS_EDITED, AuditEvent.of(AuditEventType.ARGUMENTS_EDITED, "i-1", T,
+                "by", "sam", "requested_args", "{\"instances\":200,\"service\":\"web\"}", "approved_args", "{\"instances\":25,\"service\":\"web\"}",
+                "args_digest", "sha256:5e0b3f2a47d1c8e9b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9", "tier", "T2", "rules", List.of("Scale limits"),
+                "discarded_approvals", List.of("riya")));
+        m.put(AuditEventType.INFORMATION_REQUESTED, AuditEvent.of(AuditEventType.INFORMATION_REQUESTED, "i-5", T,
+                "by", "sam", "question", "Why 200 and not 25? Show the CPU graph."));
         return m;
     }
 
@@ -99,6 +106,10 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"reason\":\"entry 993 was torn: No space left on device\",\"damaged_records\":1,\"damaged_bytes\":4199}}");
         m.put(AuditEventType.ACCESS, P + "\"type\":\"ACCESS\",\"intent_id\":\"access\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"channel\":\"slack\",\"subject\":\"U024BE7LH\",\"allowed\":false,\"intent\":\"i-1\",\"detail\":\"signature does not verify\"}}");
+        m.put(AuditEventType.ARGUMENTS_EDITED, P + "\"type\":\"ARGUMENTS_EDITED\",\"intent_id\":\"i-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"by\":\"sam\",\"requested_args\":\"{\\\"instances\\\":200,\\\"service\\\":\\\"web\\\"}\",\"approved_args\":\"{\\\"instances\\\":25,\\\"service\\\":\\\"web\\\"}\",\"args_digest\":\"sha256:5e0b3f2a47d1c8e9b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9\",\"tier\":\"T2\",\"rules\":[\"Scale limits\"],\"discarded_approvals\":[\"riya\"]}}");
+        m.put(AuditEventType.INFORMATION_REQUESTED, P + "\"type\":\"INFORMATION_REQUESTED\",\"intent_id\":\"i-5\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"by\":\"sam\",\"question\":\"Why 200 and not 25? Show the CPU graph.\"}}");
         return m;
     }
 

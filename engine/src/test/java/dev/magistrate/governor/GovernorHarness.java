@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.function.Consumer;
 
 /** A governor on real files in a temporary directory, with the programmatic backend and an in-memory audit trail. */
 public final class GovernorHarness implements AutoCloseable {
@@ -65,6 +66,11 @@ public final class GovernorHarness implements AutoCloseable {
     }
 
     public GovernorHarness(Path dir, CompiledPolicy policy, ApprovalBackend otherBackend, AuditSink otherAudit) {
+        this(dir, policy, otherBackend, otherAudit, b -> { });
+    }
+
+    /** {@code tune} sets what the other constructors leave at its default (intervals, lifetimes). */
+    public GovernorHarness(Path dir, CompiledPolicy policy, ApprovalBackend otherBackend, AuditSink otherAudit, Consumer<Governor.Builder> tune) {
         this.dir = dir;
         try {
             Path file = dir.resolve("approvers.yaml");
@@ -73,14 +79,15 @@ public final class GovernorHarness implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.governor = Governor.builder()
+        Governor.Builder b = Governor.builder()
                 .policy(policy)
                 .approvalBackend(otherBackend != null ? otherBackend : backend)
                 .approvers(approvers)
                 .stateDirectory(dir.resolve("state"))
                 .audit(otherAudit != null ? otherAudit : audit)
-                .clock(clock)
-                .build();
+                .clock(clock);
+        tune.accept(b);
+        this.governor = b.build();
     }
 
     public static Intent.Builder intent(String action) {

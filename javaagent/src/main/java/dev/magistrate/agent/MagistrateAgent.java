@@ -15,7 +15,7 @@ public final class MagistrateAgent {
 
     private static final String INSTALLER = "dev.magistrate.agent.internal.AgentInstaller";
     private static final String INJECTOR = "dev.magistrate.agent.internal.BootstrapInjector";
-    private static final String CLI = "dev.magistrate.cli.MagistrateCli";
+    private static final String CLI = "dev.magistrate.agent.internal.InventoryCommand";
 
     private MagistrateAgent() {
     }

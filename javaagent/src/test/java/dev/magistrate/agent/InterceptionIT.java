@@ -426,4 +426,23 @@ class InterceptionIT {
         }
         return events;
     }
+
+    /** Issue 13: a rule written with 'true' guards a real boolean parameter; its negation does not grant it. */
+    @Test
+    void aBooleanParameterMeetsARuleWrittenWithItsText(@TempDir Path dir) throws Exception {
+        Path work = workDir(dir, "");
+        Files.writeString(work.resolve("policy.yaml"), """
+                policies:
+                  - name: sensitive-exports
+                    condition: "action == 'export_data' and args.sensitive == 'true'"
+                    effect: deny
+                    reason: "sensitive data is not exported by an agent"
+                  - name: plain-exports
+                    condition: "action == 'export_data' and not (args.sensitive == 'true')"
+                    risk_tier: T0
+                """);
+        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), work, AgentRun.appClasspath(), APP, "export-sensitive", "export-plain");
+        assertTrue(r.outcome("export-sensitive").startsWith(DENIED + "'export_data' was not allowed by policy rule 'sensitive-exports'"), r::toString);
+        assertEquals("OK exported menu", r.outcome("export-plain"), r::toString);
+    }
 }

@@ -50,7 +50,7 @@ class ReadmeApplicationYamlTest {
     }
 
     @Test
-    void theReadmeNamesTheJvmFlagsTheStarterChecks() throws Exception {
-        assertTrue(Files.readAllLines(Path.of("..", "README.md")).contains(ChronicleAccess.flags()), ChronicleAccess.flags());
+    void theDocsNameTheJvmFlagsTheStarterChecks() throws Exception {
+        assertTrue(Files.readAllLines(Path.of("..", "docs", "spring-boot.md")).contains(ChronicleAccess.flags()), ChronicleAccess.flags());
     }
 }

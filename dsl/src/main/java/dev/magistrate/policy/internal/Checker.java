@@ -138,7 +138,7 @@ public final class Checker {
             }
             case EQ, NE -> {
                 if (known(l.type) && known(r.type) && l.type != r.type && l.type != Type.NULL && r.type != Type.NULL
-                        && !numericText(l, r) && !numericText(r, l)) {
+                        && !numericText(l, r) && !numericText(r, l) && !booleanText(l, r) && !booleanText(r, l)) {
                     throw new ExpressionError(b.pos(), "'" + b.op().symbol + "' compares a " + describe(l.type)
                             + " with a " + describe(r.type) + ": it can never be true");
                 }
@@ -293,6 +293,11 @@ public final class Checker {
     /** A string literal that is a number compares with numbers, as documented. */
     private static boolean numericText(Checked text, Checked other) {
         return text.type == Type.STRING && other.type == Type.NUMBER && isNumericLiteral(text.expr);
+    }
+
+    /** A string literal {@code 'true'} or {@code 'false'} compares with booleans, as documented. */
+    private static boolean booleanText(Checked text, Checked other) {
+        return text.type == Type.STRING && other.type == Type.BOOL && text.expr instanceof Expr.Literal lit && Values.booleanOf(lit.value()) != null;
     }
 
     private static boolean isNumericLiteral(Expr e) {

@@ -44,9 +44,26 @@ public final class Values {
 
     // ---- truth ---------------------------------------------------------------------------------
 
-    /** Only {@code true} is true: a missing attribute, a string or a number in a condition is false. */
+    /**
+     * True for {@code true} and for text that is the word {@code true} (any case): a {@code boolean} parameter and its
+     * string form must not disagree, or {@code not flag} would grant what {@code flag} guards. A missing attribute,
+     * other text and numbers are false.
+     */
     public static boolean truthy(Object v) {
-        return v == Boolean.TRUE || (v instanceof Boolean b && b);
+        return v == Boolean.TRUE || (v instanceof Boolean b ? b : Boolean.TRUE.equals(booleanText(v)));
+    }
+
+    /** A boolean, or text that is {@code true} or {@code false} in any case, as a boolean; null for anything else. */
+    public static Boolean booleanOf(Object v) {
+        return v instanceof Boolean b ? b : booleanText(v);
+    }
+
+    private static Boolean booleanText(Object v) {
+        if (!(v instanceof CharSequence cs) || cs.length() < 4 || cs.length() > 5) return null;
+        String s = cs.toString();
+        if (s.equalsIgnoreCase("true")) return Boolean.TRUE;
+        if (s.equalsIgnoreCase("false")) return Boolean.FALSE;
+        return null;
     }
 
     // ---- equality and order ---------------------------------------------------------------------
@@ -54,9 +71,13 @@ public final class Values {
     public static boolean eq(Object a, Object b) {
         if (a == null || b == null) return false;
         if (a instanceof String sa && b instanceof String sb) return sa.equals(sb);
+        if (a instanceof Boolean || b instanceof Boolean) {
+            // Text that is a boolean compares as one when the other side is a boolean, as numeric text does with numbers.
+            Boolean x = booleanOf(a), y = booleanOf(b);
+            return x != null && x.equals(y);
+        }
         int c = compare(a, b);
         if (c != INCOMPARABLE) return c == 0;
-        if (a instanceof Boolean && b instanceof Boolean) return a.equals(b);
         List<?> la = asList(a), lb = asList(b);
         if (la != null && lb != null) {
             if (la.size() != lb.size()) return false;

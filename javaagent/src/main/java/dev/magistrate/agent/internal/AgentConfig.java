@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,15 +38,16 @@ public final class AgentConfig {
     public static final String APPROVERS = "magistrate.approvers";
     public static final String CONSOLE_PORT = "magistrate.console.port";
     public static final String CONSOLE_FILE = "magistrate.console.file";
+    public static final String CONSOLE_CHAT = "magistrate.console.chat";
     public static final String AGENT_ID = "magistrate.agent.id";
     public static final String GOVERN_ANNOTATIONS = "magistrate.govern.annotations";
     public static final String GOVERN_METHODS = "magistrate.govern.methods";
     public static final String FALLBACK_ACTIONS = "magistrate.fallback.actions";
     public static final String LOG_LEVEL = "magistrate.log.level";
 
-    static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, AGENT_ID, GOVERN_ANNOTATIONS,
+    static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, CONSOLE_CHAT, AGENT_ID, GOVERN_ANNOTATIONS,
             GOVERN_METHODS, FALLBACK_ACTIONS, LOG_LEVEL);
-    private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE);
+    private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT);
 
     private final Map<String, String> values;
     private final Map<String, String> sources;
@@ -118,11 +120,12 @@ public final class AgentConfig {
     public MagistrateSettings settings() {
         Path keys = Path.of(get(KEYS_DIR, Path.of("magistrate-keys").toAbsolutePath().toString()));
         String backend = get(APPROVALS);
-        Map<String, String> backendSettings = Map.of();
+        Map<String, String> backendSettings = new HashMap<>();
         if ("console".equals(backend)) {
-            backendSettings = Map.of("port", get(CONSOLE_PORT, "0"), "file", get(CONSOLE_FILE, keys.resolve("console.json").toString()));
-        } else if (values.containsKey(CONSOLE_PORT) || values.containsKey(CONSOLE_FILE)) {
-            String key = values.containsKey(CONSOLE_PORT) ? CONSOLE_PORT : CONSOLE_FILE;
+            backendSettings = new HashMap<>(Map.of("port", get(CONSOLE_PORT, "0"), "file", get(CONSOLE_FILE, keys.resolve("console.json").toString())));
+            if (get(CONSOLE_CHAT) != null) backendSettings.put("chat", get(CONSOLE_CHAT));
+        } else if (values.containsKey(CONSOLE_PORT) || values.containsKey(CONSOLE_FILE) || values.containsKey(CONSOLE_CHAT)) {
+            String key = values.containsKey(CONSOLE_PORT) ? CONSOLE_PORT : values.containsKey(CONSOLE_FILE) ? CONSOLE_FILE : CONSOLE_CHAT;
             throw new ConfigException(source(key) + ": " + key + " is set but " + APPROVALS + " is " + (backend == null ? "not set" : "'" + backend + "'")
                     + "; the console settings apply only to approvals: console");
         }

@@ -1,9 +1,11 @@
 package dev.magistrate.agent.internal;
 
 import dev.magistrate.annotations.CallDeniedException;
+import dev.magistrate.annotations.CallNeedsInformationException;
 import dev.magistrate.bootstrap.MagistrateBridge;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
+import dev.magistrate.governor.NeedsInformationException;
 import dev.magistrate.engine.Magistrate;
 import dev.magistrate.intent.ArgumentSnapshots;
 import dev.magistrate.intent.Intent;
@@ -88,14 +90,30 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
         }
         try {
             Execution execution = magistrate.admit(intent);
+            runWithApprovedValues(m, args, execution);
             FRAMES.get().push(new Frame(intent.id(), execution));
             return null;
+        } catch (NeedsInformationException e) {
+            if (m.fallbackToMessage()) return e.getMessage();
+            throw new CallNeedsInformationException(e.getMessage(), e.question(), e.askedBy(), e.intentId());
         } catch (DeniedException e) {
             return deny(m, e.getMessage());
         } catch (RuntimeException e) {
             AgentLog.log(AgentLog.Level.ERROR, "governing " + m + " failed", e);
             return deny(m, "DENIED: '" + m.action() + "' was not allowed because governing it failed (" + e.getClass().getSimpleName()
                     + "). Denied to be safe. [intent " + intent.id() + "]");
+        }
+    }
+
+    /**
+     * An approver may have approved with changes: the warrant binds the edited values, so the body must receive them.
+     * The engine gave each edited value the Java type of the value it replaces, so it fits the parameter as is.
+     */
+    private static void runWithApprovedValues(GovernedMethod m, Object[] args, Execution execution) {
+        if (execution.changedBy() == null) return;
+        String[] names = m.parameterNames();
+        for (int i = 0; i < names.length && i < args.length; i++) {
+            if (execution.changes().containsKey(names[i])) args[i] = execution.args().get(names[i]);
         }
     }
 

@@ -100,15 +100,10 @@ final class GovernedMethods {
     /** Works out a method's action, argument names and markers, and gives it an id. */
     synchronized GovernedMethod register(TypeDescription type, MethodDescription method) {
         AnnotationDescription governing = governingAnnotation(type, method);
-        // A tool's action is the name the model sees and a policy author writes: the annotation's name, else the method's.
-        // Only methods matched by a pattern, which carry no name, are Class#method.
-        String simple = type.getSimpleName().isEmpty() ? type.getName() : type.getSimpleName();
-        String action = governing != null ? method.getName() : simple + "#" + method.getName();
+        String action = actionName(type, method, governing);
         String resource = null, justification = null, cost = null, minimumTier = null;
         if (governing != null) {
             boolean ours = governing.getAnnotationType().getName().equals(GOVERNED_ACTION);
-            String named = ours ? string(governing, "value") : string(governing, "name");
-            if (named != null && !named.isBlank()) action = named;
             if (ours) {
                 resource = blankToNull(string(governing, "resource"));
                 justification = blankToNull(string(governing, "justification"));
@@ -150,6 +145,22 @@ final class GovernedMethods {
         byId = a; // publish
         AgentLog.info("governing " + g);
         return g;
+    }
+
+    /** The action a governed method's calls are decided as, before NFKC normalisation (see {@link #register}). */
+    String actionName(TypeDescription type, MethodDescription method) {
+        return actionName(type, method, governingAnnotation(type, method));
+    }
+
+    /**
+     * A tool's action is the name the model sees and a policy author writes: the annotation's name, else the method's.
+     * Only methods matched by a pattern, which carry no name, are Class#method.
+     */
+    private static String actionName(TypeDescription type, MethodDescription method, AnnotationDescription governing) {
+        if (governing == null) return (type.getSimpleName().isEmpty() ? type.getName() : type.getSimpleName()) + "#" + method.getName();
+        boolean ours = governing.getAnnotationType().getName().equals(GOVERNED_ACTION);
+        String named = ours ? string(governing, "value") : string(governing, "name");
+        return named != null && !named.isBlank() ? named : method.getName();
     }
 
     /** The governing annotation on the method itself, else on the nearest method it overrides or implements. */

@@ -1,0 +1,181 @@
+package dev.magistrate.agent.internal;
+
+import dev.magistrate.cli.MagistrateCli;
+import dev.magistrate.policy.PolicyException;
+import dev.magistrate.policy.PolicyLoader;
+import dev.magistrate.policy.Rule;
+import net.bytebuddy.description.annotation.AnnotationDescription;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.pool.TypePool;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+/**
+ * {@code inventory}: proves what is governed before anything runs. It reads a class path the way the agent would see
+ * it (Byte Buddy's type pool: no class is loaded or initialised), applies the same configuration the agent would, and
+ * lists every governed method with its action name and the policy rules that can match it, then every method that looks
+ * like a tool (a known tool annotation) but would not be governed. Exit 1 when there is one, so a build can refuse it.
+ */
+@Command(name = "inventory", mixinStandardHelpOptions = true,
+        description = {"Lists every method the agent would govern, with its action and the rules that can match it, and every",
+                "tool method it would NOT govern (annotated with a known tool annotation, yet not configured). Exit 1 when there is one."})
+public final class InventoryCommand implements Callable<Integer> {
+
+    /** Tool annotations of frameworks we know: a method carrying one is a tool whether or not the configuration says so. */
+    static final List<String> KNOWN_TOOL_ANNOTATIONS = List.of(GovernedMethods.GOVERNED_ACTION, "dev.langchain4j.agent.tool.Tool",
+            "org.springframework.ai.tool.annotation.Tool");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--classpath", required = true, paramLabel = "CP", description = "the application's class path: directories and jars, separated by the platform's path separator (: on Linux)")
+    String classpath;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "the agent's configuration (magistrate.yaml): govern.annotations, govern.methods and the policy")
+    Path config;
+
+    @Option(names = "--tool-annotation", paramLabel = "TYPE", description = "another annotation type that marks a tool (repeatable)")
+    List<String> toolAnnotations = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        PrintStream out = MagistrateCli.out(spec);
+        PrintStream err = MagistrateCli.err(spec);
+        AgentConfig cfg;
+        try {
+            cfg = config == null ? AgentConfig.load(null, Map.of(), Map.of(), Path.of("."))
+                    : AgentConfig.load("config=" + config.getFileName(), Map.of(), Map.of(), config.toAbsolutePath().getParent());
+        } catch (AgentConfig.ConfigException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
+        GovernedMethods methods = new GovernedMethods(cfg.list(AgentConfig.GOVERN_ANNOTATIONS), cfg.list(AgentConfig.GOVERN_METHODS), List.of());
+        List<Rule> rules = List.of();
+        if (cfg.get(AgentConfig.POLICY) != null) {
+            try {
+                rules = PolicyLoader.load(Path.of(cfg.get(AgentConfig.POLICY))).rules();
+            } catch (PolicyException e) {
+                err.println(e.getMessage());
+                return 1;
+            }
+        }
+        Set<String> tools = new LinkedHashSet<>(KNOWN_TOOL_ANNOTATIONS);
+        tools.addAll(toolAnnotations);
+        List<ClassFileLocator> locators = new ArrayList<>();
+        List<String> classNames = new ArrayList<>();
+        try {
+            for (String entry : classpath.split(File.pathSeparator)) {
+                if (entry.isBlank()) continue;
+                Path p = Path.of(entry);
+                if (Files.isDirectory(p)) {
+                    locators.add(new ClassFileLocator.ForFolder(p.toFile()));
+                    try (Stream<Path> s = Files.walk(p)) {
+                        s.filter(f -> f.toString().endsWith(".class")).forEach(f -> classNames.add(className(p.relativize(f).toString())));
+                    }
+                } else if (Files.isRegularFile(p)) {
+                    JarFile jar = new JarFile(p.toFile());
+                    locators.add(new ClassFileLocator.ForJarFile(jar));
+                    for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+                        String n = e.nextElement().getName();
+                        if (n.endsWith(".class") && !n.startsWith("META-INF/")) classNames.add(className(n));
+                    }
+                } else {
+                    err.println("error: --classpath: no such file or directory " + p);
+                    return 2;
+                }
+            }
+        } catch (IOException e) {
+            err.println("error: --classpath: " + e.getMessage());
+            return 2;
+        }
+        locators.add(ClassFileLocator.ForClassLoader.ofPlatformLoader());
+        // Last: the agent's own classes, for @GovernedAction and @Arg when the application's class path lacks the annotations jar.
+        locators.add(ClassFileLocator.ForClassLoader.of(InventoryCommand.class.getClassLoader()));
+        TypePool pool = TypePool.Default.of(new ClassFileLocator.Compound(locators));
+        int governed = 0, ungoverned = 0, unreadable = 0;
+        List<String> lines = new ArrayList<>();
+        for (String name : new TreeSet<>(classNames)) {
+            if (name.endsWith("module-info") || name.endsWith("package-info")) continue;
+            try {
+                TypeDescription type = pool.describe(name).resolve();
+                for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
+                    if (!m.isMethod() || m.isBridge()) continue;
+                    String where = type.getName() + "#" + m.getName() + params(m);
+                    if (methods.matcher().matches(m)) {
+                        String action = Normalizer.normalize(methods.actionName(type, m), Normalizer.Form.NFKC);
+                        lines.add(String.format("GOVERNED      %-28s %s%s", action, where, rulesFor(action, rules)));
+                        governed++;
+                    } else if (!m.isAbstract()) {
+                        for (AnnotationDescription a : m.getDeclaredAnnotations()) {
+                            String t = a.getAnnotationType().getName();
+                            if (tools.contains(t)) {
+                                lines.add(String.format("NOT GOVERNED  %-28s %s   @%s is a tool annotation, but not in magistrate.govern.annotations",
+                                        "-", where, t));
+                                ungoverned++;
+                            }
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                unreadable++; // a class whose supertypes are not on this class path: the agent would see it only at run time
+            }
+        }
+        lines.forEach(out::println);
+        out.println(governed + " governed methods, " + ungoverned + " tool methods NOT governed" + (unreadable > 0
+                ? "; " + unreadable + " classes could not be read fully (their supertypes are not on --classpath)" : ""));
+        return ungoverned > 0 ? 1 : 0;
+    }
+
+    /**
+     * The rules that name this action in their condition, and those whose condition does not mention {@code action} at all
+     * (they can match any call). A rule that names only other actions cannot match.
+     */
+    static String rulesFor(String action, List<Rule> rules) {
+        if (rules.isEmpty()) return "";
+        List<String> naming = new ArrayList<>(), any = new ArrayList<>();
+        for (Rule r : rules) {
+            String c = r.conditionText();
+            if (c.contains("'" + action + "'") || c.contains("\"" + action + "\"")) naming.add(r.name());
+            else if (!c.matches("(?s).*\\baction\\b.*")) any.add(r.name());
+        }
+        return "   rules: " + (naming.isEmpty() ? "none by name" : String.join(", ", naming))
+                + (any.isEmpty() ? "" : "; for any action: " + String.join(", ", any));
+    }
+
+    private static String params(MethodDescription m) {
+        List<String> p = new ArrayList<>();
+        m.getParameters().forEach(x -> p.add(x.getType().asErasure().getSimpleName()));
+        return "(" + String.join(", ", p) + ")";
+    }
+
+    private static String className(String path) {
+        return path.substring(0, path.length() - ".class".length()).replace('/', '.').replace('\\', '.');
+    }
+
+    /** The agent jar's command line: the built-in commands and those only the agent can offer. */
+    public static int run(String[] args) {
+        return MagistrateCli.run(args, List.of(new InventoryCommand()));
+    }
+}
