@@ -1,9 +1,11 @@
 package dev.magistrate.spring;
 
 import dev.magistrate.annotations.CallDeniedException;
+import dev.magistrate.annotations.CallNeedsInformationException;
 import dev.magistrate.engine.Magistrate;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
+import dev.magistrate.governor.NeedsInformationException;
 import dev.magistrate.intent.ArgumentSnapshots;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.policy.Decision;
@@ -24,7 +26,8 @@ import java.util.Map;
 /**
  * Governs one call of a bean method, as the agent's advice does: an intent from the call (on a
  * snapshot of its arguments), admitted by the engine (decided, approved, warrant verified, all
- * audited), the body run, its outcome recorded. A denial throws {@link CallDeniedException}, or is
+ * audited), the body run on the approved values, its outcome recorded. A denial throws
+ * {@link CallDeniedException} ({@link CallNeedsInformationException} when an approver asked a question), or is
  * returned as the result for text tools in {@code magistrate.fallback.actions}. Governed calls made
  * inside a governed call get their own intents, linked by parent id.
  */
@@ -79,6 +82,11 @@ final class GovernedMethodInterceptor implements MethodInterceptor {
         Execution run;
         try {
             run = m.admit(intent);
+        } catch (NeedsInformationException e) {
+            if (waits) meters.approvalWait(g.action(), System.nanoTime() - asked, false);
+            meters.denied(g.action(), "needs_information");
+            if (g.fallbackToMessage()) return e.getMessage();
+            throw new CallNeedsInformationException(e.getMessage(), e.question(), e.askedBy(), e.intentId());
         } catch (DeniedException e) {
             if (waits) meters.approvalWait(g.action(), System.nanoTime() - asked, false);
             return deny(g, meters, e.stage().name().toLowerCase(Locale.ROOT), e.getMessage());
@@ -88,6 +96,12 @@ final class GovernedMethodInterceptor implements MethodInterceptor {
                     + e.getClass().getSimpleName() + "). Denied to be safe. [intent " + intent.id() + "]");
         }
         if (waits) meters.approvalWait(g.action(), System.nanoTime() - asked, true);
+        // The body runs on what was approved: an approver's edits replace the requested values.
+        if (run.changedBy() != null) {
+            for (int i = 0; i < args.length; i++) {
+                if (run.changes().containsKey(g.parameterNames()[i])) args[i] = run.args().get(g.parameterNames()[i]);
+            }
+        }
         ArrayDeque<String> open = OPEN_INTENTS.get();
         open.push(intent.id());
         long started = System.nanoTime();

@@ -6,6 +6,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -68,6 +69,13 @@ public class MagistrateProperties {
         /** Where the console writes its URL and read-only bearer token (owner-only). Default: console.json in the key directory. */
         private Path file;
 
+        /** Chat file: Slack, Teams and webhook channels, routes, escalation (docs/approvals.md). */
+        private Path chat;
+
+        public Path getChat() { return chat; }
+
+        public void setChat(Path chat) { this.chat = chat; }
+
         public int getPort() { return port; }
 
         public void setPort(int port) { this.port = port; }
@@ -106,11 +114,13 @@ public class MagistrateProperties {
 
     /** The engine's settings; the console's settings apply only to {@code approvals: console}. */
     MagistrateSettings settings() {
-        Map<String, String> backend = Map.of();
+        Map<String, String> backend = new HashMap<>();
         if ("console".equals(approvals)) {
             Path file = console.file != null ? console.file : keys.dir.resolve("console.json");
-            backend = Map.of("port", String.valueOf(console.port), "file", file.toAbsolutePath().toString());
-        } else if (console.port != 0 || console.file != null) {
+            backend.put("port", String.valueOf(console.port));
+            backend.put("file", file.toAbsolutePath().toString());
+            if (console.chat != null) backend.put("chat", console.chat.toAbsolutePath().toString());
+        } else if (console.port != 0 || console.file != null || console.chat != null) {
             throw new IllegalArgumentException("magistrate.console.* is set but magistrate.approvals is "
                     + (approvals == null ? "not set" : "'" + approvals + "'") + "; the console settings apply only to approvals: console");
         }

@@ -193,6 +193,7 @@ class MagistrateAutoConfigurationTest {
         }
         for (String key : List.of("magistrate.policy", "magistrate.audit.dir", "magistrate.audit.durability", "magistrate.keys.dir",
                 "magistrate.approvals", "magistrate.approvers", "magistrate.agent.id", "magistrate.console.port", "magistrate.console.file",
+                "magistrate.console.chat", "magistrate.enabled",
                 "magistrate.govern.annotations", "magistrate.fallback.actions")) {
             assertTrue(json.contains("\"name\": \"" + key + "\""), key + " in " + json);
         }
