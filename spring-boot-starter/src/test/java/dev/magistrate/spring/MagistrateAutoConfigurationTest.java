@@ -1,6 +1,11 @@
 package dev.magistrate.spring;
 
 import dev.magistrate.annotations.CallDeniedException;
+import dev.magistrate.annotations.CallNeedsInformationException;
+import dev.magistrate.approval.ApprovalRequest;
+import dev.magistrate.approval.ProgrammaticApprovalBackend;
+import dev.magistrate.approval.Vote;
+import dev.magistrate.approval.VoteResult;
 import dev.magistrate.audit.AuditEvent;
 import dev.magistrate.audit.AuditEventType;
 import dev.magistrate.audit.AuditLogReader;
@@ -23,6 +28,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -133,6 +144,42 @@ class MagistrateAutoConfigurationTest {
         List<AuditEvent> submitted = audit().stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).toList();
         assertEquals(List.of("runbook", "restart"), submitted.stream().map(e -> e.fields().get("action")).toList(), "'note' never reached the engine");
         assertEquals(submitted.get(0).intentId(), submitted.get(1).fields().get("parent_intent_id"), submitted::toString);
+    }
+
+    @Test
+    void theBodyRunsOnWhatTheApproverApprovedAndAQuestionReachesTheCallerAsCallNeedsInformation() throws Exception {
+        Path approvers = Files.writeString(tmp.resolve("approvers.yaml"), "approvers:\n  - id: sam\n    name: Sam\n    roles: [sre]\n");
+        String scaleOutsNeedAPerson = "policies:\n  - name: scale-outs\n    condition: \"action == 'scale_service'\"\n    risk_tier: T1\n";
+        runner(scaleOutsNeedAPerson, "magistrate.approvals=programmatic", "magistrate.approvers=" + approvers).run(context -> {
+            OpsTools tools = context.getBean(OpsTools.class);
+            ProgrammaticApprovalBackend desk = (ProgrammaticApprovalBackend) context.getBean(Magistrate.class).approvalBackend();
+            ExecutorService agent = Executors.newSingleThreadExecutor();
+            try {
+                Future<String> edited = agent.submit(() -> tools.scale("web", 200, "CPU at 97%"));
+                VoteResult vote = desk.vote(pending(desk).intentId(), Vote.approve("sam").withEdits(Map.of("instances", 25)));
+                assertTrue(vote.accepted(), vote::toString);
+                assertEquals("web now runs 25 instances", edited.get(10, TimeUnit.SECONDS), "the body ran on the approved 25");
+                assertEquals(25, tools.instances("web"));
+
+                Future<String> asked = agent.submit(() -> tools.scale("web", 40, "more traffic"));
+                desk.vote(pending(desk).intentId(), Vote.askForMoreInformation("sam", "Why 40?"));
+                ExecutionException e = assertThrows(ExecutionException.class, () -> asked.get(10, TimeUnit.SECONDS));
+                CallNeedsInformationException question = assertInstanceOf(CallNeedsInformationException.class, e.getCause());
+                assertEquals("Why 40?", question.question());
+                assertEquals(25, tools.instances("web"), "the call did not run");
+                assertEquals("sam", question.approver());
+            } finally {
+                agent.shutdownNow();
+            }
+        });
+    }
+
+    private static ApprovalRequest pending(ProgrammaticApprovalBackend desk) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            if (!desk.pending().isEmpty()) return desk.pending().get(0);
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no request reached the approvers");
     }
 
     @Test
