@@ -65,6 +65,7 @@ public final class InterceptionApp {
                 case "crash-in-body" -> run(c, () -> new CrashTools().checkAndDie("web"));
                 case "swap-dispatcher" -> run(c, () -> BridgeTampering.tryToSwap(tools));
                 case "approved" -> run(c, () -> tools.needsApproval("budget"));
+                case "spring-proxy" -> run(c, () -> new Tools.CloudScaler$$SpringCGLIB$$0().scale("web", 200));
                 case "framework" -> run(c, () -> new FrameworkTools().weather("Vienna"));
                 case "framework-unnamed" -> run(c, () -> new FrameworkTools().terminate("i-1"));
                 case "pattern" -> run(c, () -> new FrameworkTools().deleteBucket("logs"));

@@ -34,6 +34,16 @@ public class Tools {
         }
     }
 
+    /** What Spring's CGLIB proxy of a tool bean looks like to the agent: a generated subclass that hands the call to the bean. */
+    public static class CloudScaler$$SpringCGLIB$$0 extends CloudScaler {
+        private final CloudScaler target = new CloudScaler();
+
+        @Override
+        public String scale(String arg0, int arg1) {
+            return target.scale(arg0, arg1);
+        }
+    }
+
     @GovernedAction("health_check")
     public String health(String service) {
         return "healthy " + service;

@@ -377,6 +377,16 @@ class InterceptionIT {
     }
 
     @Test
+    void aSpringProxyOfAToolBeanIsNotGovernedASecondTime(@TempDir Path dir) throws Exception {
+        workDir(dir, "");
+        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), dir, AgentRun.appClasspath(), APP, "spring-proxy");
+        assertTrue(r.outcome("spring-proxy").startsWith(DENIED + "'scale_service' was not allowed by policy rule 'big-scale'"), r::toString);
+        assertEquals(1, readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).count(),
+                "one intent, the bean's: " + r);
+        assertFalse(r.err().contains("SpringCGLIB"), r::toString);
+    }
+
+    @Test
     void theBodyRunsOnTheArgumentsThatWereDecidedOnNotOnesChangedAfterTheGrant(@TempDir Path dir) throws Exception {
         workDir(dir, "");
         Files.writeString(dir.resolve("policy.yaml"), "default: T0\npolicies:\n  - name: never prod\n"

@@ -25,6 +25,7 @@ import static net.bytebuddy.matcher.ElementMatchers.is;
 import static net.bytebuddy.matcher.ElementMatchers.isAnnotation;
 import static net.bytebuddy.matcher.ElementMatchers.isBootstrapClassLoader;
 import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
+import static net.bytebuddy.matcher.ElementMatchers.nameContains;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.not;
@@ -157,7 +158,11 @@ public final class AgentInstaller {
                 // application class in a package that happens to start with "sun." or "jdk." is governed too.
                 .ignore(any(), isBootstrapClassLoader().or(is(ClassLoader.getPlatformClassLoader())).or(is(agentLoader)))
                 .or(named("dev.magistrate.agent.MagistrateAgent").or(named("dev.magistrate.agent.AgentClassLoader"))
-                        .or(nameStartsWith("dev.magistrate.agent.AgentClassLoader$")).or(isSynthetic()))
+                        .or(nameStartsWith("dev.magistrate.agent.AgentClassLoader$")).or(isSynthetic())
+                        // Spring's CGLIB proxies override a governed method only to hand the call to the bean, whose own method
+                        // is governed: governing the override too made two intents per call, the outer one on the proxy's
+                        // parameter names (arg0..n, so rules on argument names missed it).
+                        .or(nameContains("$$SpringCGLIB$$")).or(nameContains("$$EnhancerBySpringCGLIB$$")))
                 // Interfaces too: annotated default and static methods have bodies to govern.
                 .type(not(isAnnotation()).and(declaresMethod(methods.matcher())))
                 .transform((builder, type, loader, module, domain) -> {

@@ -7,6 +7,7 @@ import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
 import dev.magistrate.governor.NeedsInformationException;
 import dev.magistrate.engine.Magistrate;
+import dev.magistrate.intent.ArgumentSnapshots;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.policy.Tier;
 

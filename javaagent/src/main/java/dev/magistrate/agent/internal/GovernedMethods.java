@@ -1,5 +1,6 @@
 package dev.magistrate.agent.internal;
 
+import dev.magistrate.intent.ActionNames;
 import net.bytebuddy.description.annotation.AnnotationDescription;
 import net.bytebuddy.description.annotation.AnnotationValue;
 import net.bytebuddy.description.enumeration.EnumerationDescription;
@@ -10,7 +11,6 @@ import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.matcher.ElementMatchers;
 
-import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,7 +34,6 @@ final class GovernedMethods {
 
     static final String GOVERNED_ACTION = "dev.magistrate.annotations.GovernedAction";
     static final String ARG = "dev.magistrate.annotations.Arg";
-    private static final Pattern ACTION_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.:#$/-]{0,199}");
 
     private final Set<String> annotations;
     private final List<Pattern[]> patterns = new ArrayList<>();
@@ -114,14 +113,9 @@ final class GovernedMethods {
                 minimumTier = t.equals("UNSPECIFIED") ? null : t;
             }
         }
-        // One spelling per action: a lookalike ("ѕcale" with a Cyrillic s) must not slip past a rule for
-        // "scale" to the default tier. NFKC folds compatibility forms (fullwidth letters); what is still not
-        // an ASCII identifier is refused, and its calls are denied.
-        String normalized = Normalizer.normalize(action, Normalizer.Form.NFKC);
-        String refusal = null;
-        if (!ACTION_NAME.matcher(normalized).matches()) {
-            refusal = "its action name '" + action + "' is not an ASCII identifier (letters, digits, _ . : # $ / -), so no policy"
-                    + " rule can be trusted to name it; rename the action";
+        String normalized = ActionNames.normalize(action);
+        String refusal = ActionNames.refusal(normalized);
+        if (refusal != null) {
             AgentLog.warn(type.getName() + "#" + method.getName() + ": " + refusal + ". Every call of it is denied.");
         } else if (!normalized.equals(action)) {
             AgentLog.warn(type.getName() + "#" + method.getName() + ": action '" + action + "' is governed as '" + normalized + "' (NFKC)");
@@ -129,7 +123,7 @@ final class GovernedMethods {
         action = normalized;
         String[] names = parameterNames(type, method);
         for (int i = 0; i < names.length && refusal == null; i++) {
-            String why = ArgumentSnapshots.unsupported(method.getParameters().get(i).getType());
+            String why = DeclaredTypes.unsupported(method.getParameters().get(i).getType());
             if (why != null) {
                 refusal = "its argument '" + names[i] + "' cannot be governed: " + why;
                 AgentLog.warn(type.getName() + "#" + method.getName() + ": " + refusal + ". Every call of it is denied.");

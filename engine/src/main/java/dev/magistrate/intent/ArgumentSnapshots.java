@@ -1,10 +1,8 @@
-package dev.magistrate.agent.internal;
-
-import net.bytebuddy.description.type.TypeDefinition;
-import net.bytebuddy.description.type.TypeDescription;
+package dev.magistrate.intent;
 
 import java.io.Serializable;
 import java.lang.reflect.Array;
+import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -27,8 +25,12 @@ import java.util.UUID;
  * sequences by strings. A parameter type whose values cannot be copied like that (a mutable class of
  * the application, a concrete {@code ArrayList}) is refused when the method is instrumented, and its
  * calls are denied, rather than governed on values that may change after the grant.
+ *
+ * <p>One set of rules for every adapter: the agent checks declared types before their classes load
+ * (with {@link #isKeptOrCopied} and {@link #mutable}), the Spring starter checks loaded classes
+ * ({@link #unsupported}); both snapshot with {@link #snapshot}.
  */
-final class ArgumentSnapshots {
+public final class ArgumentSnapshots {
 
     private static final Set<String> VALUE_TYPES = Set.of(String.class.getName(), Boolean.class.getName(), Character.class.getName(),
             Byte.class.getName(), Short.class.getName(), Integer.class.getName(), Long.class.getName(), Float.class.getName(),
@@ -42,24 +44,33 @@ final class ArgumentSnapshots {
     }
 
     /** Why values of this declared parameter type cannot be snapshotted, or null when they can. */
-    static String unsupported(TypeDefinition declared) {
-        TypeDescription t = declared.asErasure();
-        if (t.isPrimitive() || t.isEnum() || VALUE_TYPES.contains(t.getName()) || COPIED_TYPES.contains(t.getName())) return null;
-        if (t.getPackage() != null && t.getPackage().getName().equals("java.time") && !t.isInterface()) return null;
+    public static String unsupported(Class<?> t) {
+        if (t.isPrimitive() || t.isEnum() || isKeptOrCopied(t.getName())) return null;
+        if (t.getPackageName().equals("java.time") && !t.isInterface()) return null;
         if (t.isArray()) return unsupported(t.getComponentType());
         if (t.isRecord()) {
-            for (var c : t.getRecordComponents()) {
+            for (RecordComponent c : t.getRecordComponents()) {
                 String why = unsupported(c.getType());
                 if (why != null) return why;
             }
             return null;
         }
-        return t.getName() + " can change after the policy has seen it (use immutable values: strings, numbers, records,"
+        return mutable(t.getName());
+    }
+
+    /** A declared type whose values are immutable, or are copied at call time into one of these types. */
+    public static boolean isKeptOrCopied(String className) {
+        return VALUE_TYPES.contains(className) || COPIED_TYPES.contains(className);
+    }
+
+    /** The refusal for a declared type whose values can change after the decision. */
+    public static String mutable(String className) {
+        return className + " can change after the policy has seen it (use immutable values: strings, numbers, records,"
                 + " List, Set, Map, arrays)";
     }
 
     /** An immutable copy of one argument, deep; throws {@link IllegalArgumentException} for a value that cannot be copied. */
-    static Object snapshot(Object v) {
+    public static Object snapshot(Object v) {
         if (v == null || v instanceof String || v instanceof Boolean || v instanceof Character || v instanceof Enum<?>
                 || v instanceof UUID || v instanceof TemporalAccessor && v.getClass().getName().startsWith("java.time.")
                 || v instanceof Duration || v instanceof Period) {

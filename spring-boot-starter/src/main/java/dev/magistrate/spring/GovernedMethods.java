@@ -1,0 +1,158 @@
+package dev.magistrate.spring;
+
+import dev.magistrate.annotations.Arg;
+import dev.magistrate.annotations.GovernedAction;
+import dev.magistrate.intent.ActionNames;
+import dev.magistrate.intent.ArgumentSnapshots;
+import dev.magistrate.policy.Tier;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.AnnotationAttributes;
+import org.springframework.util.ClassUtils;
+
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Which bean methods are governed and what their calls' intents are made of, by the agent's rules
+ * (README, "Governing an application"): a method is governed when it, or a method it overrides or
+ * implements, carries {@code @GovernedAction}, Spring AI's {@code @Tool} (when Spring AI is on the
+ * class path) or a type named in {@code magistrate.govern.annotations}. Its action is the
+ * annotation's value, a framework annotation's {@code name}, else the method's name: the tool name
+ * the model sees and a policy author writes.
+ */
+final class GovernedMethods {
+
+    static final String SPRING_AI_TOOL = "org.springframework.ai.tool.annotation.Tool";
+    private static final Log LOG = LogFactory.getLog(GovernedMethods.class);
+    private static final ParameterNameDiscoverer NAMES = new DefaultParameterNameDiscoverer();
+
+    private final List<Class<? extends Annotation>> annotations;
+    private final Set<String> fallbackActions;
+    private final Map<Method, Optional<GovernedMethod>> described = new ConcurrentHashMap<>();
+    private final Set<Class<?>> warnedTypes = ConcurrentHashMap.newKeySet();
+
+    GovernedMethods(List<Class<? extends Annotation>> annotations, Collection<String> fallbackActions) {
+        this.annotations = List.copyOf(annotations);
+        this.fallbackActions = Set.copyOf(fallbackActions);
+    }
+
+    /** {@code @GovernedAction}, Spring AI's {@code @Tool} if present, and the configured types, which must exist. */
+    @SuppressWarnings("unchecked")
+    static GovernedMethods from(MagistrateProperties properties, ClassLoader loader) {
+        List<Class<? extends Annotation>> types = new ArrayList<>();
+        types.add(GovernedAction.class);
+        if (ClassUtils.isPresent(SPRING_AI_TOOL, loader)) types.add((Class<? extends Annotation>) ClassUtils.resolveClassName(SPRING_AI_TOOL, loader));
+        for (String name : properties.getGovern().getAnnotations()) {
+            Class<?> type;
+            try {
+                type = ClassUtils.forName(name, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new IllegalArgumentException("magistrate.govern.annotations: no annotation type '" + name + "' on the class path");
+            }
+            if (!type.isAnnotation()) throw new IllegalArgumentException("magistrate.govern.annotations: '" + name + "' is not an annotation type");
+            if (!types.contains(type)) types.add((Class<? extends Annotation>) type);
+        }
+        return new GovernedMethods(types, properties.getFallback().getActions());
+    }
+
+    /** For the start-up line: {@code @GovernedAction, @Tool (org.springframework.ai.tool.annotation.Tool)}. */
+    String describe() {
+        return annotations.stream().map(a -> "@" + a.getSimpleName() + (a == GovernedAction.class ? "" : " (" + a.getName() + ")"))
+                .collect(Collectors.joining(", "));
+    }
+
+    /** The governed method a call on {@code targetClass} runs, or null when it is not governed (static and private methods never are: no proxy sees them). */
+    GovernedMethod find(Method method, Class<?> targetClass) {
+        Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+        if (Modifier.isStatic(specific.getModifiers()) || Modifier.isPrivate(specific.getModifiers())) return null;
+        return described.computeIfAbsent(specific, this::lookUp).orElse(null);
+    }
+
+    private Optional<GovernedMethod> lookUp(Method m) {
+        for (Class<? extends Annotation> type : annotations) {
+            AnnotationAttributes a = AnnotatedElementUtils.findMergedAnnotationAttributes(m, type, false, false);
+            if (a != null) {
+                GovernedMethod g = governed(m, type == GovernedAction.class, a);
+                LOG.info("governing " + g);
+                return Optional.of(g);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private GovernedMethod governed(Method m, boolean ours, AnnotationAttributes a) {
+        String named = a.get(ours ? "value" : "name") instanceof String s ? s : null;
+        String action = ActionNames.normalize(named != null && !named.isBlank() ? named : m.getName());
+        String where = m.getDeclaringClass().getName() + "#" + m.getName();
+        String refusal = ActionNames.refusal(action);
+        String[] names = parameterNames(m);
+        for (int i = 0; i < names.length && refusal == null; i++) {
+            String why = ArgumentSnapshots.unsupported(m.getParameterTypes()[i]);
+            if (why != null) refusal = "its argument '" + names[i] + "' cannot be governed: " + why;
+        }
+        if (refusal != null) LOG.warn(where + ": " + refusal + ". Every call of it is denied.");
+        String resource = null;
+        int justification = -1, cost = -1;
+        Tier minimumTier = null;
+        if (ours) {
+            resource = blankToNull(a.getString("resource"));
+            justification = indexOf(names, a.getString("justification"), "justification", where);
+            cost = indexOf(names, a.getString("cost"), "cost", where);
+            GovernedAction.Tier t = a.getEnum("minimumTier");
+            minimumTier = t == GovernedAction.Tier.UNSPECIFIED ? null : Tier.valueOf(t.name());
+        }
+        Class<?> returns = m.getReturnType();
+        boolean text = returns == String.class || returns == CharSequence.class || returns == Object.class;
+        boolean fallback = fallbackActions.contains(action) || fallbackActions.contains("*");
+        if (fallback && !text && fallbackActions.contains(action)) {
+            LOG.warn(action + " returns " + returns.getName() + ", not text: its denials throw instead of returning the denial message");
+        }
+        return new GovernedMethod(action, resource, names, justification, cost, minimumTier, fallback && text, where, refusal);
+    }
+
+    private String[] parameterNames(Method m) {
+        String[] discovered = NAMES.getParameterNames(m);
+        String[] names = new String[m.getParameterCount()];
+        boolean guessed = false;
+        for (int i = 0; i < names.length; i++) {
+            Arg arg = m.getParameters()[i].getAnnotation(Arg.class);
+            if (arg != null && !arg.value().isBlank()) names[i] = arg.value();
+            else if (discovered != null) names[i] = discovered[i];
+            else {
+                names[i] = "arg" + i;
+                guessed = true;
+            }
+        }
+        if (guessed && warnedTypes.add(m.getDeclaringClass())) {
+            LOG.warn(m.getDeclaringClass().getName() + " was compiled without -parameters: its governed methods' arguments are named arg0..n;"
+                    + " compile with -parameters or mark parameters with @Arg(\"name\") so that policies can name them");
+        }
+        return names;
+    }
+
+    private static int indexOf(String[] names, String wanted, String what, String where) {
+        if (wanted == null || wanted.isBlank()) return -1;
+        int i = Arrays.asList(names).indexOf(wanted);
+        if (i < 0) LOG.warn(where + ": @GovernedAction(" + what + " = \"" + wanted + "\") names no parameter of the method (it has " + Arrays.toString(names) + ")");
+        return i;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}
