@@ -65,6 +65,10 @@ class FreshCloneIT {
         assertEquals(0, l4j.exit(), l4j.output());
         assertTrue(l4j.output().contains("fleet    = web runs 25 instances"), l4j.output());
 
+        Run springAi = run(clone, 5, "bash", "samples/spring-ai-agent/run.sh");
+        assertEquals(0, springAi.exit(), springAi.output());
+        assertTrue(springAi.output().contains("fleet    = web runs 25 instances"), springAi.output());
+
         // The interactive demo waits for a person; with no one at stdin it must still start and say where to approve.
         List<String> interactive = new ArrayList<>(List.of("timeout", "60", "bash", "samples/ops-agent/interactive.sh"));
         Run ops = run(clone, 3, interactive.toArray(new String[0]));
