@@ -4,6 +4,7 @@ import dev.magistrate.canonical.CanonicalJson;
 import dev.magistrate.policy.PolicyInput;
 import dev.magistrate.policy.Tier;
 
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collections;
@@ -178,6 +179,22 @@ public final class Intent implements PolicyInput {
         public Builder urgency(String urgency) { this.urgency = urgency; return this; }
 
         public Builder estimatedCost(Number cost) { this.estimatedCost = cost; return this; }
+
+        /**
+         * The cost as a tool's cost parameter carries it (what the agent and the Spring starter pass): a number, or text
+         * that is one; anything else is no cost.
+         */
+        public Builder estimatedCostFrom(Object parameterValue) {
+            if (parameterValue instanceof Number n) return estimatedCost(n);
+            if (parameterValue instanceof CharSequence s) {
+                try {
+                    return estimatedCost(new BigDecimal(s.toString().strip()));
+                } catch (NumberFormatException notANumber) {
+                    return estimatedCost(null);
+                }
+            }
+            return estimatedCost(null);
+        }
 
         public Builder rollbackPlan(String rollbackPlan) { this.rollbackPlan = rollbackPlan; return this; }
 

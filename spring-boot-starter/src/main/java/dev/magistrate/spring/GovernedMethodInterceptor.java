@@ -17,7 +17,6 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ObjectProvider;
 
-import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -130,7 +129,7 @@ final class GovernedMethodInterceptor implements MethodInterceptor {
             Object j = args[g.justificationIndex()];
             b.justification(j == null ? null : String.valueOf(j));
         }
-        if (g.costIndex() >= 0) b.estimatedCost(number(args[g.costIndex()]));
+        if (g.costIndex() >= 0) b.estimatedCostFrom(args[g.costIndex()]);
         return b.build();
     }
 
@@ -147,17 +146,5 @@ final class GovernedMethodInterceptor implements MethodInterceptor {
         } catch (RuntimeException e) {
             LOG.error("could not record the outcome of intent " + intent.id(), e);
         }
-    }
-
-    private static Number number(Object v) {
-        if (v instanceof Number n) return n;
-        if (v instanceof CharSequence s) {
-            try {
-                return new BigDecimal(s.toString().strip());
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-        return null;
     }
 }

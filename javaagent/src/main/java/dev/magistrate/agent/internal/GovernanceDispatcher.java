@@ -11,7 +11,6 @@ import dev.magistrate.intent.ArgumentSnapshots;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.policy.Tier;
 
-import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.Map;
 
@@ -81,7 +80,7 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
                 Object j = args[m.justificationIndex()];
                 b.justification(j == null ? null : String.valueOf(j));
             }
-            if (m.costIndex() >= 0) b.estimatedCost(number(args[m.costIndex()]));
+            if (m.costIndex() >= 0) b.estimatedCostFrom(args[m.costIndex()]);
             intent = b.build();
         } catch (RuntimeException e) {
             AgentLog.log(AgentLog.Level.ERROR, "cannot build an intent for " + m, e);
@@ -140,17 +139,5 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
             thread.setContextClassLoader(previous);
         }
         return returned;
-    }
-
-    private static Number number(Object v) {
-        if (v instanceof Number n) return n;
-        if (v instanceof CharSequence s) {
-            try {
-                return new BigDecimal(s.toString().strip());
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-        return null;
     }
 }
