@@ -18,5 +18,10 @@ public enum DenialStage implements LowerCaseWireName {
      * Approved, but refused just before running: decided again with the policy and approvers in force then, the call is
      * denied, needs more than was approved, or an approval no longer counts.
      */
-    RECHECK;
+    RECHECK,
+    /**
+     * The call could not be governed at all, so it did not run: its action name is not an identifier, an argument cannot
+     * be snapshot, or it is a tool method that {@code magistrate.require} says must be governed and is not configured.
+     */
+    UNGOVERNABLE;
 }

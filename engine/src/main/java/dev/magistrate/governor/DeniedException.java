@@ -48,10 +48,13 @@ public class DeniedException extends RuntimeException {
             case BACKEND -> sb.append("because the approval backend").append(by == null ? "" : " '" + by + "'").append(" failed");
             case AUDIT -> sb.append("because the audit trail could not record it");
             case VERIFICATION -> sb.append("because its warrant was refused").append(by == null ? "" : " (" + by + ")");
+            case RECHECK -> sb.append("when checked again before running");
+            case UNGOVERNABLE -> sb.append("because ").append(reason == null ? "it cannot be governed" : reason.strip());
         }
-        if (reason != null && !reason.isBlank()) sb.append(": ").append(reason.strip());
+        if (stage != DenialStage.UNGOVERNABLE && reason != null && !reason.isBlank()) sb.append(": ").append(reason.strip());
         if (sb.charAt(sb.length() - 1) != '.') sb.append('.');
         if (stage == DenialStage.POLICY) sb.append(" No approver can override this; do not retry the same call.");
+        if (stage == DenialStage.UNGOVERNABLE) sb.append(" Do not retry.");
         if (instead != null && !instead.isBlank()) sb.append(" Would be allowed instead: ").append(instead.strip()).append('.');
         sb.append(" [intent ").append(intentId).append(']');
         return sb.toString();

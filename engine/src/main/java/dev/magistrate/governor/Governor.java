@@ -233,9 +233,7 @@ public final class Governor implements AutoCloseable {
                     "this intent is already awaiting approval; submit a new intent for a new call", null, null));
         }
         try {
-            record(intent.id(), new AuditPayload.IntentSubmitted(intent.action(), intent.resource(), intent.agent(),
-                    intent.justification(), intent.urgency(), intent.estimatedCost() == null ? null : String.valueOf(intent.estimatedCost()),
-                    intent.rollbackPlan(), intent.argsCanonicalJson(), intent.argsDigest(), intent.parentIntentId()));
+            record(intent.id(), submitted(intent));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the submission could not be recorded: " + e, null, e));
         }
@@ -410,6 +408,25 @@ public final class Governor implements AutoCloseable {
             MagistrateLog.error(Governor.class, "audit trail failing; intent " + intent.id() + " denied unrecorded", e);
         }
         return new DeniedException(intent.id(), intent.action(), stage, by, reason, allowedInstead, cause);
+    }
+
+    /**
+     * A call that could not be governed at all ({@link DenialStage#UNGOVERNABLE}) did not run: it is recorded as submitted and
+     * denied, so the audit trail shows every attempt, and the exception for the caller is returned.
+     */
+    public DeniedException refuse(Intent intent, String reason) {
+        try {
+            record(intent.id(), submitted(intent));
+        } catch (RuntimeException e) {
+            MagistrateLog.error(Governor.class, "audit trail failing; intent " + intent.id() + " refused unrecorded", e);
+        }
+        return denyAudited(intent, DenialStage.UNGOVERNABLE, null, reason, null, null);
+    }
+
+    private static AuditPayload.IntentSubmitted submitted(Intent intent) {
+        return new AuditPayload.IntentSubmitted(intent.action(), intent.resource(), intent.agent(),
+                intent.justification(), intent.urgency(), intent.estimatedCost() == null ? null : String.valueOf(intent.estimatedCost()),
+                intent.rollbackPlan(), intent.argsCanonicalJson(), intent.argsDigest(), intent.parentIntentId());
     }
 
     void record(String intentId, AuditPayload payload) {

@@ -374,6 +374,32 @@ class InterceptionIT {
         assertTrue(r.outcome("fullwidth-action").startsWith(DENIED + "'scale_service' was not allowed by policy rule 'big-scale'"), r::toString);
         assertEquals("OK web scaled to 25", r.outcome("interface"));
         assertTrue(r.err().contains("is not an ASCII identifier"), r::toString);
+        AuditEvent refused = readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_DENIED
+                && "ungovernable".equals(e.fields().get("stage"))).findFirst().orElse(null);
+        assertNotNull(refused, "a call that cannot be governed is audited as denied, not only refused: " + r);
+        assertTrue(refused.fields().get("reason").toString().contains("is not an ASCII identifier"), refused::toString);
+    }
+
+    @Test
+    void aForgottenToolMethodIsRefusedWhenToolsMustBeGoverned(@TempDir Path dir) throws Exception {
+        // The configuration governs the delete* pattern but forgot the framework's @Tool annotation.
+        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), workDir(dir,
+                        "require: [example.app.Tool]\ngovern:\n  methods: ['example.app.Framework*#delete*']\n"),
+                AgentRun.appClasspath(), APP, "framework", "pattern", "pattern-miss");
+        assertTrue(r.outcome("framework").startsWith(DENIED + "'lookup_weather' was not allowed because it is a tool (@Tool) that"
+                + " magistrate.require says must be governed"), r::toString);
+        assertTrue(r.outcome("framework").contains("add example.app.Tool to magistrate.govern.annotations"), r::toString);
+        assertEquals("OK deleted logs", r.outcome("pattern"), "a governed method still runs");
+        assertEquals("OK a,b", r.outcome("pattern-miss"), "a method that is no tool is left alone");
+        assertTrue(r.err().contains("FrameworkTools#weather: it is a tool (@Tool) that magistrate.require says must be governed"),
+                "said when the class loads: " + r.err());
+        List<AuditEvent> events = readAudit(dir.resolve("audit"));
+        AuditEvent denied = events.stream().filter(e -> e.type() == AuditEventType.INTENT_DENIED).findFirst().orElseThrow();
+        assertEquals("ungovernable", denied.fields().get("stage"));
+        String intent = denied.intentId();
+        assertTrue(events.stream().anyMatch(e -> e.type() == AuditEventType.INTENT_SUBMITTED && e.intentId().equals(intent)
+                && "lookup_weather".equals(e.fields().get("action"))), "the refused call is in the audit trail under its tool name");
+        assertTrue(events.stream().noneMatch(e -> e.intentId().equals(intent) && e.type() == AuditEventType.EXECUTION_STARTED));
     }
 
     @Test

@@ -66,4 +66,14 @@ class InventoryTest {
         assertTrue(r.out().lines().noneMatch(l -> l.contains("listBuckets")), "a method nothing selects is not listed: " + r.out());
         assertTrue(r.out().contains(" tool methods NOT governed") && r.out().contains(", 0 tool methods NOT governed"), r.out());
     }
+
+    @Test
+    void withRequireAForgottenToolIsListedAsRefused(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("magistrate.yaml"), "require: [example.app.Tool]\n");
+        Run r = inventory("--classpath", TEST_CLASSES, "--config", dir.resolve("magistrate.yaml").toString());
+        assertEquals(1, r.status(), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("REFUSED") && l.contains("example.app.FrameworkTools#weather(String)")
+                && l.contains("magistrate.require refuses every call")), r.out());
+        assertTrue(r.out().lines().noneMatch(l -> l.startsWith("GOVERNED") && l.contains("FrameworkTools#weather")), r.out());
+    }
 }

@@ -51,9 +51,7 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
     private Object govern(int methodId, Object[] args) {
         GovernedMethod m = methods.get(methodId);
         if (m == null) throw new CallDeniedException("DENIED: Magistrate does not know this governed method (id " + methodId + ").");
-        if (m.refusal() != null) {
-            return deny(m, "DENIED: '" + m.action() + "' was not allowed because " + m.refusal() + ". Do not retry.");
-        }
+        if (m.refusal() != null) return refuse(m, m.refusal());
         if (magistrate == null) {
             return deny(m, "DENIED: '" + m.action() + "' was not allowed because Magistrate could not start: " + unavailable
                     + ". Every governed call is denied until this is fixed.");
@@ -64,15 +62,13 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
                 args[i] = ArgumentSnapshots.snapshot(args[i]);
             } catch (IllegalArgumentException | StackOverflowError e) {
                 String name = i < m.parameterNames().length ? m.parameterNames()[i] : "arg" + i;
-                return deny(m, "DENIED: '" + m.action() + "' was not allowed because its argument '" + name + "' cannot be governed: "
-                        + (e instanceof StackOverflowError ? "it nests too deeply" : e.getMessage()) + ". Pass immutable values.");
+                return refuse(m, "its argument '" + name + "' cannot be governed: "
+                        + (e instanceof StackOverflowError ? "it nests too deeply" : e.getMessage()) + "; pass immutable values");
             }
         }
         Intent intent;
         try {
-            ArrayDeque<Frame> frames = FRAMES.get();
-            Intent.Builder b = magistrate.intent(m.action()).resource(m.resource())
-                    .parentIntentId(frames.isEmpty() ? null : frames.peek().intentId())
+            Intent.Builder b = magistrate.intent(m.action()).resource(m.resource()).parentIntentId(parentIntentId())
                     .minimumTier(m.minimumTier() == null ? null : Tier.valueOf(m.minimumTier()));
             Map<String, Object> named = m.namedArguments(args);
             b.args(named);
@@ -114,6 +110,24 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
         for (int i = 0; i < names.length && i < args.length; i++) {
             if (execution.changes().containsKey(names[i])) args[i] = execution.args().get(names[i]);
         }
+    }
+
+    /** A call that cannot be governed at all does not run; the engine, when there is one, audits it as submitted and denied. */
+    private Object refuse(GovernedMethod m, String reason) {
+        if (magistrate != null) {
+            try {
+                Intent intent = magistrate.intent(m.action()).resource(m.resource()).parentIntentId(parentIntentId()).build();
+                return deny(m, magistrate.governor().refuse(intent, reason).getMessage());
+            } catch (RuntimeException e) {
+                AgentLog.log(AgentLog.Level.ERROR, "cannot record the refusal of " + m, e);
+            }
+        }
+        return deny(m, "DENIED: '" + m.action() + "' was not allowed because " + reason + ". Do not retry.");
+    }
+
+    private static String parentIntentId() {
+        ArrayDeque<Frame> frames = FRAMES.get();
+        return frames.isEmpty() ? null : frames.peek().intentId();
     }
 
     private static Object deny(GovernedMethod m, String message) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -36,6 +37,8 @@ final class GovernedMethods {
     static final String ARG = "dev.magistrate.annotations.Arg";
 
     private final Set<String> annotations;
+    /** Tool annotations that must be governed ({@code magistrate.require}): a method carrying one that is not governed is refused. */
+    private final Set<String> required;
     private final List<Pattern[]> patterns = new ArrayList<>();
     private final Set<String> fallbackActions;
     private final ElementMatcher.Junction<MethodDescription> matcher;
@@ -44,10 +47,15 @@ final class GovernedMethods {
     private int count;
 
     GovernedMethods(List<String> extraAnnotations, List<String> methodPatterns, List<String> fallbackActions) {
+        this(extraAnnotations, methodPatterns, fallbackActions, List.of());
+    }
+
+    GovernedMethods(List<String> extraAnnotations, List<String> methodPatterns, List<String> fallbackActions, List<String> requiredTools) {
         List<String> names = new ArrayList<>();
         names.add(GOVERNED_ACTION);
         names.addAll(extraAnnotations);
         this.annotations = Set.copyOf(names);
+        this.required = Set.copyOf(requiredTools);
         for (String p : methodPatterns) {
             int hash = p.indexOf('#');
             if (hash <= 0 || hash == p.length() - 1) {
@@ -59,7 +67,8 @@ final class GovernedMethods {
         ElementMatcher.Junction<MethodDescription> annotated = new ElementMatcher.Junction.AbstractBase<>() {
             @Override
             public boolean matches(MethodDescription m) {
-                return governingAnnotation(m.getDeclaringType().asErasure(), m) != null;
+                return governingAnnotation(m.getDeclaringType().asErasure(), m) != null
+                        || (!required.isEmpty() && annotation(m.getDeclaringType().asErasure(), m, required) != null);
             }
         };
         ElementMatcher.Junction<MethodDescription> byPattern = new ElementMatcher.Junction.AbstractBase<>() {
@@ -82,6 +91,7 @@ final class GovernedMethods {
         for (String a : sorted) sb.append(sb.length() == 0 ? "" : ", ").append('@').append(a.substring(a.lastIndexOf('.') + 1))
                 .append(a.equals(GOVERNED_ACTION) ? "" : " (" + a + ")");
         for (Pattern[] p : patterns) sb.append(", ").append(p[0].pattern()).append('#').append(p[1].pattern());
+        if (!required.isEmpty()) sb.append("; refusing ungoverned ").append(String.join(", ", new TreeSet<>(required)));
         return sb.toString();
     }
 
@@ -100,7 +110,9 @@ final class GovernedMethods {
     /** Works out a method's action, argument names and markers, and gives it an id. */
     synchronized GovernedMethod register(TypeDescription type, MethodDescription method) {
         AnnotationDescription governing = governingAnnotation(type, method);
-        String action = actionName(type, method, governing);
+        // Matched only because magistrate.require names its tool annotation: nothing governs it, so every call is refused.
+        AnnotationDescription ungoverned = governing == null ? requiredButUngoverned(type, method) : null;
+        String action = actionName(type, method, governing != null ? governing : ungoverned);
         String resource = null, justification = null, cost = null, minimumTier = null;
         if (governing != null) {
             boolean ours = governing.getAnnotationType().getName().equals(GOVERNED_ACTION);
@@ -121,6 +133,12 @@ final class GovernedMethods {
             AgentLog.warn(type.getName() + "#" + method.getName() + ": action '" + action + "' is governed as '" + normalized + "' (NFKC)");
         }
         action = normalized;
+        if (ungoverned != null) {
+            String tool = ungoverned.getAnnotationType().getName();
+            refusal = "it is a tool (@" + tool.substring(tool.lastIndexOf('.') + 1) + ") that magistrate.require says must be governed,"
+                    + " and the configuration does not govern it (add " + tool + " to magistrate.govern.annotations)";
+            AgentLog.warn(type.getName() + "#" + method.getName() + ": " + refusal + ". Every call of it is denied.");
+        }
         String[] names = parameterNames(type, method);
         for (int i = 0; i < names.length && refusal == null; i++) {
             String why = DeclaredTypes.unsupported(method.getParameters().get(i).getType());
@@ -147,6 +165,12 @@ final class GovernedMethods {
         return g;
     }
 
+    /** The tool annotation that {@code magistrate.require} names on a method nothing else governs, or null. */
+    AnnotationDescription requiredButUngoverned(TypeDescription type, MethodDescription method) {
+        if (required.isEmpty() || governingAnnotation(type, method) != null || matchesPattern(type.getName(), method.getName())) return null;
+        return annotation(type, method, required);
+    }
+
     /** The action a governed method's calls are decided as, before NFKC normalisation (see {@link #register}). */
     String actionName(TypeDescription type, MethodDescription method) {
         return actionName(type, method, governingAnnotation(type, method));
@@ -165,7 +189,12 @@ final class GovernedMethods {
 
     /** The governing annotation on the method itself, else on the nearest method it overrides or implements. */
     private AnnotationDescription governingAnnotation(TypeDescription type, MethodDescription method) {
-        AnnotationDescription own = find(method);
+        return annotation(type, method, annotations);
+    }
+
+    /** One of {@code types} on the method itself, else on the nearest method it overrides or implements. */
+    private static AnnotationDescription annotation(TypeDescription type, MethodDescription method, Set<String> types) {
+        AnnotationDescription own = find(method, types);
         if (own != null) return own;
         MethodDescription.SignatureToken sig = method.asSignatureToken();
         List<TypeDefinition> todo = new ArrayList<>();
@@ -176,7 +205,7 @@ final class GovernedMethods {
             for (MethodDescription m : t.getDeclaredMethods()) {
                 if (m.asSignatureToken().equals(sig) || (m.getName().equals(method.getName())
                         && m.getParameters().size() == method.getParameters().size())) {
-                    AnnotationDescription a = find(m);
+                    AnnotationDescription a = find(m, types);
                     if (a != null) return a;
                 }
             }
@@ -186,9 +215,9 @@ final class GovernedMethods {
         return null;
     }
 
-    private AnnotationDescription find(MethodDescription m) {
+    private static AnnotationDescription find(MethodDescription m, Set<String> types) {
         for (AnnotationDescription a : m.getDeclaredAnnotations()) {
-            if (annotations.contains(a.getAnnotationType().getName())) return a;
+            if (types.contains(a.getAnnotationType().getName())) return a;
         }
         return null;
     }

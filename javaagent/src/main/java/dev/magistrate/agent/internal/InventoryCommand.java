@@ -71,7 +71,8 @@ public final class InventoryCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
-        GovernedMethods methods = new GovernedMethods(cfg.list(AgentConfig.GOVERN_ANNOTATIONS), cfg.list(AgentConfig.GOVERN_METHODS), List.of());
+        GovernedMethods methods = new GovernedMethods(cfg.list(AgentConfig.GOVERN_ANNOTATIONS), cfg.list(AgentConfig.GOVERN_METHODS), List.of(),
+                cfg.list(AgentConfig.REQUIRE));
         List<Rule> rules = List.of();
         if (cfg.get(AgentConfig.POLICY) != null) {
             try {
@@ -123,7 +124,12 @@ public final class InventoryCommand implements Callable<Integer> {
                 for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
                     if (!m.isMethod() || m.isBridge()) continue;
                     String where = type.getName() + "#" + m.getName() + params(m);
-                    if (methods.matcher().matches(m)) {
+                    AnnotationDescription refused = methods.requiredButUngoverned(type, m);
+                    if (refused != null && !m.isAbstract()) {
+                        lines.add(String.format("REFUSED       %-28s %s   @%s is a tool annotation, not in magistrate.govern.annotations;"
+                                + " magistrate.require refuses every call", "-", where, refused.getAnnotationType().getName()));
+                        ungoverned++;
+                    } else if (methods.matcher().matches(m)) {
                         String action = Normalizer.normalize(methods.actionName(type, m), Normalizer.Form.NFKC);
                         lines.add(String.format("GOVERNED      %-28s %s%s", action, where, rulesFor(action, rules)));
                         governed++;
