@@ -96,6 +96,7 @@ final class AuditTrails implements AutoCloseable {
         if (p instanceof AuditPayload.WarrantIssued w) return "warrant " + w.warrantId() + " issued, approved by " + String.join(", ", w.approvedBy());
         if (p instanceof AuditPayload.IntentDenied x) return "denied by " + x.by() + ": " + x.reason();
         if (p instanceof AuditPayload.IntentTimedOut t) return "timed out: " + t.reason();
+        if (p instanceof AuditPayload.IntentAbandoned a) return "abandoned: " + a.reason();
         if (p instanceof AuditPayload.WarrantVerified w) return "warrant " + w.warrantId() + " verified at the call";
         if (p instanceof AuditPayload.WarrantRejected w) return "warrant refused at the call: " + w.reason();
         if (p instanceof AuditPayload.ExecutionStarted) return "call started";

@@ -136,8 +136,32 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         this.trails = new AuditTrails(context.auditDirectory().orElse(null));
         this.web = new WebConsole(requests, context, live, trails, server.port(), false);
         if (chat != null) chat.attach(context);
+        for (ApprovalRequest r : context.abandonedAtStart()) {
+            RequestRecord abandoned = new RequestRecord(r, ABANDONED, now(), () -> live.changed(r.intentId()), (vote, result) -> { });
+            abandoned.end("abandoned", now());
+            requests.add(abandoned);
+        }
         attached.countDown();
     }
+
+    /** Where votes for a request abandoned by a restart go: nowhere, its caller is gone. */
+    private static final VoteSink ABANDONED = new VoteSink() {
+        private static final String WHY = "the process restarted while the call waited; its caller is gone, so it can never run";
+
+        @Override
+        public VoteResult vote(Vote vote) {
+            return VoteResult.rejected(WHY, "abandoned");
+        }
+
+        @Override
+        public void fail(String reason) {
+        }
+
+        @Override
+        public VoteResult approveAutomatically(String note) {
+            return VoteResult.rejected(WHY, "abandoned");
+        }
+    };
 
     private Instant now() {
         ApprovalContext c = context;

@@ -2,6 +2,7 @@ package dev.magistrate.approval;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -30,5 +31,13 @@ public interface ApprovalContext {
      */
     default Optional<Path> auditDirectory() {
         return Optional.empty();
+    }
+
+    /**
+     * The requests that waited for approval when the process last stopped, abandoned on this start: they ended (no vote
+     * can bring them back, their caller is gone), and a backend that shows history should show them as abandoned.
+     */
+    default List<ApprovalRequest> abandonedAtStart() {
+        return List.of();
     }
 }

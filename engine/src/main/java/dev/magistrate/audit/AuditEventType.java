@@ -27,5 +27,10 @@ public enum AuditEventType {
      */
     ARGUMENTS_EDITED,
     /** An approver asked for more information: the intent ended in the state {@code needs_information}, without running. */
-    INFORMATION_REQUESTED
+    INFORMATION_REQUESTED,
+    /**
+     * The process stopped while the intent waited for approval (found on the next start): its caller is gone, so it can
+     * never run, and no vote can bring it back. A call made again after the restart names it as its parent.
+     */
+    INTENT_ABANDONED
 }

@@ -47,7 +47,27 @@ public sealed interface AuditPayload {
             case ACCESS -> Access.read(f);
             case ARGUMENTS_EDITED -> ArgumentsEdited.read(f);
             case INFORMATION_REQUESTED -> InformationRequested.read(f);
+            case INTENT_ABANDONED -> IntentAbandoned.read(f);
         };
+    }
+
+    /** Found on start: the process stopped while the intent waited for approval, so it can never run. */
+    record IntentAbandoned(String reason) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.INTENT_ABANDONED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("reason", reason);
+            return m;
+        }
+
+        static IntentAbandoned read(StoredFields f) {
+            return new IntentAbandoned(f.string("reason"));
+        }
     }
 
     /** An agent asked to do something. {@code cost} is an exact decimal; {@code args} the canonical JSON of the arguments. */

@@ -68,6 +68,9 @@ public record AuditReport(long entries, Map<String, Long> intentsByAction, Map<S
                 terminal(id, "denied", e.time());
             } else if (payload instanceof AuditPayload.IntentTimedOut) {
                 terminal(id, "timed_out", e.time());
+            } else if (payload instanceof AuditPayload.IntentAbandoned) {
+                outcomeOf.put(id, "abandoned"); // not an approval latency: nobody decided
+                approvalStart.remove(id);
             } else if (payload instanceof AuditPayload.WarrantRejected) {
                 outcomeOf.put(id, "warrant_rejected");
             } else if (payload instanceof AuditPayload.ExecutionCompleted) {

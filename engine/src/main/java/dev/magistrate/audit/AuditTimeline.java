@@ -72,6 +72,10 @@ public final class AuditTimeline {
             b.decided = e.time();
             b.outcome = "timed out";
             b.reason = t.reason();
+        } else if (payload instanceof AuditPayload.IntentAbandoned a) {
+            b.decided = e.time();
+            b.outcome = "abandoned";
+            b.reason = a.reason();
         } else if (payload instanceof AuditPayload.WarrantRejected r) {
             b.outcome = "warrant refused";
             b.reason = r.reason();

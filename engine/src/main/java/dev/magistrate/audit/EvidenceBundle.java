@@ -231,8 +231,9 @@ public final class EvidenceBundle {
         if (!types.contains(AuditEventType.INTENT_SUBMITTED)) missing.add("INTENT_SUBMITTED");
         if (!types.contains(AuditEventType.DECISION)) missing.add("DECISION");
         boolean ended = types.stream().anyMatch(t -> t == AuditEventType.EXECUTION_COMPLETED || t == AuditEventType.EXECUTION_FAILED
-                || t == AuditEventType.INTENT_DENIED || t == AuditEventType.INTENT_TIMED_OUT || t == AuditEventType.INFORMATION_REQUESTED);
-        if (!ended) missing.add("an outcome (EXECUTION_COMPLETED/FAILED, INTENT_DENIED, INTENT_TIMED_OUT or INFORMATION_REQUESTED)");
+                || t == AuditEventType.INTENT_DENIED || t == AuditEventType.INTENT_TIMED_OUT || t == AuditEventType.INFORMATION_REQUESTED
+                || t == AuditEventType.INTENT_ABANDONED);
+        if (!ended) missing.add("an outcome (EXECUTION_COMPLETED/FAILED, INTENT_DENIED, INTENT_TIMED_OUT, INFORMATION_REQUESTED or INTENT_ABANDONED)");
         return new Check("the intent's story is whole", missing.isEmpty(), missing.isEmpty() ? String.join(" > ", types.stream().map(Enum::name).toList())
                 : "missing " + String.join(", ", missing) + " (entries may have been left out; inclusion proofs cannot show absence)");
     }

@@ -11,6 +11,7 @@ import dev.magistrate.audit.Durability;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
 import dev.magistrate.governor.Governor;
+import dev.magistrate.governor.PendingAtRestart;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
 import dev.magistrate.log.MagistrateLog;
@@ -104,6 +105,8 @@ public final class Magistrate implements AutoCloseable {
             Governor governor = Governor.builder().policy(policy).approvalBackend(backend).approvers(approvers).keys(keys)
                     .ledger(ledger).audit(audit).clock(s.clock()).build();
             opened.push(governor);
+            // Before the backend sees anything: what waited for approval when the process last stopped is abandoned.
+            governor.abandon(PendingAtRestart.find(s.auditDirectory()));
             backend.attach(governor.approvalContext());
             return new Magistrate(s, keys, governor, policyDescription, opened);
         } catch (RuntimeException | Error e) {

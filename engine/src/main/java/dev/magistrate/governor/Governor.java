@@ -65,7 +65,8 @@ public final class Governor implements AutoCloseable {
     private final ConsumedWarrantLedger ownedLedger;
     private final ScheduledExecutorService timer;
     private final Map<String, ApprovalSession> sessions = new ConcurrentHashMap<>();
-    private final InformationAnswers answers;
+    private final FollowUps followUps;
+    private volatile List<ApprovalRequest> abandonedAtStart = List.of();
     private final Duration waitingLogInterval;
 
     private Governor(Builder b, KeyDirectory keys, ConsumedWarrantLedger ledger, boolean ownsLedger) {
@@ -79,7 +80,7 @@ public final class Governor implements AutoCloseable {
         this.issuer = new WarrantIssuer(keys.warrantKeys(), clock, b.t0Algorithm);
         this.verifier = new WarrantVerifier(keys.warrantKeys(), ledger, clock, b.clockSkew);
         this.ownedLedger = ownsLedger ? ledger : null;
-        this.answers = new InformationAnswers(clock);
+        this.followUps = new FollowUps(clock);
         this.waitingLogInterval = b.waitingLogInterval;
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "magistrate-approval-timeouts");
@@ -227,7 +228,7 @@ public final class Governor implements AutoCloseable {
 
     private CompletableFuture<Authorization> submit(Intent submitted) {
         Objects.requireNonNull(submitted, "intent");
-        Intent intent = answers.link(submitted);
+        Intent intent = followUps.link(submitted);
         if (sessions.containsKey(intent.id())) {
             return CompletableFuture.failedFuture(new DeniedException(intent.id(), intent.action(), DenialStage.APPROVAL, null,
                     "this intent is already awaiting approval; submit a new intent for a new call", null, null));
@@ -411,6 +412,29 @@ public final class Governor implements AutoCloseable {
     }
 
     /**
+     * Records each intent that waited for approval when the process last stopped as {@code INTENT_ABANDONED} (its caller
+     * is gone, so it can never run), lets a call made again with the same agent, action and arguments follow it, and
+     * lends the rebuilt requests to the approval backend ({@link ApprovalContext#abandonedAtStart}). Called once, on start,
+     * before the backend is attached.
+     *
+     * @throws RuntimeException when the audit trail cannot record an abandonment
+     */
+    public void abandon(List<PendingAtRestart.Waiting> waiting) {
+        List<ApprovalRequest> shown = new ArrayList<>();
+        for (PendingAtRestart.Waiting w : waiting) {
+            record(w.intentId(), new AuditPayload.IntentAbandoned("the process stopped while the call waited for approval (requested "
+                    + w.requestedAt() + "); its caller is gone, so it can never run"));
+            followUps.abandoned(w.intentId(), w.agent(), w.action(), w.argsDigest());
+            if (w.request() != null) shown.add(w.request());
+        }
+        abandonedAtStart = List.copyOf(shown);
+        if (!waiting.isEmpty()) {
+            MagistrateLog.warn(Governor.class, waiting.size() + " intent(s) waited for approval when the process last stopped; recorded as"
+                    + " abandoned: " + String.join(", ", waiting.stream().map(w -> w.intentId() + " (" + w.action() + ")").toList()), null);
+        }
+    }
+
+    /**
      * A call that could not be governed at all ({@link DenialStage#UNGOVERNABLE}) did not run: it is recorded as submitted and
      * denied, so the audit trail shows every attempt, and the exception for the caller is returned.
      */
@@ -452,6 +476,11 @@ public final class Governor implements AutoCloseable {
             }
 
             @Override
+            public List<ApprovalRequest> abandonedAtStart() {
+                return abandonedAtStart;
+            }
+
+            @Override
             public Optional<Path> auditDirectory() {
                 return audit instanceof ChronicleAuditLog log ? Optional.of(log.directory()) : Optional.empty();
             }
@@ -464,7 +493,7 @@ public final class Governor implements AutoCloseable {
 
     /** An approver asked this intent's agent a question: its next call of the same action is the answer. */
     void informationRequested(Intent intent) {
-        answers.expect(intent);
+        followUps.expectAnswer(intent);
     }
 
     ApproverDirectory approvers() {

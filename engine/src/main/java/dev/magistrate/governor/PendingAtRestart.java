@@ -1,0 +1,110 @@
+package dev.magistrate.governor;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magistrate.approval.ApprovalRequest;
+import dev.magistrate.audit.AuditEvent;
+import dev.magistrate.audit.AuditLogReader;
+import dev.magistrate.audit.AuditPayload;
+import dev.magistrate.audit.CanonicalEntry;
+import dev.magistrate.intent.Intent;
+import dev.magistrate.log.MagistrateLog;
+import dev.magistrate.policy.Decision;
+import dev.magistrate.policy.Effect;
+import dev.magistrate.policy.Tier;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The intents that waited for approval when the process stopped, found on start by reading the audit trail: an
+ * {@code APPROVAL_REQUESTED} with no outcome after it. Their callers are gone with the process, so they can never run;
+ * {@link Governor#abandon} records each as {@code INTENT_ABANDONED}. Only intents still in flight are held while reading,
+ * so memory follows the calls that were open, not the length of the log.
+ */
+public final class PendingAtRestart {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    /**
+     * One abandoned intent: its id, the call's agent, action and recorded argument digest (to link a call made again),
+     * and the request as approvers saw it, rebuilt from the audit entries (null when they cannot be rebuilt).
+     */
+    public record Waiting(String intentId, String agent, String action, String argsDigest, Instant requestedAt, ApprovalRequest request) {
+    }
+
+    private PendingAtRestart() {
+    }
+
+    private static final class InFlight {
+        AuditPayload.IntentSubmitted submitted;
+        Instant submittedAt;
+        AuditPayload.Decision decision;
+        AuditPayload.ApprovalRequested requested;
+        Instant requestedAt;
+    }
+
+    /** Reads the whole log in {@code auditDir} (read-only; a directory without a log has nothing pending). */
+    public static List<Waiting> find(Path auditDir) {
+        Map<String, InFlight> open = new LinkedHashMap<>();
+        try (AuditLogReader reader = AuditLogReader.open(auditDir)) {
+            CanonicalEntry.Decoded d;
+            while ((d = reader.nextEntry()) != null) {
+                AuditEvent e = d.event();
+                AuditPayload p = d.payload();
+                if (p instanceof AuditPayload.IntentSubmitted s) {
+                    InFlight f = open.computeIfAbsent(e.intentId(), id -> new InFlight());
+                    f.submitted = s;
+                    f.submittedAt = e.time();
+                } else if (p instanceof AuditPayload.Decision x) {
+                    InFlight f = open.get(e.intentId());
+                    if (f != null) f.decision = x;
+                } else if (p instanceof AuditPayload.ApprovalRequested a) {
+                    InFlight f = open.get(e.intentId());
+                    if (f != null) {
+                        f.requested = a;
+                        f.requestedAt = e.time();
+                    }
+                } else if (p instanceof AuditPayload.WarrantIssued || p instanceof AuditPayload.IntentDenied
+                        || p instanceof AuditPayload.IntentTimedOut || p instanceof AuditPayload.InformationRequested
+                        || p instanceof AuditPayload.IntentAbandoned) {
+                    open.remove(e.intentId());
+                }
+            }
+        }
+        List<Waiting> waiting = new ArrayList<>();
+        open.forEach((id, f) -> {
+            // Submitted but never sent to approvers: the process stopped mid-decision; nobody waits for it.
+            if (f.requested == null || f.submitted == null) return;
+            waiting.add(new Waiting(id, f.submitted.agent(), f.submitted.action(), f.submitted.argsDigest(), f.requestedAt, request(id, f)));
+        });
+        return waiting;
+    }
+
+    /** The request as approvers saw it, for the console's history; null when the recorded entries do not rebuild it. */
+    private static ApprovalRequest request(String id, InFlight f) {
+        try {
+            AuditPayload.IntentSubmitted s = f.submitted;
+            Map<String, Object> args = s.args() == null ? Map.of() : JSON.readValue(s.args(), new TypeReference<LinkedHashMap<String, Object>>() { });
+            Intent intent = Intent.builder(s.action()).id(id).resource(s.resource()).agent(s.agent()).justification(s.justification())
+                    .urgency(s.urgency()).estimatedCost(s.cost() == null ? null : new BigDecimal(s.cost())).rollbackPlan(s.rollbackPlan())
+                    .parentIntentId(s.parentIntentId()).submittedAt(f.submittedAt).args(args).build();
+            AuditPayload.Decision x = f.decision;
+            Decision decision = new Decision(Effect.APPROVE, Tier.valueOf(x.tier()), x.rules(), (int) x.requiredApprovals(), x.requiredRoles(),
+                    x.mfa(), Duration.ofMillis(f.requested.timeoutMs()), Duration.ZERO, Map.of(), x.policyVersion());
+            return new ApprovalRequest(intent, decision, (int) f.requested.requiredApprovals(), f.requested.requiredRoles(), x.mfa(),
+                    f.requestedAt.plusMillis(f.requested.timeoutMs()));
+        } catch (Exception e) {
+            MagistrateLog.warn(PendingAtRestart.class, "intent " + id + " waited for approval when the process stopped, but its request"
+                    + " cannot be rebuilt for display; it is abandoned all the same", e);
+            return null;
+        }
+    }
+}
