@@ -8,6 +8,7 @@ import dev.magistrate.approval.VoteSink;
 import dev.magistrate.audit.AuditLogOptions;
 import dev.magistrate.audit.ChronicleAuditLog;
 import dev.magistrate.audit.Durability;
+import dev.magistrate.governor.ApprovalStatus;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
 import dev.magistrate.governor.Governor;
@@ -28,6 +29,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Locale;
 
 /**
@@ -130,6 +132,25 @@ public final class Magistrate implements AutoCloseable {
      */
     public Execution admit(Intent intent) {
         return governor.admit(intent);
+    }
+
+    /**
+     * As {@link #admit}, but a call that needs approval does not hold the thread: it throws
+     * {@link dev.magistrate.governor.ApprovalPendingException} at once, and the same call made again after approval runs
+     * ({@link Governor#admitOrDefer}).
+     */
+    public Execution admitOrDefer(Intent intent) {
+        return governor.admitOrDefer(intent);
+    }
+
+    /** Where a call deferred by {@link #admitOrDefer} stands. */
+    public ApprovalStatus status(String intentId) {
+        return governor.status(intentId);
+    }
+
+    /** Completes when approvers have decided a call deferred by {@link #admitOrDefer}. */
+    public CompletableFuture<ApprovalStatus> whenDecided(String intentId) {
+        return governor.whenDecided(intentId);
     }
 
     /** What the policy says, without side effects (no audit entry, no approval request). */

@@ -90,6 +90,10 @@ final class ApprovalSession implements VoteSink {
         return intent.id();
     }
 
+    ApprovalRequest request() {
+        return request;
+    }
+
     CompletableFuture<Authorization> result() {
         return result;
     }

@@ -67,6 +67,7 @@ public final class Governor implements AutoCloseable {
     private final Map<String, ApprovalSession> sessions = new ConcurrentHashMap<>();
     private final FollowUps followUps;
     private volatile List<ApprovalRequest> abandonedAtStart = List.of();
+    private final DeferredCalls deferred = new DeferredCalls(this);
     private final Duration waitingLogInterval;
 
     private Governor(Builder b, KeyDirectory keys, ConsumedWarrantLedger ledger, boolean ownsLedger) {
@@ -151,7 +152,34 @@ public final class Governor implements AutoCloseable {
      * call's outcome. When an approver changed arguments, the call must run with {@link Execution#args()}.
      */
     public Execution admit(Intent intent) {
-        Authorization a = authorizeCall(intent);
+        return admitted(intent, authorizeCall(intent));
+    }
+
+    /**
+     * As {@link #admit}, without holding the thread while people decide (approve later). A call the policy allows or
+     * denies outright is admitted or denied at once, as with {@code admit}. A call that needs approval is submitted, and
+     * {@link ApprovalPendingException} (carrying the intent id) is thrown at once: the call did not run. The same call
+     * made again (same agent, action and argument digest) while approvers decide throws that again for the same intent;
+     * made again after they approved, it is admitted with the warrant issued meanwhile (rechecked and verified like any
+     * approved call: it runs once); after a denial, a timeout or a question, it throws that. {@link #status} and
+     * {@link #whenDecided} tell an application when to make it again.
+     */
+    public Execution admitOrDefer(Intent intent) {
+        return deferred.admit(intent);
+    }
+
+    /** Where a deferred call stands ({@link #admitOrDefer}); {@code UNKNOWN} for an intent this process does not hold. */
+    public ApprovalStatus status(String intentId) {
+        return deferred.status(intentId);
+    }
+
+    /** Completes when approvers have decided a deferred call (at once when they already have, or when it is unknown). */
+    public CompletableFuture<ApprovalStatus> whenDecided(String intentId) {
+        return deferred.whenDecided(intentId);
+    }
+
+    /** Recheck and verification of an authorised call, after which its body may run. */
+    Execution admitted(Intent intent, Authorization a) {
         if (!a.warrant().approvedBy().isEmpty()) recheck(a);
         Execution run = verify(a.warrant(), a.approved().action(), a.args(), a.requested().args(), a.editedBy());
         if (a.editedBy() != null) {
@@ -216,7 +244,7 @@ public final class Governor implements AutoCloseable {
         approvers = Objects.requireNonNull(next, "next");
     }
 
-    private RuntimeException unwrap(Throwable t, Intent intent) {
+    RuntimeException unwrap(Throwable t, Intent intent) {
         if (t instanceof DeniedException d) return d;
         return new DeniedException(intent.id(), intent.action(), DenialStage.APPROVAL, null, "internal error: " + t, null, t);
     }
@@ -226,7 +254,17 @@ public final class Governor implements AutoCloseable {
         return submit(intent).thenApply(Authorization::warrant);
     }
 
-    private CompletableFuture<Authorization> submit(Intent submitted) {
+    /** The request that a waiting intent's approvers see, or null when it does not wait. */
+    ApprovalRequest waitingRequest(String intentId) {
+        ApprovalSession s = sessions.get(intentId);
+        return s == null ? null : s.request();
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    CompletableFuture<Authorization> submit(Intent submitted) {
         Objects.requireNonNull(submitted, "intent");
         Intent intent = followUps.link(submitted);
         if (sessions.containsKey(intent.id())) {
