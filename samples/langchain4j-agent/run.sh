@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The LangChain4j assistant under the agent: a scripted model asks to scale web to 40, the policy denies it (the
-# denial reaches the model as the tool's result), and the model scales to 20 instead.
+# The LangChain4j assistant under the agent: a scripted model asks to scale web to 200, the policy denies it (the
+# denial reaches the model as the tool's result), and the model scales to 25 instead.
 # Build first, from the repository root: mvn -B -q -ntp -Pdemo -DskipTests verify
 set -euo pipefail
 cd "$(dirname "$0")"

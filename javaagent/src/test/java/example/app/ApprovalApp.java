@@ -1,5 +1,6 @@
 package example.app;
 
+import dev.magistrate.annotations.CallApprovalPendingException;
 import dev.magistrate.annotations.CallDeniedException;
 import dev.magistrate.annotations.CallNeedsInformationException;
 import dev.magistrate.annotations.GovernedAction;
@@ -15,6 +16,15 @@ public final class ApprovalApp {
         public String scale(String service, int instances, String reason) {
             System.out.println("RECEIVED " + service + " " + instances);
             return service + " scaled to " + instances;
+        }
+
+        static int resizes;
+
+        /** Not a text tool: approve later reaches the caller as a typed exception. */
+        @GovernedAction("resize")
+        public int resize(String service, int instances) {
+            resizes++;
+            return instances;
         }
 
         /** A text tool: what the model reads is the result, so a question comes back as the result. */
@@ -41,6 +51,30 @@ public final class ApprovalApp {
                     }
                 }
                 case "more-info-text" -> System.out.println("CASE more-info-text OK " + ops.scaleText("batch", 40));
+                case "deferred" -> {
+                    String pendingId = null;
+                    long deadline = System.nanoTime() + 60_000_000_000L;
+                    while (System.nanoTime() < deadline) {
+                        try {
+                            int result = ops.resize("web", 40);
+                            System.out.println("CASE deferred OK " + result + " BODY-RAN " + Ops.resizes + " TIMES, PENDING-WAS " + pendingId);
+                            break;
+                        } catch (CallApprovalPendingException e) {
+                            if (pendingId == null) {
+                                System.out.println("PENDING " + e.intentId() + " IS-A-DENIAL " + (e instanceof CallDeniedException));
+                            } else if (!pendingId.equals(e.intentId())) {
+                                System.out.println("CASE deferred WRONG another intent " + e.intentId());
+                                break;
+                            }
+                            pendingId = e.intentId();
+                        }
+                        try {
+                            Thread.sleep(100); // the caller is free meanwhile: here it only asks again now and then
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
+                    }
+                }
                 default -> throw new IllegalArgumentException(c);
             }
         }

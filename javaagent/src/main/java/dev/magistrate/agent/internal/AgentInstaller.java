@@ -74,8 +74,7 @@ public final class AgentInstaller {
         try {
             config = AgentConfig.load(args, System.getenv(), System.getProperties(), Path.of("").toAbsolutePath());
             AgentLog.setLevel(config.get(AgentConfig.LOG_LEVEL));
-            methods = new GovernedMethods(config.list(AgentConfig.GOVERN_ANNOTATIONS), config.list(AgentConfig.GOVERN_METHODS),
-                    config.list(AgentConfig.FALLBACK_ACTIONS), config.list(AgentConfig.REQUIRE));
+            methods = GovernedMethods.configured(config);
         } catch (Throwable e) {
             // Without a usable configuration we still intercept @GovernedAction, and deny every call.
             methods = new GovernedMethods(List.of(), List.of(), List.of());

@@ -1,8 +1,10 @@
 package dev.magistrate.agent.internal;
 
+import dev.magistrate.annotations.CallApprovalPendingException;
 import dev.magistrate.annotations.CallDeniedException;
 import dev.magistrate.annotations.CallNeedsInformationException;
 import dev.magistrate.bootstrap.MagistrateBridge;
+import dev.magistrate.governor.ApprovalPendingException;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
 import dev.magistrate.governor.NeedsInformationException;
@@ -84,10 +86,13 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
                     + e.getMessage() + ". Denied to be safe.");
         }
         try {
-            Execution execution = magistrate.admit(intent);
+            Execution execution = m.deferred() ? magistrate.admitOrDefer(intent) : magistrate.admit(intent);
             runWithApprovedValues(m, args, execution);
             FRAMES.get().push(new Frame(intent.id(), execution));
             return null;
+        } catch (ApprovalPendingException e) {
+            if (m.pendingAsMessage()) return e.getMessage();
+            throw new CallApprovalPendingException(e.getMessage(), e.intentId());
         } catch (NeedsInformationException e) {
             if (m.fallbackToMessage()) return e.getMessage();
             throw new CallNeedsInformationException(e.getMessage(), e.question(), e.askedBy(), e.intentId());

@@ -41,16 +41,25 @@ final class GovernedMethods {
     private final Set<String> required;
     private final List<Pattern[]> patterns = new ArrayList<>();
     private final Set<String> fallbackActions;
+    /** Actions that approve later: a call that needs people returns at once as pending ({@code magistrate.defer.actions}). */
+    private final Set<String> deferActions;
     private final ElementMatcher.Junction<MethodDescription> matcher;
     private final Set<String> warnedTypes = ConcurrentHashMap.newKeySet();
     private volatile GovernedMethod[] byId = new GovernedMethod[64];
     private int count;
 
     GovernedMethods(List<String> extraAnnotations, List<String> methodPatterns, List<String> fallbackActions) {
-        this(extraAnnotations, methodPatterns, fallbackActions, List.of());
+        this(extraAnnotations, methodPatterns, fallbackActions, List.of(), List.of());
     }
 
-    GovernedMethods(List<String> extraAnnotations, List<String> methodPatterns, List<String> fallbackActions, List<String> requiredTools) {
+    /** What the configuration selects: {@code govern.*}, {@code fallback.actions}, {@code require} and {@code defer.actions}. */
+    static GovernedMethods configured(AgentConfig c) {
+        return new GovernedMethods(c.list(AgentConfig.GOVERN_ANNOTATIONS), c.list(AgentConfig.GOVERN_METHODS), c.list(AgentConfig.FALLBACK_ACTIONS),
+                c.list(AgentConfig.REQUIRE), c.list(AgentConfig.DEFER_ACTIONS));
+    }
+
+    GovernedMethods(List<String> extraAnnotations, List<String> methodPatterns, List<String> fallbackActions, List<String> requiredTools,
+                    List<String> deferActions) {
         List<String> names = new ArrayList<>();
         names.add(GOVERNED_ACTION);
         names.addAll(extraAnnotations);
@@ -64,6 +73,7 @@ final class GovernedMethods {
             patterns.add(new Pattern[]{glob(p.substring(0, hash)), glob(p.substring(hash + 1))});
         }
         this.fallbackActions = Set.copyOf(fallbackActions);
+        this.deferActions = Set.copyOf(deferActions);
         ElementMatcher.Junction<MethodDescription> annotated = new ElementMatcher.Junction.AbstractBase<>() {
             @Override
             public boolean matches(MethodDescription m) {
@@ -155,8 +165,9 @@ final class GovernedMethods {
         if (wantsFallback && !canReturnText && fallbackActions.contains(action)) {
             AgentLog.warn(action + " returns " + returns.getName() + ", not text: its denials throw instead of returning the denial message");
         }
+        boolean deferred = deferActions.contains(action) || deferActions.contains("*");
         GovernedMethod g = new GovernedMethod(count, action, resource, names, justificationIndex, costIndex, minimumTier,
-                wantsFallback && canReturnText, type.getName() + "#" + method.getName(), refusal);
+                wantsFallback && canReturnText, deferred, deferred && canReturnText, type.getName() + "#" + method.getName(), refusal);
         if (count == byId.length) byId = Arrays.copyOf(byId, count * 2);
         GovernedMethod[] a = byId;
         a[count++] = g;

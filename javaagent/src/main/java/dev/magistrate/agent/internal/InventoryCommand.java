@@ -71,8 +71,7 @@ public final class InventoryCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
-        GovernedMethods methods = new GovernedMethods(cfg.list(AgentConfig.GOVERN_ANNOTATIONS), cfg.list(AgentConfig.GOVERN_METHODS), List.of(),
-                cfg.list(AgentConfig.REQUIRE));
+        GovernedMethods methods = GovernedMethods.configured(cfg);
         List<Rule> rules = List.of();
         if (cfg.get(AgentConfig.POLICY) != null) {
             try {
