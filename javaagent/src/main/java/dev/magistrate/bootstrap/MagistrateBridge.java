@@ -22,6 +22,11 @@ public final class MagistrateBridge {
 
         /** Confirms the outcome of a call that ran; returns what the method returns. */
         Object exit(Object returned, Throwable thrown);
+
+        /** The innermost governed call open on this thread, or null: what work handed to another thread belongs to. */
+        default String currentIntentId() {
+            return null;
+        }
     }
 
     private static final Dispatcher NOT_STARTED = new Dispatcher() {
@@ -66,6 +71,11 @@ public final class MagistrateBridge {
 
     public static Object exit(Object returned, Throwable thrown) {
         return dispatcher().exit(returned, thrown);
+    }
+
+    /** See {@link IntentContext}. */
+    static String currentIntentId() {
+        return dispatcher().currentIntentId();
     }
 
     /** Installs the dispatcher; only the first call succeeds, so application code cannot swap it out later. */

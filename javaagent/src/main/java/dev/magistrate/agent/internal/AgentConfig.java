@@ -45,12 +45,14 @@ public final class AgentConfig {
     public static final String FALLBACK_ACTIONS = "magistrate.fallback.actions";
     /** Actions that approve later: a call that needs people returns at once as pending, and runs when made again after approval. */
     public static final String DEFER_ACTIONS = "magistrate.defer.actions";
+    /** {@code on} (default) or {@code off}: whether work handed to executors inside a governed call names it as its parent. */
+    public static final String ASYNC_CONTEXT = "magistrate.async.context";
     /** Tool annotations whose methods must be governed: one the configuration does not govern is refused every call. */
     public static final String REQUIRE = "magistrate.require";
     public static final String LOG_LEVEL = "magistrate.log.level";
 
     static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, CONSOLE_CHAT, AGENT_ID, GOVERN_ANNOTATIONS,
-            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, LOG_LEVEL);
+            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL);
     private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT);
 
     private final Map<String, String> values;

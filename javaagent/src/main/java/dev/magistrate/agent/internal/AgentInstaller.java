@@ -82,6 +82,14 @@ public final class AgentInstaller {
             started = new Started(null, "configuration error: " + e.getMessage(), "CONFIGURATION ERROR, every call denied: " + e.getMessage());
         }
         installTransformer(inst, methods, agentLoader); // throws: the agent, and with premain the JVM, does not start
+        String async = config == null ? null : config.get(AgentConfig.ASYNC_CONTEXT);
+        if (!"off".equals(async) && !"false".equals(async)) { // YAML reads a bare off as false
+            try {
+                AsyncContext.install(inst);
+            } catch (RuntimeException | LinkageError e) {
+                AgentLog.log(AgentLog.Level.WARN, "governed calls made from asynchronous work will not name the call that handed it over", e);
+            }
+        }
         long instrumented = System.nanoTime();
         if (started == null) started = start(config);
         long engineStarted = System.nanoTime();

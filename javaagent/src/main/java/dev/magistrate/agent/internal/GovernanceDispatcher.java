@@ -3,6 +3,7 @@ package dev.magistrate.agent.internal;
 import dev.magistrate.annotations.CallApprovalPendingException;
 import dev.magistrate.annotations.CallDeniedException;
 import dev.magistrate.annotations.CallNeedsInformationException;
+import dev.magistrate.bootstrap.IntentContext;
 import dev.magistrate.bootstrap.MagistrateBridge;
 import dev.magistrate.governor.ApprovalPendingException;
 import dev.magistrate.governor.DeniedException;
@@ -89,6 +90,7 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
             Execution execution = m.deferred() ? magistrate.admitOrDefer(intent) : magistrate.admit(intent);
             runWithApprovedValues(m, args, execution);
             FRAMES.get().push(new Frame(intent.id(), execution));
+            IntentContext.opened(intent.id());
             return null;
         } catch (ApprovalPendingException e) {
             if (m.pendingAsMessage()) return e.getMessage();
@@ -130,9 +132,15 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
         return deny(m, "DENIED: '" + m.action() + "' was not allowed because " + reason + ". Do not retry.");
     }
 
+    /** The innermost governed call open on this thread, else the one whose asynchronous work this thread runs. */
     private static String parentIntentId() {
         ArrayDeque<Frame> frames = FRAMES.get();
-        return frames.isEmpty() ? null : frames.peek().intentId();
+        return frames.isEmpty() ? IntentContext.inherited() : frames.peek().intentId();
+    }
+
+    @Override
+    public String currentIntentId() {
+        return parentIntentId();
     }
 
     private static Object deny(GovernedMethod m, String message) {
@@ -145,6 +153,7 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
         ArrayDeque<Frame> frames = FRAMES.get();
         Frame f = frames.poll();
         if (f == null) return returned;
+        IntentContext.closed(frames.isEmpty() ? null : frames.peek().intentId());
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(agentLoader);
