@@ -2,6 +2,7 @@ package dev.magistrate.spring;
 
 import dev.magistrate.annotations.Arg;
 import dev.magistrate.annotations.GovernedAction;
+import dev.magistrate.engine.ToolMethod;
 import dev.magistrate.intent.ActionNames;
 import dev.magistrate.intent.ArgumentSnapshots;
 import dev.magistrate.policy.Tier;
@@ -43,12 +44,14 @@ final class GovernedMethods {
 
     private final List<Class<? extends Annotation>> annotations;
     private final Set<String> fallbackActions;
-    private final Map<Method, Optional<GovernedMethod>> described = new ConcurrentHashMap<>();
+    private final Set<String> deferActions;
+    private final Map<Method, Optional<ToolMethod>> described = new ConcurrentHashMap<>();
     private final Set<Class<?>> warnedTypes = ConcurrentHashMap.newKeySet();
 
-    GovernedMethods(List<Class<? extends Annotation>> annotations, Collection<String> fallbackActions) {
+    GovernedMethods(List<Class<? extends Annotation>> annotations, Collection<String> fallbackActions, Collection<String> deferActions) {
         this.annotations = List.copyOf(annotations);
         this.fallbackActions = Set.copyOf(fallbackActions);
+        this.deferActions = Set.copyOf(deferActions);
     }
 
     /** {@code @GovernedAction}, Spring AI's {@code @Tool} if present, and the configured types, which must exist. */
@@ -67,7 +70,7 @@ final class GovernedMethods {
             if (!type.isAnnotation()) throw new IllegalArgumentException("magistrate.govern.annotations: '" + name + "' is not an annotation type");
             if (!types.contains(type)) types.add((Class<? extends Annotation>) type);
         }
-        return new GovernedMethods(types, properties.getFallback().getActions());
+        return new GovernedMethods(types, properties.getFallback().getActions(), properties.getDefer().getActions());
     }
 
     /** For the start-up line: {@code @GovernedAction, @Tool (org.springframework.ai.tool.annotation.Tool)}. */
@@ -77,17 +80,17 @@ final class GovernedMethods {
     }
 
     /** The governed method a call on {@code targetClass} runs, or null when it is not governed (static and private methods never are: no proxy sees them). */
-    GovernedMethod find(Method method, Class<?> targetClass) {
+    ToolMethod find(Method method, Class<?> targetClass) {
         Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
         if (Modifier.isStatic(specific.getModifiers()) || Modifier.isPrivate(specific.getModifiers())) return null;
         return described.computeIfAbsent(specific, this::lookUp).orElse(null);
     }
 
-    private Optional<GovernedMethod> lookUp(Method m) {
+    private Optional<ToolMethod> lookUp(Method m) {
         for (Class<? extends Annotation> type : annotations) {
             AnnotationAttributes a = AnnotatedElementUtils.findMergedAnnotationAttributes(m, type, false, false);
             if (a != null) {
-                GovernedMethod g = governed(m, type == GovernedAction.class, a);
+                ToolMethod g = governed(m, type == GovernedAction.class, a);
                 LOG.info("governing " + g);
                 return Optional.of(g);
             }
@@ -95,7 +98,7 @@ final class GovernedMethods {
         return Optional.empty();
     }
 
-    private GovernedMethod governed(Method m, boolean ours, AnnotationAttributes a) {
+    private ToolMethod governed(Method m, boolean ours, AnnotationAttributes a) {
         String named = a.get(ours ? "value" : "name") instanceof String s ? s : null;
         String action = ActionNames.normalize(named != null && !named.isBlank() ? named : m.getName());
         String where = m.getDeclaringClass().getName() + "#" + m.getName();
@@ -122,7 +125,8 @@ final class GovernedMethods {
         if (fallback && !text && fallbackActions.contains(action)) {
             LOG.warn(action + " returns " + returns.getName() + ", not text: its denials throw instead of returning the denial message");
         }
-        return new GovernedMethod(action, resource, names, justification, cost, minimumTier, fallback && text, where, refusal);
+        boolean deferred = deferActions.contains(action) || deferActions.contains("*");
+        return new ToolMethod(action, resource, names, justification, cost, minimumTier, fallback && text, deferred, deferred && text, where, refusal);
     }
 
     private String[] parameterNames(Method m) {

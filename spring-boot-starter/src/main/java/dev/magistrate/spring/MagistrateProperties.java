@@ -36,6 +36,7 @@ public class MagistrateProperties {
     private final Agent agent = new Agent();
     private final Govern govern = new Govern();
     private final Fallback fallback = new Fallback();
+    private final Defer defer = new Defer();
 
     public static class Audit {
         /** Audit trail directory (Chronicle Queue, signed checkpoints, consumed warrants). */
@@ -112,6 +113,18 @@ public class MagistrateProperties {
         public void setActions(List<String> actions) { this.actions = actions; }
     }
 
+    public static class Defer {
+        /**
+         * Actions that approve later, or *: a call that needs people returns at once as pending (a text tool's result, or
+         * CallApprovalPendingException) and runs when made again after approval.
+         */
+        private List<String> actions = new ArrayList<>();
+
+        public List<String> getActions() { return actions; }
+
+        public void setActions(List<String> actions) { this.actions = actions; }
+    }
+
     /** The engine's settings; the console's settings apply only to {@code approvals: console}. */
     MagistrateSettings settings() {
         Map<String, String> backend = new HashMap<>();
@@ -155,4 +168,6 @@ public class MagistrateProperties {
     public Govern getGovern() { return govern; }
 
     public Fallback getFallback() { return fallback; }
+
+    public Defer getDefer() { return defer; }
 }

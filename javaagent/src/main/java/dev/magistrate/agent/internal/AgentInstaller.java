@@ -175,8 +175,8 @@ public final class AgentInstaller {
                 .transform((builder, type, loader, module, domain) -> {
                     DynamicType.Builder<?> b = builder;
                     for (MethodDescription.InDefinedShape m : type.getDeclaredMethods().filter(methods.matcher())) {
-                        GovernedMethod g = methods.register(type, m);
-                        b = b.visit(Advice.withCustomMapping().bind(MethodId.class, g.id()).to(GovernedAdvice.class).on(is(m)));
+                        int id = methods.register(type, m);
+                        b = b.visit(Advice.withCustomMapping().bind(MethodId.class, id).to(GovernedAdvice.class).on(is(m)));
                     }
                     return b;
                 })

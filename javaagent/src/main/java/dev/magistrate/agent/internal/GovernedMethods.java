@@ -1,6 +1,8 @@
 package dev.magistrate.agent.internal;
 
+import dev.magistrate.engine.ToolMethod;
 import dev.magistrate.intent.ActionNames;
+import dev.magistrate.policy.Tier;
 import net.bytebuddy.description.annotation.AnnotationDescription;
 import net.bytebuddy.description.annotation.AnnotationValue;
 import net.bytebuddy.description.enumeration.EnumerationDescription;
@@ -45,7 +47,7 @@ final class GovernedMethods {
     private final Set<String> deferActions;
     private final ElementMatcher.Junction<MethodDescription> matcher;
     private final Set<String> warnedTypes = ConcurrentHashMap.newKeySet();
-    private volatile GovernedMethod[] byId = new GovernedMethod[64];
+    private volatile ToolMethod[] byId = new ToolMethod[64];
     private int count;
 
     GovernedMethods(List<String> extraAnnotations, List<String> methodPatterns, List<String> fallbackActions) {
@@ -112,13 +114,13 @@ final class GovernedMethods {
         return false;
     }
 
-    GovernedMethod get(int id) {
-        GovernedMethod[] a = byId;
+    ToolMethod get(int id) {
+        ToolMethod[] a = byId;
         return id >= 0 && id < a.length ? a[id] : null;
     }
 
-    /** Works out a method's action, argument names and markers, and gives it an id. */
-    synchronized GovernedMethod register(TypeDescription type, MethodDescription method) {
+    /** Works out a method's action, argument names and markers, and gives it an id: what its advice passes to the bridge. */
+    synchronized int register(TypeDescription type, MethodDescription method) {
         AnnotationDescription governing = governingAnnotation(type, method);
         // Matched only because magistrate.require names its tool annotation: nothing governs it, so every call is refused.
         AnnotationDescription ungoverned = governing == null ? requiredButUngoverned(type, method) : null;
@@ -166,14 +168,15 @@ final class GovernedMethods {
             AgentLog.warn(action + " returns " + returns.getName() + ", not text: its denials throw instead of returning the denial message");
         }
         boolean deferred = deferActions.contains(action) || deferActions.contains("*");
-        GovernedMethod g = new GovernedMethod(count, action, resource, names, justificationIndex, costIndex, minimumTier,
+        ToolMethod g = new ToolMethod(action, resource, names, justificationIndex, costIndex, minimumTier == null ? null : Tier.valueOf(minimumTier),
                 wantsFallback && canReturnText, deferred, deferred && canReturnText, type.getName() + "#" + method.getName(), refusal);
         if (count == byId.length) byId = Arrays.copyOf(byId, count * 2);
-        GovernedMethod[] a = byId;
-        a[count++] = g;
+        ToolMethod[] a = byId;
+        int id = count++;
+        a[id] = g;
         byId = a; // publish
         AgentLog.info("governing " + g);
-        return g;
+        return id;
     }
 
     /** The tool annotation that {@code magistrate.require} names on a method nothing else governs, or null. */

@@ -1,0 +1,40 @@
+package dev.magistrate.engine;
+
+import dev.magistrate.policy.Tier;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A governed method as an adapter (the agent, the Spring starter) describes it, worked out once when its class is
+ * instrumented or its bean proxied; {@link ToolCalls#admit} governs its calls.
+ *
+ * @param parameterNames     names policies see as {@code args.NAME}, in parameter order
+ * @param justificationIndex the parameter that carries the justification, or -1
+ * @param costIndex          the parameter that carries the estimated cost, or -1
+ * @param minimumTier        the annotation's floor, or null
+ * @param fallbackToMessage  a denial (or a question) returns its message instead of throwing: a text tool listed in
+ *                           {@code magistrate.fallback.actions}
+ * @param deferred           approve later: a call that needs people returns at once as pending ({@code magistrate.defer.actions})
+ * @param pendingAsMessage   a deferred call returns the pending message as its result (the method returns text)
+ * @param where              {@code Class#method}, for logs
+ * @param refusal            why every call is denied without asking the policy (an action name that is not an identifier,
+ *                           a parameter type that cannot be governed, a required tool left ungoverned), or null
+ */
+public record ToolMethod(String action, String resource, String[] parameterNames, int justificationIndex, int costIndex,
+                         Tier minimumTier, boolean fallbackToMessage, boolean deferred, boolean pendingAsMessage, String where,
+                         String refusal) {
+
+    /** The arguments by name, in parameter order. */
+    public Map<String, Object> namedArguments(Object[] args) {
+        Map<String, Object> named = new LinkedHashMap<>(parameterNames.length * 2);
+        for (int i = 0; i < parameterNames.length && i < args.length; i++) named.put(parameterNames[i], args[i]);
+        return named;
+    }
+
+    @Override
+    public String toString() {
+        return action + " (" + where + ", args " + Arrays.toString(parameterNames) + (deferred ? ", approve later" : "") + ")";
+    }
+}
