@@ -30,7 +30,8 @@ public final class DefaultTelemetry {
             global.getMethod("isSet");
         } catch (NoSuchMethodException e) {
             MagistrateLog.warn(DefaultTelemetry.class, "the application's OpenTelemetry API lacks"
-                    + " GlobalOpenTelemetry.isSet() (it is too old): Magistrate reports no spans or metrics through it", null);
+                    + " GlobalOpenTelemetry.isSet() (it is older than Magistrate needs): Magistrate reports no spans or metrics through the"
+                    + " global instance; hand an OpenTelemetry instance in (docs/observability.md) or use a newer API", null);
             return AuditObserver.NONE;
         }
         return OpenTelemetryObserver.global();
