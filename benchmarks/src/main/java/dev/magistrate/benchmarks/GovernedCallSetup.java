@@ -42,6 +42,8 @@ public final class GovernedCallSetup {
                 keys: {dir: keys}
                 agent: {id: benchmark}
                 log: {level: warn}
+                # benchmarks.jar carries an OpenTelemetry SDK (for TelemetryBenchmark): this suite measures governing alone.
+                telemetry: off
                 """);
         return "-javaagent:" + agentJar.toAbsolutePath() + "=config=" + dir.toAbsolutePath().resolve("magistrate.yaml");
     }

@@ -23,6 +23,7 @@ import dev.magistrate.policy.PolicyException;
 import dev.magistrate.policy.PolicyInput;
 import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.PolicySet;
+import dev.magistrate.telemetry.DefaultTelemetry;
 import dev.magistrate.warrant.ConsumedWarrantLedger;
 
 import java.nio.file.Path;
@@ -105,7 +106,8 @@ public final class Magistrate implements AutoCloseable {
             ApproverDirectory approvers = s.approvers() == null ? ApproverDirectory.of(List.of()) : ApproverDirectory.load(s.approvers());
             opened.pop(); // the governor owns the backend from here and closes it
             Governor governor = Governor.builder().policy(policy).approvalBackend(backend).approvers(approvers).keys(keys)
-                    .ledger(ledger).audit(audit).clock(s.clock()).build();
+                    .ledger(ledger).audit(audit).observer(s.telemetry() != null ? s.telemetry() : DefaultTelemetry.observer())
+                    .clock(s.clock()).build();
             opened.push(governor);
             // Before the backend sees anything: what waited for approval when the process last stopped is abandoned.
             governor.abandon(PendingAtRestart.find(s.auditDirectory()));

@@ -1,5 +1,6 @@
 package dev.magistrate.engine;
 
+import dev.magistrate.audit.AuditObserver;
 import dev.magistrate.audit.Durability;
 
 import java.nio.file.Path;
@@ -21,9 +22,13 @@ import java.util.Objects;
  * @param approvers         the approver directory file, or null for none
  * @param agentId           the agent named in intents made by {@link Magistrate#intent}
  * @param clock             decisions, warrants and the audit trail read the time from it
+ * @param telemetry         what reports governed calls as spans and metrics: null for the default (OpenTelemetry's global
+ *                          instance when the application has the OpenTelemetry API, else nothing), {@link AuditObserver#NONE}
+ *                          for off, or {@code OpenTelemetryObserver.of(openTelemetry)} for an instance of one's own
  */
 public record MagistrateSettings(Path policy, Path auditDirectory, Durability auditDurability, Path keysDirectory, String approvals,
-                                 Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock) {
+                                 Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock,
+                                 AuditObserver telemetry) {
 
     public MagistrateSettings {
         Objects.requireNonNull(auditDirectory, "auditDirectory");
@@ -52,6 +57,7 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
         private Path approvers;
         private String agentId = "agent";
         private Clock clock = Clock.systemUTC();
+        private AuditObserver telemetry;
 
         private Builder() {
         }
@@ -78,9 +84,15 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
 
         public Builder clock(Clock clock) { this.clock = clock; return this; }
 
+        /** On (the default: OpenTelemetry's global instance, when the application has the API) or off. */
+        public Builder telemetry(boolean on) { this.telemetry = on ? null : AuditObserver.NONE; return this; }
+
+        /** Reports governed calls to this observer, such as {@code OpenTelemetryObserver.of(openTelemetry)}. */
+        public Builder telemetry(AuditObserver observer) { this.telemetry = Objects.requireNonNull(observer, "observer"); return this; }
+
         public MagistrateSettings build() {
             return new MagistrateSettings(policy, auditDirectory, auditDurability, keysDirectory, approvals, approvalSettings, approvers,
-                    agentId, clock);
+                    agentId, clock, telemetry);
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.ApproverDirectory;
 import dev.magistrate.approval.MfaVerifier;
 import dev.magistrate.audit.AuditEvent;
+import dev.magistrate.audit.AuditObserver;
 import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.audit.AuditSink;
 import dev.magistrate.audit.ChronicleAuditLog;
@@ -59,6 +60,7 @@ public final class Governor implements AutoCloseable {
     private final WarrantIssuer issuer;
     private final WarrantVerifier verifier;
     private final AuditSink audit;
+    private final AuditObserver observer;
     private final Clock clock;
     private final Duration defaultWarrantTtl;
     private final Duration defaultApprovalTimeout;
@@ -75,6 +77,7 @@ public final class Governor implements AutoCloseable {
         this.backend = b.backend;
         this.approvers = b.approvers;
         this.audit = b.audit;
+        this.observer = b.observer;
         this.clock = b.clock;
         this.defaultWarrantTtl = b.defaultWarrantTtl;
         this.defaultApprovalTimeout = b.defaultApprovalTimeout;
@@ -492,7 +495,19 @@ public final class Governor implements AutoCloseable {
     }
 
     void record(String intentId, AuditPayload payload) {
-        audit.append(AuditEvent.of(intentId, clock.instant(), payload));
+        AuditEvent event = AuditEvent.of(intentId, clock.instant(), payload);
+        if (observer == AuditObserver.NONE) {
+            audit.append(event);
+            return;
+        }
+        long started = System.nanoTime();
+        audit.append(event);
+        try {
+            observer.appended(intentId, payload, System.nanoTime() - started);
+        } catch (RuntimeException | LinkageError e) {
+            // Telemetry only watches: whatever it throws, the entry is written and the call goes on as decided.
+            MagistrateLog.warn(Governor.class, "the audit observer failed on a " + payload.type() + " entry", e);
+        }
     }
 
     /** What the approval backend is lent to authenticate people and audit their attempts ({@link ApprovalBackend#attach}). */
@@ -558,6 +573,7 @@ public final class Governor implements AutoCloseable {
         private ConsumedWarrantLedger ledger;
         private Path stateDirectory;
         private AuditSink audit;
+        private AuditObserver observer = AuditObserver.NONE;
         private Clock clock = Clock.systemUTC();
         private SignatureAlgorithm t0Algorithm = SignatureAlgorithm.HMAC_SHA256;
         private Duration defaultWarrantTtl = Duration.ofMinutes(1);
@@ -588,6 +604,9 @@ public final class Governor implements AutoCloseable {
         public Builder stateDirectory(Path dir) { this.stateDirectory = dir; return this; }
 
         public Builder audit(AuditSink audit) { this.audit = audit; return this; }
+
+        /** Told of each entry after it is appended (telemetry); {@link AuditObserver#NONE} by default. */
+        public Builder observer(AuditObserver observer) { this.observer = Objects.requireNonNull(observer, "observer"); return this; }
 
         public Builder clock(Clock clock) { this.clock = clock; return this; }
 

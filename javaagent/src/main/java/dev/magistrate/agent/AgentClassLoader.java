@@ -18,7 +18,10 @@ import java.util.jar.JarFile;
  * The agent's own class loader: the nested jars under {@code META-INF/magistrate/lib}, extracted to a
  * private temporary directory (owner-only, removed at exit), with the platform loader as parent.
  * The application's loader never sees these classes, and the agent never sees the application's
- * Jackson or Byte Buddy.
+ * Jackson or Byte Buddy. One exception, on purpose: the OpenTelemetry API ({@code io.opentelemetry.api},
+ * {@code io.opentelemetry.context}) is the application's, from the system class loader, so that the engine's spans
+ * and metrics reach the application's SDK, or the OpenTelemetry Java agent that serves that API; the agent bundles no
+ * copy of it, and without one on the application's class path telemetry is off.
  */
 final class AgentClassLoader extends URLClassLoader {
 
@@ -31,6 +34,14 @@ final class AgentClassLoader extends URLClassLoader {
 
     private AgentClassLoader(URL[] urls) {
         super("magistrate-agent", urls, ClassLoader.getPlatformClassLoader());
+    }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        if (name.startsWith("io.opentelemetry.api.") || name.startsWith("io.opentelemetry.context.")) {
+            return ClassLoader.getSystemClassLoader().loadClass(name); // ClassNotFoundException when the application has none
+        }
+        return super.loadClass(name, resolve);
     }
 
     /** The extracted jars: the agent's class loader, and the bootstrap jar that holds the bridge. */

@@ -1,6 +1,10 @@
 package dev.magistrate.spring;
 
+import dev.magistrate.audit.AuditObserver;
 import dev.magistrate.engine.Magistrate;
+import dev.magistrate.engine.MagistrateSettings;
+import dev.magistrate.telemetry.OpenTelemetryObserver;
+import io.opentelemetry.api.OpenTelemetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -9,6 +13,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -41,9 +46,11 @@ public class MagistrateAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public Magistrate magistrate(MagistrateProperties properties, GovernedMethods governedMethods) {
+    public Magistrate magistrate(MagistrateProperties properties, GovernedMethods governedMethods,
+                                 ObjectProvider<AuditObserver> telemetry) {
         ChronicleAccess.require();
-        Magistrate m = Magistrate.open(properties.settings());
+        MagistrateSettings settings = properties.settings(telemetry.getIfAvailable());
+        Magistrate m = Magistrate.open(settings);
         LOG.info("magistrate started; governing " + governedMethods.describe() + "; " + m.describe());
         return m;
     }
@@ -82,6 +89,21 @@ public class MagistrateAutoConfiguration {
         @ConditionalOnMissingBean(GovernanceMetrics.class)
         MicrometerGovernanceMetrics magistrateMetrics(ObjectProvider<MeterRegistry> registry) {
             return new MicrometerGovernanceMetrics(registry);
+        }
+    }
+
+    /**
+     * Spring Boot makes an OpenTelemetry bean without setting it as the global instance: Magistrate reports to that bean.
+     * Under the OpenTelemetry Java agent there is none, and the global instance the agent sets serves.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(OpenTelemetry.class)
+    static class Telemetry {
+        @Bean
+        @ConditionalOnBean(OpenTelemetry.class)
+        @ConditionalOnMissingBean(AuditObserver.class)
+        AuditObserver magistrateTelemetry(OpenTelemetry openTelemetry) {
+            return OpenTelemetryObserver.of(openTelemetry);
         }
     }
 

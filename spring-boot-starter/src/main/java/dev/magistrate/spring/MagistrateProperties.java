@@ -1,5 +1,6 @@
 package dev.magistrate.spring;
 
+import dev.magistrate.audit.AuditObserver;
 import dev.magistrate.audit.Durability;
 import dev.magistrate.engine.MagistrateSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -29,6 +30,12 @@ public class MagistrateProperties {
 
     /** Approver directory (YAML: id, name, roles, TOTP secret, personal token hash). */
     private Path approvers;
+
+    /**
+     * OpenTelemetry spans and metrics of governed calls (docs/observability.md): through the application's OpenTelemetry
+     * bean when there is one, else OpenTelemetry's global instance once it is set. Off: none. Micrometer meters are apart.
+     */
+    private boolean telemetry = true;
 
     private final Audit audit = new Audit();
     private final Keys keys = new Keys();
@@ -127,6 +134,11 @@ public class MagistrateProperties {
 
     /** The engine's settings; the console's settings apply only to {@code approvals: console}. */
     MagistrateSettings settings() {
+        return settings(null);
+    }
+
+    /** With the application's telemetry, if it has some (an OpenTelemetry bean): unless telemetry is off, calls are reported there. */
+    MagistrateSettings settings(AuditObserver applicationTelemetry) {
         Map<String, String> backend = new HashMap<>();
         if ("console".equals(approvals)) {
             Path file = console.file != null ? console.file : keys.dir.resolve("console.json");
@@ -137,9 +149,15 @@ public class MagistrateProperties {
             throw new IllegalArgumentException("magistrate.console.* is set but magistrate.approvals is "
                     + (approvals == null ? "not set" : "'" + approvals + "'") + "; the console settings apply only to approvals: console");
         }
-        return MagistrateSettings.builder().policy(policy).auditDirectory(audit.dir).auditDurability(audit.durability)
-                .keysDirectory(keys.dir).approvals(approvals, backend).approvers(approvers).agentId(agent.id).build();
+        MagistrateSettings.Builder b = MagistrateSettings.builder().policy(policy).auditDirectory(audit.dir).auditDurability(audit.durability)
+                .keysDirectory(keys.dir).approvals(approvals, backend).approvers(approvers).agentId(agent.id).telemetry(telemetry);
+        if (telemetry && applicationTelemetry != null) b.telemetry(applicationTelemetry);
+        return b.build();
     }
+
+    public boolean isTelemetry() { return telemetry; }
+
+    public void setTelemetry(boolean telemetry) { this.telemetry = telemetry; }
 
     public boolean isEnabled() { return enabled; }
 

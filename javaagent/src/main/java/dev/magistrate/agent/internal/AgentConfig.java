@@ -50,9 +50,10 @@ public final class AgentConfig {
     /** Tool annotations whose methods must be governed: one the configuration does not govern is refused every call. */
     public static final String REQUIRE = "magistrate.require";
     public static final String LOG_LEVEL = "magistrate.log.level";
+    public static final String TELEMETRY = "magistrate.telemetry";
 
     static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, CONSOLE_CHAT, AGENT_ID, GOVERN_ANNOTATIONS,
-            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL);
+            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL, TELEMETRY);
     private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT);
 
     private final Map<String, String> values;
@@ -140,7 +141,8 @@ public final class AgentConfig {
                 .auditDurability(durability())
                 .keysDirectory(keys)
                 .approvals(backend, backendSettings)
-                .agentId(get(AGENT_ID, "agent"));
+                .agentId(get(AGENT_ID, "agent"))
+                .telemetry(telemetry());
         if (get(POLICY) != null) b.policy(Path.of(get(POLICY)));
         if (get(APPROVERS) != null) b.approvers(Path.of(get(APPROVERS)));
         return b.build();
@@ -155,6 +157,15 @@ public final class AgentConfig {
             throw new ConfigException(source(AUDIT_DURABILITY) + ": " + AUDIT_DURABILITY + ": '" + value
                     + "' is not one of mapped (survives a process kill), sync_at_checkpoint, sync_each_append (survives power loss)");
         }
+    }
+
+    /** On unless set off: spans and metrics through the application's OpenTelemetry API, when it has one. */
+    private boolean telemetry() {
+        String value = get(TELEMETRY, "on").strip().toLowerCase(Locale.ROOT);
+        // YAML reads a bare off as false: both spellings mean the same.
+        if (value.equals("on") || value.equals("true")) return true;
+        if (value.equals("off") || value.equals("false")) return false;
+        throw new ConfigException(source(TELEMETRY) + ": " + TELEMETRY + ": '" + get(TELEMETRY) + "' is not on or off");
     }
 
     /** Where a key's value came from, for messages. */
