@@ -27,5 +27,10 @@ public enum AuditEventType {
      */
     ARGUMENTS_EDITED,
     /** An approver asked for more information: the intent ended in the state {@code needs_information}, without running. */
-    INFORMATION_REQUESTED
+    INFORMATION_REQUESTED,
+    /**
+     * The shadow policy (shadow rules, or a candidate policy set) decided the same call otherwise than the live policy,
+     * which governed it: what the shadow would have done. Written only where they differ; it never affects the call.
+     */
+    SHADOW_DECISION
 }

@@ -21,9 +21,13 @@ import java.util.Objects;
  * @param approvers         the approver directory file, or null for none
  * @param agentId           the agent named in intents made by {@link Magistrate#intent}
  * @param clock             decisions, warrants and the audit trail read the time from it
+ * @param shadowPolicy      a candidate policy file or directory that decides beside the live one and is audited where it
+ *                          differs, never affecting a call; null for none (shadow rules in the live files need no setting)
+ * @param signalsJmx        whether {@link Magistrate#open} registers the {@code dev.magistrate:type=Signals} MBean
  */
 public record MagistrateSettings(Path policy, Path auditDirectory, Durability auditDurability, Path keysDirectory, String approvals,
-                                 Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock) {
+                                 Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock,
+                                 Path shadowPolicy, boolean signalsJmx) {
 
     public MagistrateSettings {
         Objects.requireNonNull(auditDirectory, "auditDirectory");
@@ -52,6 +56,8 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
         private Path approvers;
         private String agentId = "agent";
         private Clock clock = Clock.systemUTC();
+        private Path shadowPolicy;
+        private boolean signalsJmx = true;
 
         private Builder() {
         }
@@ -78,9 +84,13 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
 
         public Builder clock(Clock clock) { this.clock = clock; return this; }
 
+        public Builder shadowPolicy(Path fileOrDirectory) { this.shadowPolicy = fileOrDirectory; return this; }
+
+        public Builder signalsJmx(boolean register) { this.signalsJmx = register; return this; }
+
         public MagistrateSettings build() {
             return new MagistrateSettings(policy, auditDirectory, auditDurability, keysDirectory, approvals, approvalSettings, approvers,
-                    agentId, clock);
+                    agentId, clock, shadowPolicy, signalsJmx);
         }
     }
 }

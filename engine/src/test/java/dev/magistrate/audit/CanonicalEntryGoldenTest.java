@@ -68,6 +68,9 @@ class CanonicalEntryGoldenTest {
                 "discarded_approvals", List.of("riya")));
         m.put(AuditEventType.INFORMATION_REQUESTED, AuditEvent.of(AuditEventType.INFORMATION_REQUESTED, "i-5", T,
                 "by", "sam", "question", "Why 200 and not 25? Show the CPU graph."));
+        // Added with shadow policies (issue 13).
+        m.put(AuditEventType.SHADOW_DECISION, AuditEvent.of(AuditEventType.SHADOW_DECISION, "i-6", T,
+                "effect", "deny", "tier", "T3", "rules", List.of("deploys", "freeze prod"), "policy_version", "9a1e0c", "source", "rules", "error", null));
         return m;
     }
 
@@ -110,6 +113,8 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"by\":\"sam\",\"requested_args\":\"{\\\"instances\\\":200,\\\"service\\\":\\\"web\\\"}\",\"approved_args\":\"{\\\"instances\\\":25,\\\"service\\\":\\\"web\\\"}\",\"args_digest\":\"sha256:5e0b3f2a47d1c8e9b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9\",\"tier\":\"T2\",\"rules\":[\"Scale limits\"],\"discarded_approvals\":[\"riya\"]}}");
         m.put(AuditEventType.INFORMATION_REQUESTED, P + "\"type\":\"INFORMATION_REQUESTED\",\"intent_id\":\"i-5\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"by\":\"sam\",\"question\":\"Why 200 and not 25? Show the CPU graph.\"}}");
+        m.put(AuditEventType.SHADOW_DECISION, P + "\"type\":\"SHADOW_DECISION\",\"intent_id\":\"i-6\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"effect\":\"deny\",\"tier\":\"T3\",\"rules\":[\"deploys\",\"freeze prod\"],\"policy_version\":\"9a1e0c\",\"source\":\"rules\",\"error\":null}}");
         return m;
     }
 
