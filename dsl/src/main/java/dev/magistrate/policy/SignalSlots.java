@@ -1,7 +1,6 @@
 package dev.magistrate.policy;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -19,7 +18,8 @@ public final class SignalSlots {
     public static final int MAX_SLOTS = 4096;
 
     private static final Map<String, Integer> SLOTS = new ConcurrentHashMap<>();
-    private static final List<String> NAMES = new ArrayList<>();
+    /** Names by slot; replaced, never changed, so that {@link #name} reads it without a lock. */
+    private static volatile String[] names = new String[0];
 
     private SignalSlots() {
     }
@@ -36,20 +36,21 @@ public final class SignalSlots {
             throw new IllegalArgumentException("signal name '" + name + "' is not a name the policy can read as signal.NAME"
                     + " (a letter or _, then letters, digits or _, at most 64)");
         }
-        synchronized (NAMES) {
+        synchronized (SignalSlots.class) {
             slot = SLOTS.get(name);
             if (slot != null) return slot;
-            if (NAMES.size() >= MAX_SLOTS) throw new IllegalArgumentException("more than " + MAX_SLOTS + " signal names in this JVM");
-            NAMES.add(name);
-            SLOTS.put(name, NAMES.size() - 1);
-            return NAMES.size() - 1;
+            String[] current = names;
+            if (current.length >= MAX_SLOTS) throw new IllegalArgumentException("more than " + MAX_SLOTS + " signal names in this JVM");
+            String[] next = Arrays.copyOf(current, current.length + 1);
+            next[current.length] = name;
+            names = next; // published before the slot can be handed out below
+            SLOTS.put(name, current.length);
+            return current.length;
         }
     }
 
     /** The name of an assigned slot. */
     public static String name(int slot) {
-        synchronized (NAMES) {
-            return NAMES.get(slot);
-        }
+        return names[slot];
     }
 }
