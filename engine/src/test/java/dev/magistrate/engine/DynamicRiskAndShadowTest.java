@@ -4,7 +4,11 @@ import dev.magistrate.audit.AuditEvent;
 import dev.magistrate.audit.AuditLogReader;
 import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.audit.CanonicalEntry;
+import dev.magistrate.approval.ProgrammaticApprovalBackend;
+import dev.magistrate.governor.DenialStage;
 import dev.magistrate.governor.DeniedException;
+import dev.magistrate.governor.Execution;
+import dev.magistrate.intent.Intent;
 import dev.magistrate.governor.Governor;
 import dev.magistrate.policy.CompiledPolicy;
 import dev.magistrate.policy.Decision;
@@ -21,6 +25,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -164,6 +174,29 @@ class DynamicRiskAndShadowTest {
         assertEquals(List.of("agent.denials_in_a_row=2"), reads.get(2).signals());
         assertEquals(List.of("agent.denials_in_a_row=0"), reads.get(3).signals());
         assertEquals(List.of("agent.denials_in_a_row=0"), reads.get(4).signals());
+    }
+
+    @Test
+    void anIncidentDeclaredWhileACallWaitsForItsApproverStopsItAtTheRecheck() throws Exception {
+        Path approvers = tmp.resolve("approvers.yaml");
+        Files.writeString(approvers, "approvers:\n  - {id: alice, roles: [sre]}\n");
+        String policy = "policies:\n  - name: deploys\n    condition: \"action == 'deploy'\"\n    risk_tier: T1\n" + INCIDENT.substring(INCIDENT.indexOf("  - name: incident"));
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try (Magistrate m = Magistrate.open(settings(policy).approvals("programmatic").approvers(approvers).signalsJmx(false).build())) {
+            ProgrammaticApprovalBackend backend = (ProgrammaticApprovalBackend) m.approvalBackend();
+            Intent intent = m.intent("deploy").build();
+            Future<Execution> call = caller.submit(() -> m.admit(intent));
+            backend.awaitRequest(intent.id(), Duration.ofSeconds(10));
+            m.signal("error_rate", 0.2);
+            assertTrue(backend.approve(intent.id(), "alice").accepted());
+            ExecutionException e = assertThrows(ExecutionException.class, () -> call.get(30, TimeUnit.SECONDS));
+            DeniedException d = (DeniedException) e.getCause();
+            assertEquals(DenialStage.RECHECK, d.stage(), d.getMessage());
+            assertTrue(d.getMessage().contains("it now needs T2"), d.getMessage());
+        } finally {
+            caller.shutdownNow();
+        }
+        assertTrue(payloads(AuditPayload.ExecutionStarted.class).isEmpty(), "the body never ran");
     }
 
     static final String WITH_SHADOW_RULE = """
