@@ -292,7 +292,7 @@ public final class Governor implements AutoCloseable {
     private void shadowDecide(Intent intent, Decision live, Shadow sh, DecisionInput in) {
         try {
             Decision s = decide(intent, sh.policy(), in);
-            String error = s.denyReasons().get(FAIL_CLOSED);
+            String error = s.denyReasons().get(Decision.FAIL_CLOSED);
             if (error != null && sh.warned().compareAndSet(false, true)) {
                 MagistrateLog.warn(Governor.class, "the shadow policy (" + sh.source() + ") cannot decide; it never affects a call: " + error, null);
             }
@@ -303,9 +303,6 @@ public final class Governor implements AutoCloseable {
             MagistrateLog.error(Governor.class, "shadow decision for intent " + intent.id() + " not recorded; the call is unaffected", e);
         }
     }
-
-    /** The key under which {@link Decision#failClosed} gives its reason. */
-    private static final String FAIL_CLOSED = Decision.failClosed("", "").denyReasons().keySet().iterator().next();
 
     /**
      * A policy deciding beside the live one, never in its place: {@code source} is {@code rules} for the live files'
