@@ -13,6 +13,7 @@ import dev.magistrate.audit.EvidenceBundle;
 import dev.magistrate.audit.InvalidCheckpointException;
 import dev.magistrate.audit.JsonLinesExporter;
 import dev.magistrate.audit.LogProofs;
+import dev.magistrate.audit.ShadowReport;
 import dev.magistrate.audit.VerificationResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -334,14 +335,35 @@ final class AuditCommand implements Callable<Integer> {
     @Command(name = "report", mixinStandardHelpOptions = true,
             description = {"Summarises the log: counts and approval latency.",
                     "Intents by action, decisions by tier, intents by outcome, denials by rule, and approval latency (request to "
-                            + "warrant, denial or time-out) p50 / p95 / max. Does not verify the log: run audit verify for that."})
+                            + "warrant, denial or time-out) p50 / p95 / max. Does not verify the log: run audit verify for that.",
+                    "--shadow: every call where the shadow policy (shadow rules, or magistrate.policy.shadow) decided otherwise than "
+                            + "the live one, and the rules that made the difference; exit 1 when there is one."})
     static final class Report implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Parameters(index = "0", paramLabel = "DIR", description = "the audit directory")
         Path dir;
+
+        @Option(names = "--shadow", description = "instead: every call where the shadow policy decided otherwise than the live one "
+                + "(effect or tier), with counts by rule; exit 1 when there is one, 0 when they agreed on every call")
+        boolean shadow;
 
         @Override
         public Integer call() {
             auditDirectory(dir);
+            if (shadow) {
+                ShadowReport r;
+                try {
+                    r = ShadowReport.of(dir);
+                } catch (IllegalStateException e) {
+                    throw new CliException(dir + ": " + e.getMessage());
+                }
+                PrintStream out = MagistrateCli.out(spec);
+                out.print(r.toText());
+                out.flush();
+                return r.differences().isEmpty() ? OK : NO;
+            }
             AuditReport r;
             try {
                 r = AuditReport.of(dir);

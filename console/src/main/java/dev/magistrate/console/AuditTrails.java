@@ -86,7 +86,10 @@ final class AuditTrails implements AutoCloseable {
             return d.event().type().name().toLowerCase() + " (unreadable: run audit verify)";
         }
         if (p instanceof AuditPayload.IntentSubmitted s) return "requested by " + s.agent() + ": " + s.action();
-        if (p instanceof AuditPayload.Decision x) return "policy: " + x.effect() + " at " + x.tier() + (x.rules().isEmpty() ? "" : " (" + String.join(", ", x.rules()) + ")");
+        if (p instanceof AuditPayload.Decision x) return "policy: " + x.effect() + " at " + x.tier() + (x.rules().isEmpty() ? "" : " (" + String.join(", ", x.rules()) + ")")
+                + (x.signals() == null ? "" : ", having read " + String.join(", ", x.signals()));
+        if (p instanceof AuditPayload.ShadowDecision x) return "shadow policy (" + x.source() + ") would have: "
+                + (x.error() != null ? "failed: " + x.error() : x.effect() + " at " + x.tier() + (x.rules().isEmpty() ? "" : " (" + String.join(", ", x.rules()) + ")"));
         if (p instanceof AuditPayload.ApprovalRequested a) return "sent to " + a.backend() + " for " + a.requiredApprovals() + " approval(s)"
                 + (a.requiredRoles().isEmpty() ? "" : " by " + String.join(", ", a.requiredRoles()));
         if (p instanceof AuditPayload.Vote v) return v.verdict() + " by " + v.approver() + (v.comment() != null ? ": " + v.comment() : "")

@@ -43,10 +43,13 @@ public final class Decision {
         }
     }
 
+    /** The {@link #denyReasons()} key of a {@link #failClosed} denial: no rule denied, the policy could not decide. */
+    public static final String FAIL_CLOSED = "(fail-closed)";
+
     /** A denial that no policy produced: the policy could not be loaded, or evaluation failed. */
     public static Decision failClosed(String reason, String policyVersion) {
         return new Decision(Effect.DENY, Tier.T3, List.of(), 0, List.of(), false, Duration.ZERO,
-                Duration.ZERO, Map.of("(fail-closed)", reason), policyVersion);
+                Duration.ZERO, Map.of(FAIL_CLOSED, reason), policyVersion);
     }
 
     /**

@@ -373,6 +373,9 @@ public final class PolicyCompiler {
                 case COST -> "in.cost()";
                 case TIME_HOUR -> V + ".hour(in.time(), (ZoneId) K[0])";
                 case TIME_WEEKDAY -> V + ".weekday(in.time(), (ZoneId) K[0])";
+                // The slot is a number this JVM assigned to the name, never the name's text.
+                case SIGNAL -> "in.signal(" + SignalSlots.of(a.argPath().get(0)) + ")";
+                case DENIALS_IN_A_ROW -> "in.denialsInARow()";
                 case ARG -> {
                     Attribute parent = a.parent();
                     String last = a.argPath().get(a.argPath().size() - 1);

@@ -27,4 +27,17 @@ public interface PolicyInput {
 
     /** The call's argument of that name ({@code args.NAME}), or {@code null} when there is none. */
     Object argument(String name);
+
+    /**
+     * The current value of the signal in this slot ({@code signal.NAME}, slot {@link SignalSlots#of}), a
+     * {@link Number}, or {@code null} when it is not set: then it is a missing attribute.
+     */
+    default Object signal(int slot) {
+        return null;
+    }
+
+    /** How many of this agent's calls in a row were denied ({@code agent.denials_in_a_row}), or {@code null} when not known. */
+    default Object denialsInARow() {
+        return null;
+    }
 }

@@ -44,7 +44,9 @@ public final class PolicyLoader {
 
     private static final Set<String> FILE_KEYS = Set.of("policies", "default", "version", "description", "timezone");
     private static final Set<String> RULE_KEYS = Set.of("name", "description", "condition", "risk_tier", "effect",
-            "reason", "required_approvals", "required_roles", "timeout", "warrant_ttl", "requires_mfa");
+            "reason", "required_approvals", "required_roles", "timeout", "warrant_ttl", "requires_mfa", "raise_tier", "shadow");
+    /** What a raise rule may say besides raise_tier: it sets nothing else, it raises what the other rules decide. */
+    private static final Set<String> RAISE_RULE_KEYS = Set.of("name", "description", "condition", "raise_tier", "shadow");
     private static final Set<String> DEFAULT_KEYS = Set.of("description", "risk_tier", "effect", "reason",
             "required_approvals", "required_roles", "timeout", "warrant_ttl", "requires_mfa");
 
@@ -285,12 +287,37 @@ public final class PolicyLoader {
             }
             boolean deny = effect == Effect.DENY;
 
+            int raise = 0;
+            if (!isDefault && e.containsKey("raise_tier")) {
+                Node n = e.get("raise_tier").value();
+                if (n instanceof Scalar s && s.token() == JsonToken.VALUE_NUMBER_INT && s.text().matches("[123]")) {
+                    raise = Integer.parseInt(s.text());
+                } else {
+                    error(n.at(), "raise_tier is 1, 2 or 3: how many tiers to add while the condition holds (capped at T3)");
+                }
+                for (Entry other : e.values()) {
+                    if (!RAISE_RULE_KEYS.contains(other.key()) && RULE_KEYS.contains(other.key())) {
+                        error(other.keyAt(), "'" + other.key() + "' does not go with raise_tier: a raise rule only raises the tier"
+                                + " the other rules decide (write a separate rule with risk_tier or effect for that)");
+                    }
+                }
+            }
+            boolean shadow = false;
+            if (e.containsKey("shadow")) {
+                Node n = e.get("shadow").value();
+                if (n instanceof Scalar s && (s.token() == JsonToken.VALUE_TRUE || s.token() == JsonToken.VALUE_FALSE)) {
+                    shadow = s.token() == JsonToken.VALUE_TRUE;
+                } else {
+                    error(n.at(), "shadow is true or false");
+                }
+            }
+
             Tier tier = null;
             if (e.containsKey("risk_tier")) {
                 Node n = e.get("risk_tier").value();
                 if (n instanceof Scalar s && s.text() != null) tier = tier(s);
                 else error(n.at(), "risk_tier is one of T0, T1, T2, T3");
-            } else if (!deny && effectKnown) {
+            } else if (!deny && effectKnown && !e.containsKey("raise_tier")) {
                 error(isDefault ? m.at() : keyOrMap(m, "name"), "missing risk_tier (T0, T1, T2 or T3)"
                         + (isDefault ? "" : " in policy '" + name + "'"));
             }
@@ -395,7 +422,7 @@ public final class PolicyLoader {
             }
             if (errors.size() > before) return null;
             return new Rule(name, description, conditionText, condition, tier, effect, reason, approvals,
-                    List.copyOf(roles), timeout, ttl, mfa, isDefault ? m.at() : keyOrMap(m, "name"));
+                    List.copyOf(roles), timeout, ttl, mfa, isDefault ? m.at() : keyOrMap(m, "name"), raise, shadow);
         }
 
         Expr condition(Scalar s) {

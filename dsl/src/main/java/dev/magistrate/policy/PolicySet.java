@@ -24,21 +24,43 @@ public final class PolicySet {
             Effect.ALLOW, null, null, List.of(), null, null, null, null);
 
     private final List<Rule> rules;
+    private final List<Rule> shadowRules;
+    private final List<Rule> allRules;
     private final Rule defaultRule;
     private final ZoneId zone;
     private final String version;
     private final Map<String, String> fileVersions;
 
+    /** {@code rules} in file order, shadow rules among them: they are kept apart here and decide only in {@link #shadowPolicy()}. */
     PolicySet(List<Rule> rules, Rule defaultRule, ZoneId zone, String version, Map<String, String> fileVersions) {
-        this.rules = List.copyOf(rules);
+        this.rules = rules.stream().filter(r -> !r.shadow()).toList();
+        this.shadowRules = rules.stream().filter(Rule::shadow).toList();
+        this.allRules = List.copyOf(rules);
         this.defaultRule = defaultRule;
         this.zone = zone;
         this.version = version;
         this.fileVersions = Collections.unmodifiableMap(new LinkedHashMap<>(fileVersions));
     }
 
+    /** The rules in force, in file order: every rule but the shadow rules. */
     public List<Rule> rules() {
         return rules;
+    }
+
+    /** The rules marked {@code shadow: true}, in file order. */
+    public List<Rule> shadowRules() {
+        return shadowRules;
+    }
+
+    /**
+     * What the set would decide with its shadow rules in force: every rule in file order, shadow or not, with the
+     * same default, zone and version (the files are the same); null when the set has no shadow rule.
+     */
+    public PolicySet shadowPolicy() {
+        if (shadowRules.isEmpty()) return null;
+        List<Rule> all = new ArrayList<>(allRules.size());
+        for (Rule r : allRules) all.add(r.shadow() ? r.unshadowed() : r);
+        return new PolicySet(all, defaultRule, zone, version, fileVersions);
     }
 
     /** What applies when no rule matches. */
@@ -64,9 +86,33 @@ public final class PolicySet {
     /**
      * Combines matched rules into a decision: any deny wins (deny-overrides); otherwise the highest
      * tier; approvals the maximum, roles the union, MFA if any asks, timeout the longest, warrant
-     * lifetime the shortest. Both the compiled policy and the reference evaluator decide through here.
+     * lifetime the shortest; then raise rules raise the tier (see {@link #raised}). Both the compiled policy and the
+     * reference evaluator decide through here.
      */
     public Decision combine(List<Rule> matched) {
+        List<Rule> deciding = matched;
+        int raise = 0;
+        for (Rule r : matched) raise += r.raiseTier();
+        if (raise > 0) deciding = matched.stream().filter(r -> !r.raises()).toList();
+        Decision d = combineDeciding(deciding);
+        return raise == 0 ? d : raised(d, raise, matched);
+    }
+
+    /**
+     * Raise rules add up (two risks at once raise more than one), capped at T3. A raise never lowers and never
+     * touches a deny; a T0 allow raised becomes an approve with the new tier's defaults, as {@link Decision#atLeast}
+     * does. Raise rules join the matched rules, in policy order, only when they raised the tier.
+     */
+    private Decision raised(Decision d, int raise, List<Rule> matched) {
+        if (d.effect() == Effect.DENY || d.tier() == Tier.T3) return d;
+        Tier tier = Tier.values()[Math.min(Tier.T3.ordinal(), d.tier().ordinal() + raise)];
+        List<String> names = new ArrayList<>(matched.size());
+        for (Rule r : matched) names.add(r.name());
+        return new Decision(Effect.APPROVE, tier, names, Math.max(d.requiredApprovals(), tier.defaultApprovals()), d.requiredRoles(),
+                d.mfaRequired() || tier.impliesMfa(), d.approvalTimeout(), d.warrantTtl(), Map.of(), version);
+    }
+
+    private Decision combineDeciding(List<Rule> matched) {
         List<Rule> applied = matched.isEmpty() ? List.of(defaultRule) : matched;
         List<String> names = new ArrayList<>(matched.size());
         for (Rule r : matched) names.add(r.name());

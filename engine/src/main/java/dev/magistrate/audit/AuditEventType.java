@@ -32,5 +32,10 @@ public enum AuditEventType {
      * The process stopped while the intent waited for approval (found on the next start): its caller is gone, so it can
      * never run, and no vote can bring it back. A call made again after the restart names it as its parent.
      */
-    INTENT_ABANDONED
+    INTENT_ABANDONED,
+    /**
+     * The shadow policy (shadow rules, or a candidate policy set) decided the same call otherwise than the live policy,
+     * which governed it: what the shadow would have done. Written only where they differ; it never affects the call.
+     */
+    SHADOW_DECISION
 }

@@ -48,6 +48,7 @@ public sealed interface AuditPayload {
             case ARGUMENTS_EDITED -> ArgumentsEdited.read(f);
             case INFORMATION_REQUESTED -> InformationRequested.read(f);
             case INTENT_ABANDONED -> IntentAbandoned.read(f);
+            case SHADOW_DECISION -> ShadowDecision.read(f);
         };
     }
 
@@ -104,13 +105,23 @@ public sealed interface AuditPayload {
     /**
      * What the policy decided. {@code effect} is {@code allow}, {@code approve} or {@code deny}; {@code denyRules} names the
      * rules that denied, and is {@code null} when read from an entry written before the field existed (use {@code rules}).
+     * {@code signals} lists the dynamic attributes the policy read for this decision as {@code name=value}
+     * ({@code signal.error_rate=0.07}, {@code signal.incident=missing}, {@code agent.denials_in_a_row=3}); null when it read none.
      */
     record Decision(String action, String tier, String effect, List<String> rules, String policyVersion, long requiredApprovals,
-                    List<String> requiredRoles, boolean mfa, String reason, List<String> denyRules) implements AuditPayload {
+                    List<String> requiredRoles, boolean mfa, String reason, List<String> denyRules, List<String> signals)
+            implements AuditPayload {
         public Decision {
             rules = List.copyOf(rules);
             requiredRoles = List.copyOf(requiredRoles);
             denyRules = denyRules == null ? null : List.copyOf(denyRules);
+            signals = signals == null || signals.isEmpty() ? null : List.copyOf(signals);
+        }
+
+        /** A decision that read no signal. */
+        public Decision(String action, String tier, String effect, List<String> rules, String policyVersion, long requiredApprovals,
+                        List<String> requiredRoles, boolean mfa, String reason, List<String> denyRules) {
+            this(action, tier, effect, rules, policyVersion, requiredApprovals, requiredRoles, mfa, reason, denyRules, null);
         }
 
         @Override
@@ -131,6 +142,7 @@ public sealed interface AuditPayload {
             m.put("mfa", mfa);
             m.put("reason", reason);
             if (denyRules != null) m.put("deny_rules", denyRules);
+            if (signals != null) m.put("signals", signals);
             return m;
         }
 
@@ -142,7 +154,7 @@ public sealed interface AuditPayload {
         static Decision read(StoredFields f) {
             return new Decision(f.string("action"), f.string("tier"), f.string("effect"), f.strings("rules"), f.string("policy_version"),
                     f.integer("required_approvals"), f.strings("required_roles"), f.bool("mfa"), f.string("reason"),
-                    f.stringsAddedLater("deny_rules"));
+                    f.stringsAddedLater("deny_rules"), f.stringsAddedLater("signals"));
         }
     }
 
@@ -487,6 +499,41 @@ public sealed interface AuditPayload {
 
         static InformationRequested read(StoredFields f) {
             return new InformationRequested(f.string("by"), f.string("question"));
+        }
+    }
+
+    /**
+     * What the shadow policy would have decided where it differs from the live decision (the DECISION entry of the same
+     * intent): its {@code effect}, {@code tier}, matched {@code rules} and {@code policyVersion}; {@code source} is
+     * {@code rules} (the live files' shadow rules) or {@code policy} (a separate shadow policy set); {@code error} says
+     * why the shadow could not decide (a broken or failing shadow policy; its effect is then {@code deny}), else null.
+     */
+    record ShadowDecision(String effect, String tier, List<String> rules, String policyVersion, String source, String error)
+            implements AuditPayload {
+        public ShadowDecision {
+            rules = List.copyOf(rules);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.SHADOW_DECISION;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("effect", effect);
+            m.put("tier", tier);
+            m.put("rules", rules);
+            m.put("policy_version", policyVersion);
+            m.put("source", source);
+            m.put("error", error);
+            return m;
+        }
+
+        static ShadowDecision read(StoredFields f) {
+            return new ShadowDecision(f.string("effect"), f.string("tier"), f.strings("rules"), f.string("policy_version"),
+                    f.string("source"), f.string("error"));
         }
     }
 }

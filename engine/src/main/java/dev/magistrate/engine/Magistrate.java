@@ -24,6 +24,8 @@ import dev.magistrate.policy.PolicyInput;
 import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.PolicySet;
 import dev.magistrate.telemetry.DefaultTelemetry;
+import dev.magistrate.signal.SignalBoard;
+import dev.magistrate.signal.SignalsJmx;
 import dev.magistrate.warrant.ConsumedWarrantLedger;
 
 import java.nio.file.Path;
@@ -32,6 +34,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A running Magistrate: the one place that assembles the engine. It opens, in order, the key
@@ -77,22 +80,60 @@ public final class Magistrate implements AutoCloseable {
         if (settings.policy() == null) throw new IllegalArgumentException("no policy is configured (set magistrate.policy)");
         PolicySet set = PolicyLoader.load(settings.policy());
         CompiledPolicy policy = PolicyCompiler.compile(set);
-        return open(settings, policy, "policy " + settings.policy() + " (" + set.rules().size() + " rules, sha256 "
-                + set.version().substring(0, 12) + ")");
+        Governor.Shadow shadow = shadow(settings, set);
+        return open(settings, policy, shadow, "policy " + settings.policy() + " (" + set.rules().size() + " rules, sha256 "
+                + set.version().substring(0, 12) + ")" + (shadow == null ? "" : "; shadow " + shadow.source()
+                + (settings.shadowPolicy() == null ? " (" + set.shadowRules().size() + " shadow rules)" : " " + settings.shadowPolicy())));
     }
+
+    /**
+     * The shadow: a separate shadow policy set when one is configured, else the live files with their shadow rules in
+     * force, else none. A shadow policy that does not load never stops the engine and never denies a call: it is logged,
+     * and every call's shadow decision records the error (SHADOW_DECISION with {@code error}).
+     */
+    private static Governor.Shadow shadow(MagistrateSettings settings, PolicySet live) {
+        if (settings.shadowPolicy() == null) {
+            PolicySet withShadowRules = live.shadowPolicy();
+            return withShadowRules == null ? null : new Governor.Shadow(PolicyCompiler.compile(withShadowRules), SHADOW_RULES);
+        }
+        try {
+            return new Governor.Shadow(PolicyCompiler.compile(PolicyLoader.load(settings.shadowPolicy())), SHADOW_POLICY);
+        } catch (RuntimeException e) {
+            String why = "the shadow policy " + settings.shadowPolicy() + " does not load: "
+                    + (e instanceof PolicyException p ? p.getMessage() : e.toString());
+            MagistrateLog.warn(Magistrate.class, why + " (it never affects a call; the live policy governs)", null);
+            return new Governor.Shadow(new DenyAll(why), SHADOW_POLICY);
+        }
+    }
+
+    /** {@link Governor.Shadow#source()} of the live files' shadow rules, and of a separate shadow policy set. */
+    public static final String SHADOW_RULES = "rules", SHADOW_POLICY = "policy";
+    /** System properties {@code magistrate.signal.NAME=value} set signals when the engine opens. */
+    public static final String SIGNAL_PROPERTY_PREFIX = "magistrate.signal.";
 
     /**
      * Opens everything but decides every intent as denied, for {@code reason}: what the agent starts
      * when its policy or configuration is broken, so that every call is still denied <em>and audited</em>.
      */
     public static Magistrate openDenyingAll(MagistrateSettings settings, String reason) {
-        return open(settings, new DenyAll(reason), "policy " + (settings.policy() == null ? "NONE" : settings.policy() + " FAILED TO LOAD")
+        return open(settings, new DenyAll(reason), null, "policy " + (settings.policy() == null ? "NONE" : settings.policy() + " FAILED TO LOAD")
                 + ", every call denied: " + reason);
     }
 
-    private static Magistrate open(MagistrateSettings s, CompiledPolicy policy, String policyDescription) {
+    private static Magistrate open(MagistrateSettings s, CompiledPolicy policy, Governor.Shadow shadow, String policyDescription) {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
+            SignalBoard signals = new SignalBoard();
+            for (String key : System.getProperties().stringPropertyNames()) {
+                if (!key.startsWith(SIGNAL_PROPERTY_PREFIX)) continue;
+                String text = System.getProperty(key);
+                try {
+                    signals.set(key.substring(SIGNAL_PROPERTY_PREFIX.length()), Double.parseDouble(text.strip()));
+                } catch (IllegalArgumentException e) { // NumberFormatException among them
+                    throw new IllegalArgumentException("system property " + key + "=" + text + ": a signal is a name the policy reads as"
+                            + " signal.NAME and a finite number, like -D" + SIGNAL_PROPERTY_PREFIX + "error_rate=0.07", e);
+                }
+            }
             KeyDirectory keys = KeyDirectory.openOrCreate(s.keysDirectory());
             ChronicleAuditLog audit = ChronicleAuditLog.open(AuditLogOptions.defaults(s.auditDirectory(), AUDIT_ORIGIN, keys.logKeys())
                     .withDurability(s.auditDurability()).withClock(s.clock()));
@@ -107,8 +148,9 @@ public final class Magistrate implements AutoCloseable {
             opened.pop(); // the governor owns the backend from here and closes it
             Governor governor = Governor.builder().policy(policy).approvalBackend(backend).approvers(approvers).keys(keys)
                     .ledger(ledger).audit(audit).observer(s.telemetry() != null ? s.telemetry() : DefaultTelemetry.observer())
-                    .clock(s.clock()).build();
+                    .clock(s.clock()).signals(signals).shadow(shadow).build();
             opened.push(governor);
+            if (s.signalsJmx()) opened.push(SignalsJmx.register(signals));
             // Before the backend sees anything: what waited for approval when the process last stopped is abandoned.
             governor.abandon(PendingAtRestart.find(s.auditDirectory()));
             backend.attach(governor.approvalContext());
@@ -158,6 +200,26 @@ public final class Magistrate implements AutoCloseable {
     /** What the policy says, without side effects (no audit entry, no approval request). */
     public Decision decide(Intent intent) {
         return governor.decide(intent);
+    }
+
+    /**
+     * Publishes a signal: decisions from now on read {@code signal.NAME} as this value. Thread-safe and cheap for the
+     * deciding threads (they read one immutable snapshot). Each decision's audit entry records the signals it read.
+     *
+     * @throws IllegalArgumentException a name the policy could not read as {@code signal.NAME}, or a value that is not finite
+     */
+    public void signal(String name, double value) {
+        governor.signals().set(name, value);
+    }
+
+    /** Removes a signal: decisions from now on see {@code signal.NAME} as missing. */
+    public void clearSignal(String name) {
+        governor.signals().clear(name);
+    }
+
+    /** Every signal that is set, by name. */
+    public Map<String, Double> signals() {
+        return governor.signals().values();
     }
 
     /** For what {@link #admit} does not cover: an asynchronous authorisation, a policy swap, warrants from elsewhere. */

@@ -25,10 +25,13 @@ import java.util.Objects;
  * @param telemetry         what reports governed calls as spans and metrics: null for the default (OpenTelemetry's global
  *                          instance when the application has the OpenTelemetry API, else nothing), {@link AuditObserver#NONE}
  *                          for off, or {@code OpenTelemetryObserver.of(openTelemetry)} for an instance of one's own
+ * @param shadowPolicy      a candidate policy file or directory that decides beside the live one and is audited where it
+ *                          differs, never affecting a call; null for none (shadow rules in the live files need no setting)
+ * @param signalsJmx        whether {@link Magistrate#open} registers the {@code dev.magistrate:type=Signals} MBean
  */
 public record MagistrateSettings(Path policy, Path auditDirectory, Durability auditDurability, Path keysDirectory, String approvals,
                                  Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock,
-                                 AuditObserver telemetry) {
+                                 AuditObserver telemetry, Path shadowPolicy, boolean signalsJmx) {
 
     public MagistrateSettings {
         Objects.requireNonNull(auditDirectory, "auditDirectory");
@@ -58,6 +61,8 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
         private String agentId = "agent";
         private Clock clock = Clock.systemUTC();
         private AuditObserver telemetry;
+        private Path shadowPolicy;
+        private boolean signalsJmx = true;
 
         private Builder() {
         }
@@ -90,9 +95,13 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
         /** Reports governed calls to this observer, such as {@code OpenTelemetryObserver.of(openTelemetry)}. */
         public Builder telemetry(AuditObserver observer) { this.telemetry = Objects.requireNonNull(observer, "observer"); return this; }
 
+        public Builder shadowPolicy(Path fileOrDirectory) { this.shadowPolicy = fileOrDirectory; return this; }
+
+        public Builder signalsJmx(boolean register) { this.signalsJmx = register; return this; }
+
         public MagistrateSettings build() {
             return new MagistrateSettings(policy, auditDirectory, auditDurability, keysDirectory, approvals, approvalSettings, approvers,
-                    agentId, clock, telemetry);
+                    agentId, clock, telemetry, shadowPolicy, signalsJmx);
         }
     }
 }

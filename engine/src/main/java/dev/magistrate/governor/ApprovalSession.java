@@ -476,6 +476,7 @@ final class ApprovalSession implements VoteSink {
             if (state != State.PENDING) return;
             long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
             String why = "no decision within " + timeout + " (" + progress() + "); unanswered requests are denied";
+            governor.timedOut(intent);
             try {
                 governor.record(intent.id(), new AuditPayload.IntentTimedOut(why, waitedMs));
             } catch (RuntimeException e) {

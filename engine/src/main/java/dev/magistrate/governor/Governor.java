@@ -19,6 +19,7 @@ import dev.magistrate.keys.SignatureAlgorithm;
 import dev.magistrate.policy.CompiledPolicy;
 import dev.magistrate.policy.Decision;
 import dev.magistrate.policy.Effect;
+import dev.magistrate.signal.SignalBoard;
 import dev.magistrate.warrant.ConsumedWarrantLedger;
 import dev.magistrate.warrant.Warrant;
 import dev.magistrate.warrant.WarrantIssuer;
@@ -42,6 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -71,6 +73,9 @@ public final class Governor implements AutoCloseable {
     private volatile List<ApprovalRequest> abandonedAtStart = List.of();
     private final DeferredCalls deferred = new DeferredCalls(this);
     private final Duration waitingLogInterval;
+    private final SignalBoard signals;
+    private final DenialStreaks streaks = new DenialStreaks();
+    private volatile Shadow shadow;
 
     private Governor(Builder b, KeyDirectory keys, ConsumedWarrantLedger ledger, boolean ownsLedger) {
         this.policy = new AtomicReference<>(b.policy);
@@ -86,6 +91,8 @@ public final class Governor implements AutoCloseable {
         this.ownedLedger = ownsLedger ? ledger : null;
         this.followUps = new FollowUps(clock);
         this.waitingLogInterval = b.waitingLogInterval;
+        this.signals = b.signals;
+        this.shadow = b.shadow;
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "magistrate-approval-timeouts");
             th.setDaemon(true);
@@ -101,9 +108,17 @@ public final class Governor implements AutoCloseable {
 
     /** Decides without side effects: no audit entry, no approval request. A policy that throws yields a fail-closed denial. */
     public Decision decide(Intent intent) {
-        CompiledPolicy p = policy.get();
+        return decide(intent, policy.get(), input(intent));
+    }
+
+    /** The intent with the signals as they are now and its agent's denial streak: what a decision reads. */
+    private DecisionInput input(Intent intent) {
+        return new DecisionInput(intent, signals.snapshot(), streaks.of(intent.agent()));
+    }
+
+    private static Decision decide(Intent intent, CompiledPolicy p, DecisionInput in) {
         try {
-            Decision d = p.decide(intent);
+            Decision d = p.decide(in);
             if (d == null) return Decision.failClosed("the policy returned no decision", p.version());
             return intent.minimumTier() == null ? d : d.atLeast(intent.minimumTier(), "minimum tier " + intent.minimumTier() + " set on the tool");
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
@@ -279,14 +294,17 @@ public final class Governor implements AutoCloseable {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the submission could not be recorded: " + e, null, e));
         }
-        Decision d = decide(intent);
+        DecisionInput in = input(intent);
+        Decision d = decide(intent, policy.get(), in);
         try {
             record(intent.id(), new AuditPayload.Decision(intent.action(), d.tier().name(), d.effect().wireName(), d.matchedRules(),
                     d.policyVersion(), d.requiredApprovals(), d.requiredRoles(), d.mfaRequired(), d.explain(),
-                    List.copyOf(d.denyReasons().keySet())));
+                    List.copyOf(d.denyReasons().keySet()), in.read()));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the decision could not be recorded: " + e, null, e));
         }
+        Shadow sh = shadow;
+        if (sh != null) shadowDecide(intent, d, sh, in.again());
         if (d.effect() == Effect.DENY) {
             List<Map.Entry<String, String>> reasons = new ArrayList<>(d.denyReasons().entrySet());
             StringBuilder why = new StringBuilder(reasons.get(0).getValue());
@@ -304,6 +322,68 @@ public final class Governor implements AutoCloseable {
             }
         }
         return requestApproval(intent, d);
+    }
+
+    /**
+     * The shadow decides the same input at the same moment; where its effect or tier differs from the live decision, a
+     * SHADOW_DECISION entry says what it would have done. Nothing here can change or fail the call: a shadow that throws
+     * or cannot decide is recorded as such, and a failure to record it is only logged.
+     */
+    private void shadowDecide(Intent intent, Decision live, Shadow sh, DecisionInput in) {
+        try {
+            Decision s = decide(intent, sh.policy(), in);
+            String error = s.denyReasons().get(Decision.FAIL_CLOSED);
+            if (error != null && sh.warned().compareAndSet(false, true)) {
+                MagistrateLog.warn(Governor.class, "the shadow policy (" + sh.source() + ") cannot decide; it never affects a call: " + error, null);
+            }
+            if (s.effect() == live.effect() && s.tier() == live.tier()) return;
+            record(intent.id(), new AuditPayload.ShadowDecision(s.effect().wireName(), s.tier().name(), s.matchedRules(),
+                    s.policyVersion(), sh.source(), error));
+        } catch (RuntimeException | LinkageError e) {
+            MagistrateLog.error(Governor.class, "shadow decision for intent " + intent.id() + " not recorded; the call is unaffected", e);
+        }
+    }
+
+    /**
+     * A policy deciding beside the live one, never in its place: {@code source} is {@code rules} for the live files'
+     * shadow rules, {@code policy} for a separate shadow policy set.
+     */
+    public static final class Shadow {
+        private final CompiledPolicy policy;
+        private final String source;
+        private final AtomicBoolean warned = new AtomicBoolean();
+
+        public Shadow(CompiledPolicy policy, String source) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            this.source = Objects.requireNonNull(source, "source");
+        }
+
+        public CompiledPolicy policy() {
+            return policy;
+        }
+
+        public String source() {
+            return source;
+        }
+
+        /** Set once the shadow's failure has been logged: one warning, not one per call. */
+        AtomicBoolean warned() {
+            return warned;
+        }
+    }
+
+    /** Puts a shadow policy beside the live one for decisions from now on, or removes it (null). */
+    public void replaceShadow(Shadow next) {
+        shadow = next;
+    }
+
+    public Shadow shadow() {
+        return shadow;
+    }
+
+    /** The signals decisions read ({@code signal.NAME}). */
+    public SignalBoard signals() {
+        return signals;
     }
 
     /** How many approvals a decision needs: the policy's number, else its tier's default, and never none. */
@@ -439,11 +519,13 @@ public final class Governor implements AutoCloseable {
         Duration ttl = d.warrantTtl().isZero() || d.warrantTtl().isNegative() ? defaultWarrantTtl : d.warrantTtl();
         Warrant w = issuer.issue(intent, d.tier(), approvedBy, constraints, ttl);
         record(intent.id(), new AuditPayload.WarrantIssued(w.warrantId(), w.toJson(), approvedBy, Warrant.timestamp(w.expiresAt())));
+        streaks.granted(intent.agent());
         return w;
     }
 
     /** Records the denial (best effort: the denial stands even if the audit trail is failing) and returns the exception for the caller. */
     DeniedException denyAudited(Intent intent, DenialStage stage, String by, String reason, String allowedInstead, Throwable cause) {
+        streaks.denied(intent.agent());
         try {
             record(intent.id(), new AuditPayload.IntentDenied(reason, by, stage.wireName()));
         } catch (RuntimeException e) {
@@ -553,6 +635,11 @@ public final class Governor implements AutoCloseable {
         return approvers;
     }
 
+    /** A call that waited for approval in vain counts as denied for {@code agent.denials_in_a_row}. */
+    void timedOut(Intent intent) {
+        streaks.denied(intent.agent());
+    }
+
     MfaVerifier mfa() {
         return mfa;
     }
@@ -580,6 +667,8 @@ public final class Governor implements AutoCloseable {
         private Duration defaultApprovalTimeout = Duration.ofMinutes(15);
         private Duration clockSkew = WarrantVerifier.DEFAULT_CLOCK_SKEW;
         private Duration waitingLogInterval = Duration.ofSeconds(30);
+        private SignalBoard signals = new SignalBoard();
+        private Shadow shadow;
 
         private Builder() {
         }
@@ -620,6 +709,12 @@ public final class Governor implements AutoCloseable {
         public Builder defaultApprovalTimeout(Duration timeout) { this.defaultApprovalTimeout = timeout; return this; }
 
         public Builder clockSkew(Duration skew) { this.clockSkew = skew; return this; }
+
+        /** The signals decisions read; a board of its own by default. */
+        public Builder signals(SignalBoard signals) { this.signals = Objects.requireNonNull(signals, "signals"); return this; }
+
+        /** A policy that decides beside the live one and is only audited where it differs; none by default. */
+        public Builder shadow(Shadow shadow) { this.shadow = shadow; return this; }
 
         /** How often a call still waiting for approval is logged again (30 s by default; at least 1 s, at most 1 hour). */
         public Builder waitingLogInterval(Duration interval) {

@@ -71,6 +71,9 @@ class CanonicalEntryGoldenTest {
         // Added with pending approvals that survive a restart (issue 15).
         m.put(AuditEventType.INTENT_ABANDONED, AuditEvent.of(AuditEventType.INTENT_ABANDONED, "i-6", T,
                 "reason", "the process restarted while the call waited for approval"));
+        // Added with shadow policies (issue 13).
+        m.put(AuditEventType.SHADOW_DECISION, AuditEvent.of(AuditEventType.SHADOW_DECISION, "i-6", T,
+                "effect", "deny", "tier", "T3", "rules", List.of("deploys", "freeze prod"), "policy_version", "9a1e0c", "source", "rules", "error", null));
         return m;
     }
 
@@ -115,6 +118,8 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"by\":\"sam\",\"question\":\"Why 200 and not 25? Show the CPU graph.\"}}");
         m.put(AuditEventType.INTENT_ABANDONED, P + "\"type\":\"INTENT_ABANDONED\",\"intent_id\":\"i-6\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"reason\":\"the process restarted while the call waited for approval\"}}");
+        m.put(AuditEventType.SHADOW_DECISION, P + "\"type\":\"SHADOW_DECISION\",\"intent_id\":\"i-6\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"effect\":\"deny\",\"tier\":\"T3\",\"rules\":[\"deploys\",\"freeze prod\"],\"policy_version\":\"9a1e0c\",\"source\":\"rules\",\"error\":null}}");
         return m;
     }
 

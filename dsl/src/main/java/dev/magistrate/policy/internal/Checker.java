@@ -1,5 +1,6 @@
 package dev.magistrate.policy.internal;
 
+import dev.magistrate.policy.SignalSlots;
 import dev.magistrate.policy.internal.Attribute.Kind;
 import dev.magistrate.policy.internal.Expr.Op;
 
@@ -24,7 +25,7 @@ public final class Checker {
             "action", Kind.ACTION, "resource", Kind.RESOURCE, "agent", Kind.AGENT,
             "justification", Kind.JUSTIFICATION, "urgency", Kind.URGENCY, "cost", Kind.COST);
     private static final List<String> KNOWN_NAMES = List.of(
-            "action", "resource", "agent", "justification", "urgency", "cost", "time", "args");
+            "action", "resource", "agent", "justification", "urgency", "cost", "time", "args", "signal");
     private static final Map<String, Integer> FUNCTIONS = Map.of("lower", 1, "upper", 1, "len", 1, "abs", 1);
 
     /** The condition's text, when known: errors inside a regex literal then point at the exact character. */
@@ -257,10 +258,21 @@ public final class Checker {
             throw new ExpressionError(name.pos(), "'" + name.text() + "' is not a time attribute: use time.hour or time.weekday"
                     + (hint != null && path.size() == 2 ? " (did you mean 'time." + hint + "'?)" : ""));
         }
+        if (head.equals("signal")) {
+            if (path.size() != 2 || !SignalSlots.NAME.matcher(path.get(1)).matches()) {
+                throw new ExpressionError(name.pos(), "'" + name.text() + "' is not a signal: write signal.NAME, like signal.error_rate"
+                        + " (to read an argument called 'signal', write args." + name.text() + ")");
+            }
+            return new Checked(new Expr.Attr(Attribute.signal(path.get(1)), name.pos()), Type.ANY);
+        }
+        if (head.equals("agent") && path.size() == 2 && path.get(1).equals("denials_in_a_row")) {
+            return new Checked(new Expr.Attr(Attribute.builtIn(Kind.DENIALS_IN_A_ROW), name.pos()), Type.ANY);
+        }
         Kind builtIn = BUILT_INS.get(head);
         if (builtIn != null) {
             if (path.size() > 1) {
-                throw new ExpressionError(name.pos(), "'" + head + "' has no fields: '" + name.text() + "' cannot be read");
+                throw new ExpressionError(name.pos(), "'" + head + "' has no fields: '" + name.text() + "' cannot be read"
+                        + (head.equals("agent") ? " (the one is agent.denials_in_a_row)" : ""));
             }
             return new Checked(new Expr.Attr(Attribute.builtIn(builtIn), name.pos()), Type.ANY);
         }

@@ -1,6 +1,7 @@
 package dev.magistrate.policy.internal;
 
 import dev.magistrate.policy.PolicyInput;
+import dev.magistrate.policy.SignalSlots;
 
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -92,6 +93,8 @@ public final class Interpreter {
             case COST -> in.cost();
             case TIME_HOUR -> Values.hour(in.time(), zone);
             case TIME_WEEKDAY -> Values.weekday(in.time(), zone);
+            case SIGNAL -> in.signal(SignalSlots.of(a.argPath().get(0)));
+            case DENIALS_IN_A_ROW -> in.denialsInARow();
             case ARG -> {
                 Attribute parent = a.parent();
                 yield parent == null ? in.argument(a.argPath().get(0))

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.magistrate.audit.Durability;
+import dev.magistrate.engine.Magistrate;
 import dev.magistrate.engine.MagistrateSettings;
 import dev.magistrate.policy.internal.Suggest;
 
@@ -51,10 +52,13 @@ public final class AgentConfig {
     public static final String REQUIRE = "magistrate.require";
     public static final String LOG_LEVEL = "magistrate.log.level";
     public static final String TELEMETRY = "magistrate.telemetry";
+    /** A candidate policy deciding beside the live one (not {@code magistrate.policy.shadow}: in the file, policy is a path, not a mapping). */
+    public static final String SHADOW_POLICY = "magistrate.shadow.policy";
+    public static final String SIGNALS_JMX = "magistrate.signals.jmx";
 
     static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, CONSOLE_CHAT, AGENT_ID, GOVERN_ANNOTATIONS,
-            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL, TELEMETRY);
-    private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT);
+            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL, TELEMETRY, SHADOW_POLICY, SIGNALS_JMX);
+    private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT, SHADOW_POLICY);
 
     private final Map<String, String> values;
     private final Map<String, String> sources;
@@ -90,7 +94,8 @@ public final class AgentConfig {
         for (Map.Entry<Object, Object> e : sysProps.entrySet()) {
             String key = String.valueOf(e.getKey());
             if (!key.startsWith("magistrate.") || key.startsWith("magistrate.agent.jar") || key.startsWith("magistrate.testapp")
-                    || key.startsWith("magistrate.policy.dumpSource")) continue;
+                    || key.startsWith("magistrate.policy.dumpSource")
+                    || key.startsWith(Magistrate.SIGNAL_PROPERTY_PREFIX)) continue; // signals: the engine reads them itself
             put(values, sources, key, resolve(key, String.valueOf(e.getValue()), workingDir), "system property -D" + key);
         }
         for (Map.Entry<String, String> e : argValues.entrySet()) {
@@ -145,6 +150,14 @@ public final class AgentConfig {
                 .telemetry(telemetry());
         if (get(POLICY) != null) b.policy(Path.of(get(POLICY)));
         if (get(APPROVERS) != null) b.approvers(Path.of(get(APPROVERS)));
+        if (get(SHADOW_POLICY) != null) b.shadowPolicy(Path.of(get(SHADOW_POLICY)));
+        String jmx = get(SIGNALS_JMX);
+        if (jmx != null) {
+            if (!jmx.strip().equalsIgnoreCase("true") && !jmx.strip().equalsIgnoreCase("false")) {
+                throw new ConfigException(source(SIGNALS_JMX) + ": " + SIGNALS_JMX + ": '" + jmx + "' is true or false");
+            }
+            b.signalsJmx(Boolean.parseBoolean(jmx.strip()));
+        }
         return b.build();
     }
 

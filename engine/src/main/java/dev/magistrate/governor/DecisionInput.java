@@ -1,0 +1,68 @@
+package dev.magistrate.governor;
+
+import dev.magistrate.intent.Intent;
+import dev.magistrate.policy.PolicyInput;
+import dev.magistrate.policy.SignalSlots;
+import dev.magistrate.signal.SignalBoard;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One decision's input: the intent, plus what the engine knows at that moment (the signals as one snapshot, the
+ * agent's denial streak). It notes the dynamic values the policy actually read, so that the decision's audit entry
+ * can say why a tier rose. Used by one thread for one decision.
+ */
+final class DecisionInput implements PolicyInput {
+
+    private final Intent intent;
+    private final SignalBoard.Snapshot signals;
+    private final long denialsInARow;
+    private List<String> read;
+
+    DecisionInput(Intent intent, SignalBoard.Snapshot signals, long denialsInARow) {
+        this.intent = intent;
+        this.signals = signals;
+        this.denialsInARow = denialsInARow;
+    }
+
+    @Override public String action() { return intent.action(); }
+    @Override public String resource() { return intent.resource(); }
+    @Override public String agent() { return intent.agent(); }
+    @Override public String justification() { return intent.justification(); }
+    @Override public String urgency() { return intent.urgency(); }
+    @Override public Object cost() { return intent.cost(); }
+    @Override public Instant time() { return intent.time(); }
+    @Override public Object argument(String name) { return intent.argument(name); }
+
+    @Override
+    public Object signal(int slot) {
+        Object v = signals.get(slot);
+        note("signal." + SignalSlots.name(slot), v == null ? "missing" : ((BigDecimal) v).toPlainString());
+        return v;
+    }
+
+    @Override
+    public Object denialsInARow() {
+        note("agent.denials_in_a_row", Long.toString(denialsInARow));
+        return denialsInARow;
+    }
+
+    private void note(String name, String value) {
+        if (read == null) read = new ArrayList<>(2);
+        String entry = name + "=" + value;
+        if (!read.contains(entry)) read.add(entry); // each chunk of the compiled policy reads an attribute once
+    }
+
+    /** The dynamic attributes the decision read, as {@code name=value}, in the order first read; empty when none. */
+    List<String> read() {
+        return read == null ? List.of() : List.copyOf(read);
+    }
+
+    /** The same moment (signals, streak) for another policy: the shadow decides what the live one saw. */
+    DecisionInput again() {
+        return new DecisionInput(intent, signals, denialsInARow);
+    }
+}
