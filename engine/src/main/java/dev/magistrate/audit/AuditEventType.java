@@ -27,5 +27,9 @@ public enum AuditEventType {
      */
     ARGUMENTS_EDITED,
     /** An approver asked for more information: the intent ended in the state {@code needs_information}, without running. */
-    INFORMATION_REQUESTED
+    INFORMATION_REQUESTED,
+    /** Not a step of a call: a new policy version was put in force (by the file watcher, the console or the CLI). */
+    POLICY_LOADED,
+    /** Not a step of a call: a policy change was refused (it does not load); the version named keeps deciding. */
+    POLICY_REJECTED
 }

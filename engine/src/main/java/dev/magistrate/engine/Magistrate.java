@@ -2,6 +2,7 @@ package dev.magistrate.engine;
 
 import dev.magistrate.approval.ApprovalBackend;
 import dev.magistrate.approval.ApprovalBackends;
+import dev.magistrate.approval.ApprovalContext;
 import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.ApproverDirectory;
 import dev.magistrate.approval.VoteSink;
@@ -11,6 +12,7 @@ import dev.magistrate.audit.Durability;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
 import dev.magistrate.governor.Governor;
+import dev.magistrate.governor.LivePolicy;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
 import dev.magistrate.log.MagistrateLog;
@@ -24,10 +26,12 @@ import dev.magistrate.policy.PolicySet;
 import dev.magistrate.warrant.ConsumedWarrantLedger;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A running Magistrate: the one place that assembles the engine. It opens, in order, the key
@@ -52,13 +56,16 @@ public final class Magistrate implements AutoCloseable {
     private final KeyDirectory keys;
     private final Governor governor;
     private final String policyDescription;
+    private final LivePolicy livePolicy;
     private final Deque<AutoCloseable> opened;
 
-    private Magistrate(MagistrateSettings settings, KeyDirectory keys, Governor governor, String policyDescription, Deque<AutoCloseable> opened) {
+    private Magistrate(MagistrateSettings settings, KeyDirectory keys, Governor governor, String policyDescription, LivePolicy livePolicy,
+                       Deque<AutoCloseable> opened) {
         this.settings = settings;
         this.keys = keys;
         this.governor = governor;
         this.policyDescription = policyDescription;
+        this.livePolicy = livePolicy;
         this.opened = opened;
     }
 
@@ -74,7 +81,7 @@ public final class Magistrate implements AutoCloseable {
         PolicySet set = PolicyLoader.load(settings.policy());
         CompiledPolicy policy = PolicyCompiler.compile(set);
         return open(settings, policy, "policy " + settings.policy() + " (" + set.rules().size() + " rules, sha256 "
-                + set.version().substring(0, 12) + ")");
+                + set.version().substring(0, 12) + (settings.watchPolicy() ? ", reloaded when its files change" : "") + ")", true);
     }
 
     /**
@@ -83,10 +90,11 @@ public final class Magistrate implements AutoCloseable {
      */
     public static Magistrate openDenyingAll(MagistrateSettings settings, String reason) {
         return open(settings, new DenyAll(reason), "policy " + (settings.policy() == null ? "NONE" : settings.policy() + " FAILED TO LOAD")
-                + ", every call denied: " + reason);
+                + ", every call denied: " + reason, false);
     }
 
-    private static Magistrate open(MagistrateSettings s, CompiledPolicy policy, String policyDescription) {
+    /** {@code reloadable}: the policy came from {@code s.policy()}, and a {@link LivePolicy} keeps it (not so for a deny-all start). */
+    private static Magistrate open(MagistrateSettings s, CompiledPolicy policy, String policyDescription, boolean reloadable) {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             KeyDirectory keys = KeyDirectory.openOrCreate(s.keysDirectory());
@@ -104,8 +112,10 @@ public final class Magistrate implements AutoCloseable {
             Governor governor = Governor.builder().policy(policy).approvalBackend(backend).approvers(approvers).keys(keys)
                     .ledger(ledger).audit(audit).clock(s.clock()).build();
             opened.push(governor);
-            backend.attach(governor.approvalContext());
-            return new Magistrate(s, keys, governor, policyDescription, opened);
+            LivePolicy live = reloadable ? LivePolicy.start(governor, s.policy(), s.watchPolicy()) : null;
+            if (live != null) opened.push(live); // closed before the governor: no reload after it
+            backend.attach(live == null ? governor.approvalContext() : new ReloadingContext(governor.approvalContext(), live));
+            return new Magistrate(s, keys, governor, policyDescription, live, opened);
         } catch (RuntimeException | Error e) {
             closeAll(opened);
             throw e;
@@ -132,6 +142,17 @@ public final class Magistrate implements AutoCloseable {
     /** What the policy says, without side effects (no audit entry, no approval request). */
     public Decision decide(Intent intent) {
         return governor.decide(intent);
+    }
+
+    /**
+     * Loads the policy files again and puts them in force if they load (audited, with {@code trigger}); otherwise the
+     * version in force keeps deciding and the outcome says why, with {@code file:line:col}.
+     *
+     * @throws IllegalStateException this engine decides without policy files (it started denying everything)
+     */
+    public LivePolicy.Outcome reloadPolicy(String trigger) {
+        if (livePolicy == null) throw new IllegalStateException("this engine started without a policy that loaded; restart it with a policy");
+        return livePolicy.reload(trigger);
     }
 
     /** For what {@link #admit} does not cover: an asynchronous authorisation, a policy swap, warrants from elsewhere. */
@@ -186,6 +207,34 @@ public final class Magistrate implements AutoCloseable {
         @Override
         public void request(ApprovalRequest request, VoteSink votes) {
             throw new IllegalStateException("no approval backend is configured (set magistrate.approvals), so no one can approve it");
+        }
+    }
+
+    /** The governor's context for the backend, plus the policy reload the console offers to policy admins. */
+    private record ReloadingContext(ApprovalContext delegate, LivePolicy live) implements ApprovalContext {
+        @Override
+        public ApproverDirectory approvers() {
+            return delegate.approvers();
+        }
+
+        @Override
+        public Clock clock() {
+            return delegate.clock();
+        }
+
+        @Override
+        public void recordAccess(String channel, String subject, boolean allowed, String intent, String detail) {
+            delegate.recordAccess(channel, subject, allowed, intent, detail);
+        }
+
+        @Override
+        public Optional<Path> auditDirectory() {
+            return delegate.auditDirectory();
+        }
+
+        @Override
+        public Optional<LivePolicy.Outcome> reloadPolicy(String trigger) {
+            return Optional.of(live.reload(trigger));
         }
     }
 

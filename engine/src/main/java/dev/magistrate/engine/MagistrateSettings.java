@@ -21,9 +21,11 @@ import java.util.Objects;
  * @param approvers         the approver directory file, or null for none
  * @param agentId           the agent named in intents made by {@link Magistrate#intent}
  * @param clock             decisions, warrants and the audit trail read the time from it
+ * @param watchPolicy       reload the policy by itself when its files change (off by default: whoever can write the files
+ *                          then changes what is allowed without signing in; see docs/policy-language.md, "Reloading a policy")
  */
 public record MagistrateSettings(Path policy, Path auditDirectory, Durability auditDurability, Path keysDirectory, String approvals,
-                                 Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock) {
+                                 Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock, boolean watchPolicy) {
 
     public MagistrateSettings {
         Objects.requireNonNull(auditDirectory, "auditDirectory");
@@ -52,6 +54,7 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
         private Path approvers;
         private String agentId = "agent";
         private Clock clock = Clock.systemUTC();
+        private boolean watchPolicy;
 
         private Builder() {
         }
@@ -78,9 +81,11 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
 
         public Builder clock(Clock clock) { this.clock = clock; return this; }
 
+        public Builder watchPolicy(boolean watch) { this.watchPolicy = watch; return this; }
+
         public MagistrateSettings build() {
             return new MagistrateSettings(policy, auditDirectory, auditDurability, keysDirectory, approvals, approvalSettings, approvers,
-                    agentId, clock);
+                    agentId, clock, watchPolicy);
         }
     }
 }

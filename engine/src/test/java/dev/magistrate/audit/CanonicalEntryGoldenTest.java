@@ -68,6 +68,11 @@ class CanonicalEntryGoldenTest {
                 "discarded_approvals", List.of("riya")));
         m.put(AuditEventType.INFORMATION_REQUESTED, AuditEvent.of(AuditEventType.INFORMATION_REQUESTED, "i-5", T,
                 "by", "sam", "question", "Why 200 and not 25? Show the CPU graph."));
+        m.put(AuditEventType.POLICY_LOADED, AuditEvent.of(AuditEventType.POLICY_LOADED, "policy", T,
+                "trigger", "console: riya", "previous_version", "9a1e0c", "version", "4b7f21", "source", "/etc/magistrate/policy.yaml", "rules", 12L));
+        m.put(AuditEventType.POLICY_REJECTED, AuditEvent.of(AuditEventType.POLICY_REJECTED, "policy", T,
+                "trigger", "file watcher", "error", "/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected",
+                "kept_version", "4b7f21", "source", "/etc/magistrate/policy.yaml"));
         return m;
     }
 
@@ -110,6 +115,10 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"by\":\"sam\",\"requested_args\":\"{\\\"instances\\\":200,\\\"service\\\":\\\"web\\\"}\",\"approved_args\":\"{\\\"instances\\\":25,\\\"service\\\":\\\"web\\\"}\",\"args_digest\":\"sha256:5e0b3f2a47d1c8e9b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9\",\"tier\":\"T2\",\"rules\":[\"Scale limits\"],\"discarded_approvals\":[\"riya\"]}}");
         m.put(AuditEventType.INFORMATION_REQUESTED, P + "\"type\":\"INFORMATION_REQUESTED\",\"intent_id\":\"i-5\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"by\":\"sam\",\"question\":\"Why 200 and not 25? Show the CPU graph.\"}}");
+        m.put(AuditEventType.POLICY_LOADED, P + "\"type\":\"POLICY_LOADED\",\"intent_id\":\"policy\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"trigger\":\"console: riya\",\"previous_version\":\"9a1e0c\",\"version\":\"4b7f21\",\"source\":\"/etc/magistrate/policy.yaml\",\"rules\":12}}");
+        m.put(AuditEventType.POLICY_REJECTED, P + "\"type\":\"POLICY_REJECTED\",\"intent_id\":\"policy\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"trigger\":\"file watcher\",\"error\":\"/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected\",\"kept_version\":\"4b7f21\",\"source\":\"/etc/magistrate/policy.yaml\"}}");
         return m;
     }
 
