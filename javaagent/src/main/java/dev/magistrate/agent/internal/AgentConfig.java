@@ -44,9 +44,11 @@ public final class AgentConfig {
     public static final String GOVERN_METHODS = "magistrate.govern.methods";
     public static final String FALLBACK_ACTIONS = "magistrate.fallback.actions";
     public static final String LOG_LEVEL = "magistrate.log.level";
+    /** Reload the policy when its files change ({@code watch: {policy: true}} in the file: {@code policy} itself is a path). */
+    public static final String WATCH_POLICY = "magistrate.watch.policy";
 
     static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, CONSOLE_CHAT, AGENT_ID, GOVERN_ANNOTATIONS,
-            GOVERN_METHODS, FALLBACK_ACTIONS, LOG_LEVEL);
+            GOVERN_METHODS, FALLBACK_ACTIONS, LOG_LEVEL, WATCH_POLICY);
     private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT);
 
     private final Map<String, String> values;
@@ -134,10 +136,22 @@ public final class AgentConfig {
                 .auditDurability(durability())
                 .keysDirectory(keys)
                 .approvals(backend, backendSettings)
-                .agentId(get(AGENT_ID, "agent"));
+                .agentId(get(AGENT_ID, "agent"))
+                .watchPolicy(watchPolicy());
         if (get(POLICY) != null) b.policy(Path.of(get(POLICY)));
         if (get(APPROVERS) != null) b.approvers(Path.of(get(APPROVERS)));
         return b.build();
+    }
+
+    /** Off unless set: whoever can write the policy files would otherwise change what is allowed without signing in. */
+    private boolean watchPolicy() {
+        String value = get(WATCH_POLICY);
+        if (value == null) return false;
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException(source(WATCH_POLICY) + ": " + WATCH_POLICY + ": '" + value + "' is true or false");
+        };
     }
 
     private Durability durability() {
