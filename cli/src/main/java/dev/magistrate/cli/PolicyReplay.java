@@ -148,7 +148,7 @@ final class PolicyReplay implements Callable<Integer> {
             Decision now = decide(policy, input, r.then);
             Kind kind = compare(r.then, now);
             if (kind == null) unchanged++;
-            else changes.add(new Change(kind, decidingRule(now), r, now));
+            else changes.add(new Change(kind, decidingRules(r.then, now), r, now));
         }
         PrintStream out = MagistrateCli.out(spec);
         if (json) out.println(toJson(candidatePath, policy.version(), from, calls.size(), unchanged, changes, notReplayed));
@@ -255,11 +255,22 @@ final class PolicyReplay implements Callable<Integer> {
         return null;
     }
 
-    /** The rule that decides now: the first that denies, else the matched rules, else the policy's default. */
-    private static String decidingRule(Decision d) {
-        if (d.effect() == Effect.DENY) return d.denyReasons().keySet().iterator().next();
-        List<String> rules = d.matchedRules().stream().filter(r -> !MINIMUM_TIER.matcher(r).matches()).toList();
-        return rules.isEmpty() ? "(default)" : String.join(", ", rules);
+    /**
+     * What the change is grouped under: the rule that denies now; else the rules that match now and did not then (they made
+     * the difference); else those that no longer match; else the rules that match now, or the policy's default.
+     */
+    private static String decidingRules(AuditPayload.Decision then, Decision now) {
+        if (now.effect() == Effect.DENY) return "rule '" + now.denyReasons().keySet().iterator().next() + "'";
+        List<String> matched = now.matchedRules().stream().filter(r -> !MINIMUM_TIER.matcher(r).matches()).toList();
+        List<String> added = matched.stream().filter(r -> !then.rules().contains(r)).toList();
+        if (!added.isEmpty()) return rules(added);
+        List<String> gone = then.rules().stream().filter(r -> !matched.contains(r) && !MINIMUM_TIER.matcher(r).matches()).toList();
+        if (!gone.isEmpty()) return "no longer matching: " + rules(gone);
+        return matched.isEmpty() ? "the policy's default" : rules(matched);
+    }
+
+    private static String rules(List<String> names) {
+        return (names.size() == 1 ? "rule " : "rules ") + String.join(", ", names.stream().map(n -> "'" + n + "'").toList());
     }
 
     // ---- output ----
@@ -276,8 +287,7 @@ final class PolicyReplay implements Callable<Integer> {
         groups.sort(Comparator.comparing((Map.Entry<String, List<Change>> e) -> -e.getValue().size()));
         for (Map.Entry<String, List<Change>> g : groups) {
             out.println();
-            out.println((g.getKey().startsWith("(") ? "the policy's default" : "rule '" + ApprovalsCommand.printable(g.getKey()) + "'")
-                    + " (" + g.getValue().size() + "):");
+            out.println(ApprovalsCommand.printable(g.getKey()) + " (" + g.getValue().size() + "):");
             for (Kind kind : Kind.values()) {
                 List<Change> of = g.getValue().stream().filter(c -> c.kind() == kind).toList();
                 if (of.isEmpty()) continue;
@@ -296,8 +306,24 @@ final class PolicyReplay implements Callable<Integer> {
     private static String line(Change c) {
         Recorded r = c.call();
         return r.time + "  " + ApprovalsCommand.printable(r.submitted.action()) + "  agent " + ApprovalsCommand.printable(String.valueOf(r.submitted.agent()))
-                + "  " + ApprovalsCommand.printable(abbreviate(r.submitted.args(), 80)) + "  " + r.then.tier() + " " + r.then.effect() + " -> "
-                + c.now().tier() + " " + c.now().effect().wireName() + (r.ran ? "  (ran)" : "") + "  intent " + r.intentId;
+                + "  " + ApprovalsCommand.printable(shortArgs(r.submitted.args())) + "  " + r.then.tier() + " " + r.then.effect() + " -> "
+                + c.now().tier() + " " + c.now().effect().wireName() + (r.ran ? "  (ran then)" : "  (did not run then)") + "  intent " + r.intentId;
+    }
+
+    /** The arguments on one line: long text values shortened, so that the numbers a policy compares stay in view. */
+    private static String shortArgs(String args) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(args);
+            if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                o.fields().forEachRemaining(f -> {
+                    if (f.getValue().isTextual() && f.getValue().asText().length() > 24) f.setValue(o.textNode(abbreviate(f.getValue().asText(), 24)));
+                });
+                return abbreviate(o.toString(), 160);
+            }
+        } catch (IOException notJson) {
+            // shown as recorded
+        }
+        return abbreviate(args, 160);
     }
 
     private static String abbreviate(String s, int max) {
@@ -318,7 +344,7 @@ final class PolicyReplay implements Callable<Integer> {
         for (Change c : changes) {
             Recorded r = c.call();
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("rule", c.rule());
+            o.put("group", c.rule());
             o.put("kind", c.kind().name().toLowerCase(java.util.Locale.ROOT));
             o.put("intent_id", r.intentId);
             o.put("time", r.time.toString());

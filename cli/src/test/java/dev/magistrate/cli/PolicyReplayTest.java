@@ -116,8 +116,8 @@ class PolicyReplayTest {
                 rule 'scale-up freeze' (2):
                   granted then, denied now: 2
                 """), out);
-        assertTrue(out.matches("(?s).*  scale_service  agent ops-agent  \\{\"instances\":8,\"service\":\"web\"}  T0 allow -> T3 deny  \\(ran\\)  intent .*"), out);
-        assertTrue(out.matches("(?s).*  \\{\"instances\":40,\"service\":\"api\"}  T1 approve -> T3 deny  \\(ran\\).*"), out);
+        assertTrue(out.matches("(?s).*  scale_service  agent ops-agent  \\{\"instances\":8,\"service\":\"web\"}  T0 allow -> T3 deny  \\(ran then\\)  intent .*"), out);
+        assertTrue(out.matches("(?s).*  \\{\"instances\":40,\"service\":\"api\"}  T1 approve -> T3 deny  \\(ran then\\).*"), out);
         assertTrue(out.contains("""
                 rule 'health checks' (1):
                   tier raised: 1
@@ -130,9 +130,22 @@ class PolicyReplayTest {
         assertEquals(6, report.get("recorded").asInt());
         assertEquals(3, report.get("changed").asInt());
         assertEquals("granted_then_denied_now", report.get("changes").get(0).get("kind").asText());
-        assertEquals("scale-up freeze", report.get("changes").get(0).get("rule").asText());
+        assertEquals("rule 'scale-up freeze'", report.get("changes").get(0).get("group").asText());
         assertTrue(report.get("changes").get(0).get("ran").asBoolean());
         assertEquals(1, report.get("not_replayed").size());
+    }
+
+    @Test
+    void aRuleTakenOutIsWhatADeniedCallIsNowGrantedBy() throws Exception {
+        Path candidate = write("candidate.yaml", LIVE.substring(0, LIVE.indexOf("  - name: no drops")));
+        Run r = run(candidate.toString(), "--audit", auditDir.toString());
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("""
+                no longer matching: rule 'no drops' (1):
+                  denied then, granted now: 1
+                """), r.out());
+        assertTrue(r.out().matches("(?s).*  run_sql  agent ops-agent  \\{\"sql\":\"DROP TABLE users\"}  T3 deny -> T1 approve  \\(did not run then\\).*"),
+                r.out());
     }
 
     @Test
