@@ -255,26 +255,15 @@ final class ApprovalsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            if (tokenInArguments != null) {
-                throw new CliException("a personal token is never taken from the command line, where other processes can read it: "
-                        + "put it in a file only you can read and pass --personal-token-file FILE, or set " + TOKEN_ENV
-                        + " (and treat that token as exposed: mint a new one with 'magistrate approvers token')");
-            }
+            refuseTokenInArguments(tokenInArguments);
             String path = intentPath(intent) + "/votes";
             ObjectNode vote = JSON.createObjectNode().put("verdict", verdict());
             fill(vote);
             if (approver != null) vote.put("approver", approver);
-            String token = personalToken();
+            String token = personalToken(personalTokenFile);
             Connection.Target t = connection.target();
             ConsoleClient console = t.client();
-            PrintStream err = MagistrateCli.err(spec);
-            if (console.clearTextToRemoteHost()) {
-                if (!connection.insecureHttp) {
-                    throw new CliException("refusing to send your personal token over plain http to " + console.url().getHost()
-                            + ": anyone on the way could read it and vote as you; use https, or --insecure-http to accept that");
-                }
-                err.println("warning: your personal token goes over plain http to " + console.url().getHost() + " and can be read on the way");
-            }
+            checkTransport(console, connection, MagistrateCli.err(spec));
             PrintStream out = MagistrateCli.out(spec);
             JsonNode answer = accept(console.post(path, token, vote), connection, out, verdict() + " on " + intent + " not counted");
             String state = answer.path("state").asText("?");
@@ -287,15 +276,33 @@ final class ApprovalsCommand implements Callable<Integer> {
             return OK;
         }
 
-        private String personalToken() {
-            if (personalTokenFile != null) {
-                return ConsoleClient.checkToken(readFile(personalTokenFile, "--personal-token-file"), "--personal-token-file " + personalTokenFile);
-            }
-            String env = environment.apply(TOKEN_ENV);
-            if (env != null && !env.isBlank()) return ConsoleClient.checkToken(env, "$" + TOKEN_ENV);
-            throw new CliException("a vote carries your personal token ('magistrate approvers token' mints it): "
-                    + "--personal-token-file FILE, or set " + TOKEN_ENV);
+    }
+
+    /** The person's own token: from {@code file}, else the environment; never from the command line. */
+    static String personalToken(Path file) {
+        if (file != null) return ConsoleClient.checkToken(readFile(file, "--personal-token-file"), "--personal-token-file " + file);
+        String env = environment.apply(TOKEN_ENV);
+        if (env != null && !env.isBlank()) return ConsoleClient.checkToken(env, "$" + TOKEN_ENV);
+        throw new CliException("this carries your personal token ('magistrate approvers token' mints it): "
+                + "--personal-token-file FILE, or set " + TOKEN_ENV);
+    }
+
+    /** A personal token goes over plain http to another host only with --insecure-http, and then with a warning. */
+    static void checkTransport(ConsoleClient console, Connection connection, PrintStream err) {
+        if (!console.clearTextToRemoteHost()) return;
+        if (!connection.insecureHttp) {
+            throw new CliException("refusing to send your personal token over plain http to " + console.url().getHost()
+                    + ": anyone on the way could read it and act as you; use https, or --insecure-http to accept that");
         }
+        err.println("warning: your personal token goes over plain http to " + console.url().getHost() + " and can be read on the way");
+    }
+
+    /** Refuses a token given as an argument: a command line is visible to every process on the machine. */
+    static void refuseTokenInArguments(String token) {
+        if (token == null) return;
+        throw new CliException("a personal token is never taken from the command line, where other processes can read it: "
+                + "put it in a file only you can read and pass --personal-token-file FILE, or set " + TOKEN_ENV
+                + " (and treat that token as exposed: mint a new one with 'magistrate approvers token')");
     }
 
     @Command(name = "approve", mixinStandardHelpOptions = true, footer = {"", EXIT_STATUS},

@@ -1,7 +1,9 @@
 package dev.magistrate.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magistrate.governor.LivePolicy;
 import dev.magistrate.policy.CompiledPolicy;
 import dev.magistrate.policy.Decision;
 import dev.magistrate.policy.PolicyCompiler;
@@ -12,6 +14,7 @@ import dev.magistrate.policy.PolicySet;
 import dev.magistrate.policy.PolicyTestRunner;
 import dev.magistrate.policy.internal.Durations;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,10 +34,14 @@ import java.util.concurrent.Callable;
 import static dev.magistrate.cli.MagistrateCli.NO;
 import static dev.magistrate.cli.MagistrateCli.OK;
 
-/** The policy author's commands: check, eval, test. The work is the dsl module's public API; this only parses and prints. */
+/**
+ * The policy author's commands: check, eval, test, replay, and reload (of a running agent's policy). The work is the dsl and
+ * engine modules' public API and the console's; this only parses and prints.
+ */
 @Command(name = "policy", mixinStandardHelpOptions = true,
-        description = "Check, evaluate and test policy files.",
-        subcommands = {PolicyCommand.Check.class, PolicyCommand.Eval.class, PolicyCommand.Test.class})
+        description = "Check, evaluate, test and replay policy files; reload a running agent's policy.",
+        subcommands = {PolicyCommand.Check.class, PolicyCommand.Eval.class, PolicyCommand.Test.class, PolicyCommand.Reload.class,
+                PolicyReplay.class})
 final class PolicyCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -164,6 +171,61 @@ final class PolicyCommand implements Callable<Integer> {
             PrintStream err = MagistrateCli.err(spec);
             return PolicyTestRunner.run(readable(file), out, err);
         }
+    }
+
+    @Command(name = "reload", mixinStandardHelpOptions = true,
+            description = {"Asks a running agent to load its policy files again, through its approval console.",
+                    "Carries your personal token; you need the approver role " + LivePolicy.ADMIN_ROLE + ". The reload is audited with your id "
+                            + "(POLICY_LOADED, trigger 'cli: ID'). A policy that does not load changes nothing: its errors are printed "
+                            + "as file:line:col, the version in force keeps deciding (exit 1)."},
+            footer = {"", "Exit status:%n"
+                    + "  0  reloaded: the version in force is printed%n"
+                    + "  1  refused: the policy does not load (file:line:col on stderr), or you do not hold the role " + LivePolicy.ADMIN_ROLE
+                    + " (HTTP 403, 409)%n"
+                    + "  2  usage error or bad input: a missing file, a bad argument (HTTP 400, 401)%n"
+                    + "  3  the console unreachable, or an answer it should not give"})
+    static final class Reload implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ApprovalsCommand.Connection connection;
+
+        @Option(names = "--personal-token-file", paramLabel = "FILE",
+                description = "a file holding your personal token (default: $" + ApprovalsCommand.TOKEN_ENV + "); never the token itself")
+        Path personalTokenFile;
+
+        /** Accepted only to refuse: a token in a command line is visible to every process on the machine. */
+        @Option(names = {"--personal-token", "--token"}, hidden = true, paramLabel = "TOKEN")
+        String tokenInArguments;
+
+        @Override
+        public Integer call() {
+            ApprovalsCommand.refuseTokenInArguments(tokenInArguments);
+            String token = ApprovalsCommand.personalToken(personalTokenFile);
+            ConsoleClient console = connection.target().client();
+            PrintStream out = MagistrateCli.out(spec);
+            ApprovalsCommand.checkTransport(console, connection, MagistrateCli.err(spec));
+            ConsoleClient.Answer a = console.post("/api/policy/reload", token, JSON.createObjectNode().put("client", "cli"));
+            if (a.status() == 409 && a.json() != null && a.json().path("loaded").isBoolean()) {
+                if (connection.json) out.println(a.json().toPrettyString());
+                PrintStream err = MagistrateCli.err(spec);
+                err.println("policy not reloaded; policy " + shortHash(a.json().path("version").asText("?")) + " keeps deciding:");
+                for (String line : a.errorText().split("\n")) err.println(ApprovalsCommand.printable(line));
+                return NO;
+            }
+            JsonNode done = ApprovalsCommand.accept(a, connection, out, "policy reload");
+            if (!connection.json) {
+                String before = done.path("previous_version").asText("?"), after = done.path("version").asText("?");
+                out.println("policy reloaded: " + (before.equals(after) ? "unchanged, " + shortHash(after)
+                        : shortHash(before) + " -> " + shortHash(after)) + " (" + done.path("rules").asInt() + " rules)");
+            }
+            return OK;
+        }
+    }
+
+    static String shortHash(String v) {
+        return v.length() > 12 ? v.substring(0, 12) : v;
     }
 
     /** {@code --time}: an ISO-8601 instant. */

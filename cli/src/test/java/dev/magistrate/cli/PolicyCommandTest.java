@@ -40,6 +40,10 @@ class PolicyCommandTest {
         Run ok = run("check", OPS.toString());
         assertEquals(0, ok.status(), ok.err());
         assertTrue(ok.out().startsWith("OK 12 rules"), ok.out());
+        // The README replays the demo's trail against this revision of the sample policy.
+        Run candidate = run("check", OPS.getParent().resolveSibling("candidate-policy.yaml").toString());
+        assertEquals(0, candidate.status(), candidate.err());
+        assertTrue(candidate.out().startsWith("OK 14 rules"), candidate.out());
 
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "policies:\n  - name: a\n    condition: \"agnet == 'x'\"\n    risk_tier: T5\n");

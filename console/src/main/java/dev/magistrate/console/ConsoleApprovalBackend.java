@@ -16,6 +16,7 @@ import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
 import dev.magistrate.approval.VoteSink;
 import dev.magistrate.console.chat.ChatRelay;
+import dev.magistrate.governor.LivePolicy;
 import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.warrant.Constraint;
 
@@ -31,6 +32,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +57,10 @@ import java.util.concurrent.TimeUnit;
  * GET  /api/health                   console token: {"status": "ok", "pending": n}
  * GET  /api/requests                 console token: the requests waiting now
  * GET  /api/requests/{intent}        console token: one request, waiting or recently ended
+ * POST /api/policy/reload           the personal token of an approver with the role policy_admin; body optional:
+ *                                    {"client": "cli"} (recorded in the trigger, "cli: riya"; else "console: riya").
+ *                                    200 {"loaded": true, "previous_version", "version", "rules", "message"};
+ *                                    409 {"loaded": false, "version" (the one that keeps deciding), "error" (file:line:col ...)}
  * POST /api/requests/{intent}/votes  the approver's personal token:
  *                                    {"verdict": "approve"|"deny"|"more_info", "comment": "...", "totp": "123456",
  *                                     "constraints": [{"argument": "instances", "max": 25}], "edits": {"instances": 25},
@@ -238,6 +244,7 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
             if (!method.equals("GET")) return reply(405, error("use GET"));
             return reply(200, JSON.createObjectNode().put("status", "ok").put("pending", requests.pending().size()));
         }
+        if (path.equals("/api/policy/reload")) return reloadPolicy(x);
         if (!path.equals("/api/requests") && !path.startsWith("/api/requests/")) return reply(404, error("unknown resource " + path));
         String rest = path.substring("/api/requests".length());
         if (rest.isEmpty() || rest.equals("/")) {
@@ -302,6 +309,51 @@ public final class ConsoleApprovalBackend implements ApprovalBackend {
         ObjectNode out = JSON.createObjectNode().put("accepted", r.accepted()).put("state", r.state());
         if (r.rejection() != null) out.put("rejection", r.rejection());
         return reply(r.refusal() == VoteResult.Refusal.LOCKED ? 429 : 200, out);
+    }
+
+    private ConsoleHttpServer.Response reloadPolicy(ConsoleHttpServer.Request x) {
+        if (!x.method().equals("POST")) return reply(405, error("use POST"));
+        String bearer = bearer(x);
+        if (bearer == null) return reply(401, error("a policy reload carries the personal token of an approver with the role policy_admin"));
+        ApprovalContext c = context;
+        if (c == null) return reply(503, error("the console's engine has not started; try again"));
+        // The console token only reads: the governed application can read its file, and must not change its own policy.
+        Approver owner = consoleToken(x) ? null : c.approvers().findByToken(bearer).orElse(null);
+        if (owner == null) {
+            String why = consoleToken(x) ? "the console file's token only reads; a policy reload carries a policy admin's personal token"
+                    : "the bearer token is no approver's personal token";
+            c.recordAccess(NAME, consoleToken(x) ? "(console token)" : "(unknown personal token)", false, null, "policy reload refused: " + why);
+            return reply(403, error(why));
+        }
+        String client = "console";
+        if (x.body().length > 0) {
+            try {
+                JsonNode body = JSON.readTree(x.body());
+                if (body != null && !body.isNull()) {
+                    if (!body.isObject()) return reply(400, error("the body is a JSON object: {\"client\": \"cli\"}, or empty"));
+                    for (Iterator<String> f = body.fieldNames(); f.hasNext(); ) {
+                        String name = f.next();
+                        if (!name.equals("client")) return reply(400, error("unknown field '" + name + "' (known: client)"));
+                    }
+                    String given = body.path("client").asText("console");
+                    if (!given.equals("cli") && !given.equals("console")) return reply(400, error("client is 'cli' or 'console', not '" + given + "'"));
+                    client = given;
+                }
+            } catch (IOException bad) {
+                return reply(400, error("the body is not JSON"));
+            }
+        }
+        PolicyReloads.Answer a = PolicyReloads.reload(c, owner.id(), client);
+        ObjectNode out = JSON.createObjectNode();
+        LivePolicy.Outcome o = a.outcome();
+        if (o != null) {
+            out.put("loaded", o.loaded());
+            if (o.loaded()) out.put("previous_version", o.previousVersion());
+            out.put("version", o.versionInForce());
+            if (o.loaded()) out.put("rules", o.rules());
+        }
+        out.put(a.status() == 200 ? "message" : "error", a.status() == 200 || o == null ? a.message() : o.error());
+        return reply(a.status(), out);
     }
 
     private static ConsoleHttpServer.Response refusedCredential(String rejection, boolean consoleToken) {

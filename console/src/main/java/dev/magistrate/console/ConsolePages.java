@@ -24,7 +24,8 @@ final class ConsolePages {
     }
 
     /** What every page shows: its title, who is signed in (null on the sign-in page), their CSRF token, and a one-time message. */
-    record Frame(String title, String approver, String csrf, String flash, String nav) {
+    /** {@code policyAdmin}: the signed-in approver may reload the policy (the page shows the button). */
+    record Frame(String title, String approver, String csrf, String flash, String nav, boolean policyAdmin) {
     }
 
     record SignInPage(Frame frame, String error) {

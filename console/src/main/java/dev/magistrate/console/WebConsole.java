@@ -7,6 +7,7 @@ import dev.magistrate.approval.ApproverCredential;
 import dev.magistrate.approval.Verdict;
 import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
+import dev.magistrate.governor.LivePolicy;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.Utf8ByteOutput;
@@ -31,6 +32,7 @@ import java.util.Set;
  * <pre>
  * GET  /signin               the sign-in form           POST /signin     approver id + password or personal token
  * GET  /                     pending requests           POST /signout
+ *                                                       POST /policy/reload   (an approver with the role policy_admin)
  * GET  /requests/{intent}    one request                POST /requests/{intent}/vote   approve | deny | approve with changes | more_info
  * GET  /history              recently ended intents     GET  /events     server-sent events: "changed" with an intent id
  * GET  /fragments/pending    the pending list's HTML    GET  /assets/console.css, /assets/console.js
@@ -116,6 +118,7 @@ final class WebConsole {
                 context.recordAccess(ConsoleApprovalBackend.NAME, s.approverId, true, null, "signed out");
                 return redirect("/signin").with("Set-Cookie", ConsoleSessions.clearCookie(secure));
             }
+            if (path.equals("/policy/reload")) return flash(s, "/", PolicyReloads.reload(context, s.approverId, "console").message());
             String intent = intentOf(path);
             if (intent != null && path.equals("/requests/" + intent + "/vote")) return vote(s, intent, form);
             return text(404, "no such page");
@@ -140,7 +143,7 @@ final class WebConsole {
         // One token per browser, kept while its cookie lives: a second tab (or the favicon's fetch) must not void the first form.
         String token = ConsoleSessions.cookie(x.header("Cookie"), SIGNIN_COOKIE);
         if (token == null || !token.matches("[A-Za-z0-9_-]{43}")) token = ConsoleSessions.random();
-        String html = render("signin", Map.of("page", new ConsolePages.SignInPage(new ConsolePages.Frame("Sign in", null, null, null, null), error),
+        String html = render("signin", Map.of("page", new ConsolePages.SignInPage(new ConsolePages.Frame("Sign in", null, null, null, null, false), error),
                 "signInToken", token));
         return new ConsoleHttpServer.Response(status, HTML, html.getBytes(StandardCharsets.UTF_8))
                 .with("Set-Cookie", SIGNIN_COOKIE + "=" + token + "; Path=/signin; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : ""));
@@ -169,7 +172,8 @@ final class WebConsole {
     // --- pages ---
 
     private ConsolePages.Frame frame(String title, ConsoleSessions.Session s, String nav) {
-        return new ConsolePages.Frame(title, s.approverId, s.csrf, s.takeFlash(), nav);
+        boolean policyAdmin = context.approvers().find(s.approverId).map(a -> a.roles().contains(LivePolicy.ADMIN_ROLE)).orElse(false);
+        return new ConsolePages.Frame(title, s.approverId, s.csrf, s.takeFlash(), nav, policyAdmin);
     }
 
     private List<ConsolePages.Card> cards() {

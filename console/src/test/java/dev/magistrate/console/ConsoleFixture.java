@@ -47,12 +47,13 @@ final class ConsoleFixture implements AutoCloseable {
     final Map<String, String> passwords = new LinkedHashMap<>();
     final Path consoleFile;
     final Path auditDir;
+    final Path policyFile;
     final Magistrate magistrate;
     final Governor governor;
 
     ConsoleFixture(Path dir) throws IOException {
-        for (String id : List.of("alice", "bob", "carol", "dave", "erin", "ops-agent")) tokens.put(id, ApproverToken.mint());
-        for (String id : List.of("alice", "bob", "dave", "erin", "ops-agent")) passwords.put(id, id + " likes long passphrases");
+        for (String id : List.of("alice", "bob", "carol", "dave", "erin", "ops-agent", "riya")) tokens.put(id, ApproverToken.mint());
+        for (String id : List.of("alice", "bob", "dave", "erin", "ops-agent", "riya")) passwords.put(id, id + " likes long passphrases");
         String approvers = """
                 approvers:
                   - {id: alice, name: Alice Martin, roles: [senior_dev], totp_secret: %s, token_sha256: %s, password_hash: "%s"}
@@ -61,10 +62,12 @@ final class ConsoleFixture implements AutoCloseable {
                   - {id: dave, name: Dave Chen, roles: [cfo, finance], totp_secret: %s, token_sha256: %s, password_hash: "%s"}
                   - {id: erin, name: Erin Novak, roles: [engineering_director], totp_secret: %s, token_sha256: %s, password_hash: "%s"}
                   - {id: ops-agent, name: the agent itself, roles: [devops, senior_dev], token_sha256: %s, password_hash: "%s"}
+                  - {id: riya, name: Riya Shah, roles: [policy_admin], token_sha256: %s, password_hash: "%s"}
                 """.formatted(ALICE_SECRET, hash("alice"), pw("alice"), hash("bob"), pw("bob"), hash("carol"), DAVE_SECRET, hash("dave"), pw("dave"),
-                ERIN_SECRET, hash("erin"), pw("erin"), hash("ops-agent"), pw("ops-agent"));
+                ERIN_SECRET, hash("erin"), pw("erin"), hash("ops-agent"), pw("ops-agent"), hash("riya"), pw("riya"));
         Files.writeString(dir.resolve("approvers.yaml"), approvers);
-        Files.writeString(dir.resolve("policy.yaml"), POLICY);
+        policyFile = dir.resolve("policy.yaml");
+        Files.writeString(policyFile, POLICY);
         consoleFile = dir.resolve("run/console.json");
         auditDir = dir.resolve("audit");
         magistrate = Magistrate.open(MagistrateSettings.builder().policy(dir.resolve("policy.yaml"))

@@ -40,4 +40,13 @@ public interface ApprovalContext {
     default List<ApprovalRequest> abandonedAtStart() {
         return List.of();
     }
+
+    /**
+     * Reloads the policy from its files ({@link dev.magistrate.governor.LivePolicy#reload}); {@code trigger} is who asked,
+     * as the audit records it ({@code console: riya}). The caller has checked that this person holds
+     * {@link dev.magistrate.governor.LivePolicy#ADMIN_ROLE}. Empty when this engine has no policy files to reload.
+     */
+    default Optional<dev.magistrate.governor.LivePolicy.Outcome> reloadPolicy(String trigger) {
+        return Optional.empty();
+    }
 }

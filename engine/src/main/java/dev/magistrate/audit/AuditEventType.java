@@ -37,5 +37,9 @@ public enum AuditEventType {
      * The shadow policy (shadow rules, or a candidate policy set) decided the same call otherwise than the live policy,
      * which governed it: what the shadow would have done. Written only where they differ; it never affects the call.
      */
-    SHADOW_DECISION
+    SHADOW_DECISION,
+    /** Not a step of a call: a new policy version was put in force (by the file watcher, the console or the CLI). */
+    POLICY_LOADED,
+    /** Not a step of a call: a policy change was refused (it does not load); the version named keeps deciding. */
+    POLICY_REJECTED
 }

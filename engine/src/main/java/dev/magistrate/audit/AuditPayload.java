@@ -49,6 +49,8 @@ public sealed interface AuditPayload {
             case INFORMATION_REQUESTED -> InformationRequested.read(f);
             case INTENT_ABANDONED -> IntentAbandoned.read(f);
             case SHADOW_DECISION -> ShadowDecision.read(f);
+            case POLICY_LOADED -> PolicyLoaded.read(f);
+            case POLICY_REJECTED -> PolicyRejected.read(f);
         };
     }
 
@@ -534,6 +536,63 @@ public sealed interface AuditPayload {
         static ShadowDecision read(StoredFields f) {
             return new ShadowDecision(f.string("effect"), f.string("tier"), f.strings("rules"), f.string("policy_version"),
                     f.string("source"), f.string("error"));
+        }
+    }
+
+    /**
+     * A policy version was put in force while the engine ran: {@code trigger} says who or what asked ({@code file watcher},
+     * {@code console: riya}, {@code cli: riya}); {@code previousVersion} and {@code version} are the policy hashes before and
+     * after (equal when the files had not changed); {@code source} the policy file or directory. Its intent id is
+     * {@link #POLICY_INTENT_ID}.
+     */
+    record PolicyLoaded(String trigger, String previousVersion, String version, String source, long rules) implements AuditPayload {
+        /** The intent id of entries about the policy itself rather than a call. */
+        public static final String POLICY_INTENT_ID = "policy";
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.POLICY_LOADED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("trigger", trigger);
+            m.put("previous_version", previousVersion);
+            m.put("version", version);
+            m.put("source", source);
+            m.put("rules", rules);
+            return m;
+        }
+
+        static PolicyLoaded read(StoredFields f) {
+            return new PolicyLoaded(f.string("trigger"), f.string("previous_version"), f.string("version"), f.string("source"),
+                    f.integer("rules"));
+        }
+    }
+
+    /**
+     * A policy change was refused: {@code error} is every error, one {@code file:line:col: message} a line; {@code keptVersion}
+     * the hash of the policy that keeps deciding. Its intent id is {@link PolicyLoaded#POLICY_INTENT_ID}.
+     */
+    record PolicyRejected(String trigger, String error, String keptVersion, String source) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.POLICY_REJECTED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("trigger", trigger);
+            m.put("error", error);
+            m.put("kept_version", keptVersion);
+            m.put("source", source);
+            return m;
+        }
+
+        static PolicyRejected read(StoredFields f) {
+            return new PolicyRejected(f.string("trigger"), f.string("error"), f.string("kept_version"), f.string("source"));
         }
     }
 }

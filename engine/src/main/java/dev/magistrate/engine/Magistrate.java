@@ -1,6 +1,7 @@
 package dev.magistrate.engine;
 
 import dev.magistrate.approval.ApprovalBackend;
+import dev.magistrate.approval.ApprovalContext;
 import dev.magistrate.approval.ApprovalBackends;
 import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.ApproverDirectory;
@@ -12,6 +13,7 @@ import dev.magistrate.governor.ApprovalStatus;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
 import dev.magistrate.governor.Governor;
+import dev.magistrate.governor.LivePolicy;
 import dev.magistrate.governor.PendingAtRestart;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
@@ -35,6 +37,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.time.Clock;
 
 /**
  * A running Magistrate: the one place that assembles the engine. It opens, in order, the key
@@ -61,11 +65,15 @@ public final class Magistrate implements AutoCloseable {
     private final String policyDescription;
     private final Deque<AutoCloseable> opened;
 
-    private Magistrate(MagistrateSettings settings, KeyDirectory keys, Governor governor, String policyDescription, Deque<AutoCloseable> opened) {
+    private final LivePolicy livePolicy;
+
+    private Magistrate(MagistrateSettings settings, KeyDirectory keys, Governor governor, String policyDescription, LivePolicy livePolicy,
+                       Deque<AutoCloseable> opened) {
         this.settings = settings;
         this.keys = keys;
         this.governor = governor;
         this.policyDescription = policyDescription;
+        this.livePolicy = livePolicy;
         this.opened = opened;
     }
 
@@ -82,8 +90,9 @@ public final class Magistrate implements AutoCloseable {
         CompiledPolicy policy = PolicyCompiler.compile(set);
         Governor.Shadow shadow = shadow(settings, set);
         return open(settings, policy, shadow, "policy " + settings.policy() + " (" + set.rules().size() + " rules, sha256 "
-                + set.version().substring(0, 12) + ")" + (shadow == null ? "" : "; shadow " + shadow.source()
-                + (settings.shadowPolicy() == null ? " (" + set.shadowRules().size() + " shadow rules)" : " " + settings.shadowPolicy())));
+                + set.version().substring(0, 12) + (settings.watchPolicy() ? ", reloaded when its files change" : "") + ")"
+                + (shadow == null ? "" : "; shadow " + shadow.source()
+                + (settings.shadowPolicy() == null ? " (" + set.shadowRules().size() + " shadow rules)" : " " + settings.shadowPolicy())), true);
     }
 
     /**
@@ -107,7 +116,7 @@ public final class Magistrate implements AutoCloseable {
     }
 
     /** {@link Governor.Shadow#source()} of the live files' shadow rules, and of a separate shadow policy set. */
-    public static final String SHADOW_RULES = "rules", SHADOW_POLICY = "policy";
+    public static final String SHADOW_RULES = Governor.Shadow.RULES, SHADOW_POLICY = Governor.Shadow.POLICY;
     /** System properties {@code magistrate.signal.NAME=value} set signals when the engine opens. */
     public static final String SIGNAL_PROPERTY_PREFIX = "magistrate.signal.";
 
@@ -117,10 +126,12 @@ public final class Magistrate implements AutoCloseable {
      */
     public static Magistrate openDenyingAll(MagistrateSettings settings, String reason) {
         return open(settings, new DenyAll(reason), null, "policy " + (settings.policy() == null ? "NONE" : settings.policy() + " FAILED TO LOAD")
-                + ", every call denied: " + reason);
+                + ", every call denied: " + reason, false);
     }
 
-    private static Magistrate open(MagistrateSettings s, CompiledPolicy policy, Governor.Shadow shadow, String policyDescription) {
+    /** {@code reloadable}: the policy came from {@code s.policy()}, and a {@link LivePolicy} keeps it (not so for a deny-all start). */
+    private static Magistrate open(MagistrateSettings s, CompiledPolicy policy, Governor.Shadow shadow, String policyDescription,
+                                   boolean reloadable) {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             SignalBoard signals = new SignalBoard();
@@ -153,8 +164,10 @@ public final class Magistrate implements AutoCloseable {
             if (s.signalsJmx()) opened.push(SignalsJmx.register(signals));
             // Before the backend sees anything: what waited for approval when the process last stopped is abandoned.
             governor.abandon(PendingAtRestart.find(s.auditDirectory()));
-            backend.attach(governor.approvalContext());
-            return new Magistrate(s, keys, governor, policyDescription, opened);
+            LivePolicy live = reloadable ? LivePolicy.start(governor, s.policy(), s.watchPolicy(), s.shadowPolicy() == null) : null;
+            if (live != null) opened.push(live); // closed before the governor: no reload after it
+            backend.attach(live == null ? governor.approvalContext() : new ReloadingContext(governor.approvalContext(), live));
+            return new Magistrate(s, keys, governor, policyDescription, live, opened);
         } catch (RuntimeException | Error e) {
             closeAll(opened);
             throw e;
@@ -200,6 +213,17 @@ public final class Magistrate implements AutoCloseable {
     /** What the policy says, without side effects (no audit entry, no approval request). */
     public Decision decide(Intent intent) {
         return governor.decide(intent);
+    }
+
+    /**
+     * Loads the policy files again and puts them in force if they load (audited, with {@code trigger}); otherwise the
+     * version in force keeps deciding and the outcome says why, with {@code file:line:col}.
+     *
+     * @throws IllegalStateException this engine decides without policy files (it started denying everything)
+     */
+    public LivePolicy.Outcome reloadPolicy(String trigger) {
+        if (livePolicy == null) throw new IllegalStateException("this engine started without a policy that loaded; restart it with a policy");
+        return livePolicy.reload(trigger);
     }
 
     /**
@@ -286,6 +310,39 @@ public final class Magistrate implements AutoCloseable {
         @Override
         public String version() {
             return "none";
+        }
+    }
+
+    /** The governor's context for the backend, plus the policy reload the console offers to policy admins. */
+    private record ReloadingContext(ApprovalContext delegate, LivePolicy live) implements ApprovalContext {
+        @Override
+        public ApproverDirectory approvers() {
+            return delegate.approvers();
+        }
+
+        @Override
+        public Clock clock() {
+            return delegate.clock();
+        }
+
+        @Override
+        public void recordAccess(String channel, String subject, boolean allowed, String intent, String detail) {
+            delegate.recordAccess(channel, subject, allowed, intent, detail);
+        }
+
+        @Override
+        public Optional<Path> auditDirectory() {
+            return delegate.auditDirectory();
+        }
+
+        @Override
+        public List<ApprovalRequest> abandonedAtStart() {
+            return delegate.abandonedAtStart();
+        }
+
+        @Override
+        public Optional<LivePolicy.Outcome> reloadPolicy(String trigger) {
+            return Optional.of(live.reload(trigger));
         }
     }
 }

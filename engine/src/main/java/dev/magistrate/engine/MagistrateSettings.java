@@ -28,10 +28,12 @@ import java.util.Objects;
  * @param shadowPolicy      a candidate policy file or directory that decides beside the live one and is audited where it
  *                          differs, never affecting a call; null for none (shadow rules in the live files need no setting)
  * @param signalsJmx        whether {@link Magistrate#open} registers the {@code dev.magistrate:type=Signals} MBean
+ * @param watchPolicy       reload the policy by itself when its files change (off by default: whoever can write the files
+ *                          then changes what is allowed without signing in; see docs/policy-language.md, "Reloading a policy")
  */
 public record MagistrateSettings(Path policy, Path auditDirectory, Durability auditDurability, Path keysDirectory, String approvals,
                                  Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock,
-                                 AuditObserver telemetry, Path shadowPolicy, boolean signalsJmx) {
+                                 AuditObserver telemetry, Path shadowPolicy, boolean signalsJmx, boolean watchPolicy) {
 
     public MagistrateSettings {
         Objects.requireNonNull(auditDirectory, "auditDirectory");
@@ -63,6 +65,7 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
         private AuditObserver telemetry;
         private Path shadowPolicy;
         private boolean signalsJmx = true;
+        private boolean watchPolicy;
 
         private Builder() {
         }
@@ -99,9 +102,11 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
 
         public Builder signalsJmx(boolean register) { this.signalsJmx = register; return this; }
 
+        public Builder watchPolicy(boolean watch) { this.watchPolicy = watch; return this; }
+
         public MagistrateSettings build() {
             return new MagistrateSettings(policy, auditDirectory, auditDurability, keysDirectory, approvals, approvalSettings, approvers,
-                    agentId, clock, telemetry, shadowPolicy, signalsJmx);
+                    agentId, clock, telemetry, shadowPolicy, signalsJmx, watchPolicy);
         }
     }
 }

@@ -349,6 +349,9 @@ public final class Governor implements AutoCloseable {
      * shadow rules, {@code policy} for a separate shadow policy set.
      */
     public static final class Shadow {
+        /** {@link #source()} of the live files' shadow rules, and of a separate shadow policy set. */
+        public static final String RULES = "rules", POLICY = "policy";
+
         private final CompiledPolicy policy;
         private final String source;
         private final AtomicBoolean warned = new AtomicBoolean();

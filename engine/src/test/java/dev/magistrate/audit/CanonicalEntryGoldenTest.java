@@ -74,6 +74,11 @@ class CanonicalEntryGoldenTest {
         // Added with shadow policies (issue 13).
         m.put(AuditEventType.SHADOW_DECISION, AuditEvent.of(AuditEventType.SHADOW_DECISION, "i-6", T,
                 "effect", "deny", "tier", "T3", "rules", List.of("deploys", "freeze prod"), "policy_version", "9a1e0c", "source", "rules", "error", null));
+        m.put(AuditEventType.POLICY_LOADED, AuditEvent.of(AuditEventType.POLICY_LOADED, "policy", T,
+                "trigger", "console: riya", "previous_version", "9a1e0c", "version", "4b7f21", "source", "/etc/magistrate/policy.yaml", "rules", 12L));
+        m.put(AuditEventType.POLICY_REJECTED, AuditEvent.of(AuditEventType.POLICY_REJECTED, "policy", T,
+                "trigger", "file watcher", "error", "/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected",
+                "kept_version", "4b7f21", "source", "/etc/magistrate/policy.yaml"));
         return m;
     }
 
@@ -120,6 +125,10 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"reason\":\"the process restarted while the call waited for approval\"}}");
         m.put(AuditEventType.SHADOW_DECISION, P + "\"type\":\"SHADOW_DECISION\",\"intent_id\":\"i-6\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"effect\":\"deny\",\"tier\":\"T3\",\"rules\":[\"deploys\",\"freeze prod\"],\"policy_version\":\"9a1e0c\",\"source\":\"rules\",\"error\":null}}");
+        m.put(AuditEventType.POLICY_LOADED, P + "\"type\":\"POLICY_LOADED\",\"intent_id\":\"policy\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"trigger\":\"console: riya\",\"previous_version\":\"9a1e0c\",\"version\":\"4b7f21\",\"source\":\"/etc/magistrate/policy.yaml\",\"rules\":12}}");
+        m.put(AuditEventType.POLICY_REJECTED, P + "\"type\":\"POLICY_REJECTED\",\"intent_id\":\"policy\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"trigger\":\"file watcher\",\"error\":\"/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected\",\"kept_version\":\"4b7f21\",\"source\":\"/etc/magistrate/policy.yaml\"}}");
         return m;
     }
 

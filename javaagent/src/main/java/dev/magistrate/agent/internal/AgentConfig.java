@@ -55,9 +55,11 @@ public final class AgentConfig {
     /** A candidate policy deciding beside the live one (not {@code magistrate.policy.shadow}: in the file, policy is a path, not a mapping). */
     public static final String SHADOW_POLICY = "magistrate.shadow.policy";
     public static final String SIGNALS_JMX = "magistrate.signals.jmx";
+    /** Reload the policy when its files change ({@code watch: {policy: true}} in the file: {@code policy} itself is a path). */
+    public static final String WATCH_POLICY = "magistrate.watch.policy";
 
     static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, CONSOLE_CHAT, AGENT_ID, GOVERN_ANNOTATIONS,
-            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL, TELEMETRY, SHADOW_POLICY, SIGNALS_JMX);
+            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL, TELEMETRY, SHADOW_POLICY, SIGNALS_JMX, WATCH_POLICY);
     private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT, SHADOW_POLICY);
 
     private final Map<String, String> values;
@@ -147,7 +149,8 @@ public final class AgentConfig {
                 .keysDirectory(keys)
                 .approvals(backend, backendSettings)
                 .agentId(get(AGENT_ID, "agent"))
-                .telemetry(telemetry());
+                .telemetry(telemetry())
+                .watchPolicy(watchPolicy());
         if (get(POLICY) != null) b.policy(Path.of(get(POLICY)));
         if (get(APPROVERS) != null) b.approvers(Path.of(get(APPROVERS)));
         if (get(SHADOW_POLICY) != null) b.shadowPolicy(Path.of(get(SHADOW_POLICY)));
@@ -159,6 +162,17 @@ public final class AgentConfig {
             b.signalsJmx(Boolean.parseBoolean(jmx.strip()));
         }
         return b.build();
+    }
+
+    /** Off unless set: whoever can write the policy files would otherwise change what is allowed without signing in. */
+    private boolean watchPolicy() {
+        String value = get(WATCH_POLICY);
+        if (value == null) return false;
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException(source(WATCH_POLICY) + ": " + WATCH_POLICY + ": '" + value + "' is true or false");
+        };
     }
 
     private Durability durability() {
