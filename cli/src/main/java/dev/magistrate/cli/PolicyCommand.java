@@ -34,7 +34,7 @@ import static dev.magistrate.cli.MagistrateCli.OK;
 /** The policy author's commands: check, eval, test. The work is the dsl module's public API; this only parses and prints. */
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "Check, evaluate and test policy files.",
-        subcommands = {PolicyCommand.Check.class, PolicyCommand.Eval.class, PolicyCommand.Test.class})
+        subcommands = {PolicyCommand.Check.class, PolicyCommand.Eval.class, PolicyCommand.Test.class, PolicyLintCommand.class})
 final class PolicyCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
