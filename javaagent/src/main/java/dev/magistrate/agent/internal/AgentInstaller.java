@@ -82,9 +82,10 @@ public final class AgentInstaller {
             AgentLog.error("configuration error, every governed call will be denied: " + e.getMessage());
             started = new Started(null, "configuration error: " + e.getMessage(), "CONFIGURATION ERROR, every call denied: " + e.getMessage());
         }
-        installTransformer(inst, methods, agentLoader); // throws: the agent, and with premain the JVM, does not start
+        StartupLint lint = new StartupLint();
+        installTransformer(inst, methods, lint, agentLoader); // throws: the agent, and with premain the JVM, does not start
         long instrumented = System.nanoTime();
-        if (started == null) started = start(config);
+        if (started == null) started = start(config, lint);
         long engineStarted = System.nanoTime();
         if (!MagistrateBridge.install(new GovernanceDispatcher(methods, started.magistrate, started.unavailable))) {
             AgentLog.error("the bridge already had a dispatcher (was it set by someone else?): every governed call is denied");
@@ -114,7 +115,7 @@ public final class AgentInstaller {
      * A policy that is missing or does not load still gives an engine, one that denies every call and
      * audits each denial; anything else that stops the engine leaves none, and the dispatcher denies alone.
      */
-    private static Started start(AgentConfig config) {
+    private static Started start(AgentConfig config, StartupLint lint) {
         MagistrateSettings settings;
         try {
             settings = config.settings();
@@ -130,6 +131,7 @@ public final class AgentInstaller {
             } else {
                 try {
                     m = Magistrate.open(settings);
+                    lint.policyLoaded(settings.policy());
                 } catch (PolicyException ex) {
                     String first = ex.errors().get(0).location() + ": " + ex.errors().get(0).message();
                     AgentLog.error("policy " + settings.policy() + " could not be loaded; every governed call will be denied:\n" + ex.getMessage());
@@ -144,7 +146,7 @@ public final class AgentInstaller {
         }
     }
 
-    private static void installTransformer(Instrumentation inst, GovernedMethods methods, ClassLoader agentLoader) {
+    private static void installTransformer(Instrumentation inst, GovernedMethods methods, StartupLint lint, ClassLoader agentLoader) {
         new AgentBuilder.Default()
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
@@ -169,6 +171,7 @@ public final class AgentInstaller {
                     DynamicType.Builder<?> b = builder;
                     for (MethodDescription.InDefinedShape m : type.getDeclaredMethods().filter(methods.matcher())) {
                         GovernedMethod g = methods.register(type, m);
+                        lint.instrumented(g.action(), () -> methods.codeView(type, m));
                         b = b.visit(Advice.withCustomMapping().bind(MethodId.class, g.id()).to(GovernedAdvice.class).on(is(m)));
                     }
                     return b;
