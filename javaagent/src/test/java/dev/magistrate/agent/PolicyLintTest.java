@@ -113,6 +113,24 @@ class PolicyLintTest {
         assertEquals("inserts", shadowed.get("rule").asText());
     }
 
+    /** docs/policy-language.md, "Lint": its example policy, linted against the ops sample, prints what the page shows. */
+    @Test
+    void theDocumentedExamplePrintsWhatTheDocsShow(@TempDir Path dir) throws Exception {
+        Path page = DocSnippetsTest.ROOT.resolve("docs/policy-language.md");
+        DocSnippetsTest.Snippet snippet = DocSnippetsTest.snippets(page).stream().filter(s -> s.yaml().contains("name: big scale-ups"))
+                .findFirst().orElseThrow(() -> new AssertionError("docs/policy-language.md has the lint example policy"));
+        Path policy = dir.resolve("lint-example.yaml");
+        Files.writeString(policy, snippet.yaml().stripLeading());
+        String markdown = Files.readString(page);
+        String command = "$ magistrate policy lint lint-example.yaml --classpath samples/ops-agent/target/classes\n";
+        int at = markdown.indexOf(command);
+        assertTrue(at > 0, "the page shows the command " + command);
+        String shown = markdown.substring(at + command.length(), markdown.indexOf("```", at));
+        Run r = lint(policy.toString(), "--classpath", opsClasses.toString());
+        assertEquals(shown, r.out().replace(dir + java.io.File.separator, ""), r.err());
+        assertEquals(1, r.status());
+    }
+
     @Test
     void aClassPathThatCannotBeReadExits2(@TempDir Path dir) {
         Run r = lint(OPS_POLICY.toString(), "--classpath", dir.resolve("nothing-here").toString());
