@@ -77,8 +77,21 @@ public final class PolicyLint {
 
     /** Lints a policy parsed from {@code sources} (file name to text, as given to {@link PolicyLoader#parse(Map)}). */
     public static List<LintFinding> lint(PolicySet policy, Map<String, String> sources, GovernedCode code) {
+        return lint(policy, sources, code, true);
+    }
+
+    /**
+     * Only the findings that need the code (arguments, their types, actions): what can change as more code is seen,
+     * so the agent runs this as each class is instrumented, and the rest once.
+     */
+    public static List<LintFinding> lintAgainstCode(PolicySet policy, Map<String, String> sources, GovernedCode code) {
+        return lint(policy, sources, Objects.requireNonNull(code), false);
+    }
+
+    private static List<LintFinding> lint(PolicySet policy, Map<String, String> sources, GovernedCode code, boolean logic) {
         PolicyLint lint = new PolicyLint(policy, code, new Locations(sources));
-        lint.run();
+        if (logic) lint.run();
+        else for (Rule r : policy.rules()) lint.walk(r, r.condition(), null);
         List<String> files = new ArrayList<>(sources.keySet());
         lint.findings.sort(Comparator.comparingInt((LintFinding f) -> files.indexOf(f.location().file()))
                 .thenComparingInt(f -> f.location().line()).thenComparingInt(f -> f.location().column()));

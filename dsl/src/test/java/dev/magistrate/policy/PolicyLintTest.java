@@ -328,6 +328,15 @@ class PolicyLintTest {
     }
 
     @Test
+    void againstCodeAloneTheAgentGetsOnlyTheFindingsThatDependOnIt() {
+        String yaml = rules("action == 'scale_service' and args.instance > 5", "cost > 10 and cost < 5");
+        PolicySet set = PolicyLoader.parse("ops.yaml", yaml);
+        List<LintFinding> code = PolicyLint.lintAgainstCode(set, Map.of("ops.yaml", yaml), OPS);
+        assertEquals(List.of("unknown-argument"), code.stream().map(LintFinding::code).toList());
+        assertEquals(List.of("never-matches"), PolicyLint.lint(set, Map.of("ops.yaml", yaml), null).stream().map(LintFinding::code).toList());
+    }
+
+    @Test
     void aCleanFindingHasNoSuggestion() {
         LintFinding f = only(lint(rules("action == 'scale_service' and args.zzzzzz > 5"), OPS), "unknown-argument");
         assertNull(f.suggestion());

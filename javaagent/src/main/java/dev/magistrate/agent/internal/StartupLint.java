@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -36,7 +37,8 @@ final class StartupLint {
                 String file = r.location().file();
                 if (!sources.containsKey(file)) sources.put(file, Files.readString(Path.of(file)));
             }
-            warn();
+            warn(PolicyLint.lint(policy, sources, null));
+            warn(PolicyLint.lintAgainstCode(policy, sources, seen.build(false))); // classes instrumented before the policy loaded
         } catch (Exception | LinkageError e) {
             policy = null;
             AgentLog.warn("policy lint skipped: " + e);
@@ -47,14 +49,14 @@ final class StartupLint {
     synchronized void instrumented(String action, Supplier<GovernedCode.Method> method) {
         try {
             seen.add(action, method.get());
-            if (policy != null) warn();
+            if (policy != null) warn(PolicyLint.lintAgainstCode(policy, sources, seen.build(false)));
         } catch (RuntimeException | LinkageError e) {
             AgentLog.warn("policy lint skipped: " + e);
         }
     }
 
-    private void warn() {
-        for (LintFinding f : PolicyLint.lint(policy, sources, seen.build(false))) {
+    private void warn(List<LintFinding> findings) {
+        for (LintFinding f : findings) {
             if (logged.add(f.format())) AgentLog.warn("policy lint: " + f.format());
         }
     }
