@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -109,12 +110,14 @@ public final class PolicyLint {
                 report(Severity.ERROR, "never-matches", r, "rule '" + r.name() + "' can never match: " + never.why, never.pos, null);
             }
         }
+        Map<Rule, Set<String>> actions = new HashMap<>();
+        for (Rule r : rules) actions.put(r, actionsOf(r.condition()));
         for (int i = 0; i < rules.size(); i++) {
             Rule later = rules.get(i);
             if (neverMatch.contains(later)) continue;
             for (int j = 0; j < i; j++) {
                 Rule earlier = rules.get(j);
-                if (neverMatch.contains(earlier)) continue;
+                if (neverMatch.contains(earlier) || disjoint(actions.get(earlier), actions.get(later))) continue;
                 if (!implies(later.condition(), earlier.condition()) || !implies(earlier.condition(), later.condition())) continue;
                 if (earlier.denies() != later.denies()) {
                     Rule allow = earlier.denies() ? later : earlier, deny = earlier.denies() ? earlier : later;
@@ -133,7 +136,8 @@ public final class PolicyLint {
         for (Rule r : rules) {
             if (r.denies() || neverMatch.contains(r)) continue;
             for (Rule d : rules) {
-                if (!d.denies() || neverMatch.contains(d) || implies(d.condition(), r.condition())) continue; // same condition: a conflict
+                if (!d.denies() || neverMatch.contains(d) || disjoint(actions.get(r), actions.get(d))) continue;
+                if (implies(d.condition(), r.condition())) continue; // the same condition: a conflict, reported above
                 if (implies(r.condition(), d.condition())) {
                     report(Severity.WARNING, "shadowed", r, "rule '" + r.name() + "' never decides anything: whenever it matches,"
                             + " deny rule '" + d.name() + "' (" + d.location() + ") matches too, and a deny always wins, whatever"
@@ -555,6 +559,11 @@ public final class PolicyLint {
             names.add(s);
         }
         return names;
+    }
+
+    /** Rules for different actions: neither can imply the other (a rule that can match at all). Skipping them keeps big sets fast. */
+    private static boolean disjoint(Set<String> a, Set<String> b) {
+        return a != null && b != null && intersect(a, b).isEmpty();
     }
 
     private static Set<String> intersect(Set<String> a, Set<String> b) {
