@@ -39,9 +39,9 @@ import static dev.magistrate.cli.MagistrateCli.OK;
  * engine modules' public API and the console's; this only parses and prints.
  */
 @Command(name = "policy", mixinStandardHelpOptions = true,
-        description = "Check, evaluate, test and replay policy files; reload a running agent's policy.",
-        subcommands = {PolicyCommand.Check.class, PolicyCommand.Eval.class, PolicyCommand.Test.class, PolicyCommand.Reload.class,
-                PolicyReplay.class})
+        description = "Check, evaluate, test, lint and replay policy files; reload a running agent's policy.",
+        subcommands = {PolicyCommand.Check.class, PolicyCommand.Eval.class, PolicyCommand.Test.class, PolicyLintCommand.class,
+                PolicyCommand.Reload.class, PolicyReplay.class})
 final class PolicyCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -81,7 +81,8 @@ public final class AgentInstaller {
             AgentLog.error("configuration error, every governed call will be denied: " + e.getMessage());
             started = new Started(null, "configuration error: " + e.getMessage(), "CONFIGURATION ERROR, every call denied: " + e.getMessage());
         }
-        installTransformer(inst, methods, agentLoader); // throws: the agent, and with premain the JVM, does not start
+        StartupLint lint = new StartupLint();
+        installTransformer(inst, methods, lint, agentLoader); // throws: the agent, and with premain the JVM, does not start
         String async = config == null ? null : config.get(AgentConfig.ASYNC_CONTEXT);
         if (!"off".equals(async) && !"false".equals(async)) { // YAML reads a bare off as false
             try {
@@ -91,7 +92,7 @@ public final class AgentInstaller {
             }
         }
         long instrumented = System.nanoTime();
-        if (started == null) started = start(config);
+        if (started == null) started = start(config, lint);
         long engineStarted = System.nanoTime();
         if (!MagistrateBridge.install(new GovernanceDispatcher(methods, started.magistrate, started.unavailable))) {
             AgentLog.error("the bridge already had a dispatcher (was it set by someone else?): every governed call is denied");
@@ -121,7 +122,7 @@ public final class AgentInstaller {
      * A policy that is missing or does not load still gives an engine, one that denies every call and
      * audits each denial; anything else that stops the engine leaves none, and the dispatcher denies alone.
      */
-    private static Started start(AgentConfig config) {
+    private static Started start(AgentConfig config, StartupLint lint) {
         MagistrateSettings settings;
         try {
             settings = config.settings();
@@ -137,6 +138,7 @@ public final class AgentInstaller {
             } else {
                 try {
                     m = Magistrate.open(settings);
+                    lint.policyLoaded(settings.policy());
                 } catch (PolicyException ex) {
                     String first = ex.errors().get(0).location() + ": " + ex.errors().get(0).message();
                     AgentLog.error("policy " + settings.policy() + " could not be loaded; every governed call will be denied:\n" + ex.getMessage());
@@ -151,7 +153,7 @@ public final class AgentInstaller {
         }
     }
 
-    private static void installTransformer(Instrumentation inst, GovernedMethods methods, ClassLoader agentLoader) {
+    private static void installTransformer(Instrumentation inst, GovernedMethods methods, StartupLint lint, ClassLoader agentLoader) {
         new AgentBuilder.Default()
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
@@ -176,6 +178,7 @@ public final class AgentInstaller {
                     DynamicType.Builder<?> b = builder;
                     for (MethodDescription.InDefinedShape m : type.getDeclaredMethods().filter(methods.matcher())) {
                         int id = methods.register(type, m);
+                        lint.instrumented(methods.get(id).action(), () -> methods.codeView(type, m));
                         b = b.visit(Advice.withCustomMapping().bind(MethodId.class, id).to(GovernedAdvice.class).on(is(m)));
                     }
                     return b;

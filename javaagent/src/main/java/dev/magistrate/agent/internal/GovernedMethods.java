@@ -3,6 +3,7 @@ package dev.magistrate.agent.internal;
 import dev.magistrate.engine.ToolMethod;
 import dev.magistrate.intent.ActionNames;
 import dev.magistrate.policy.Tier;
+import dev.magistrate.policy.GovernedCode;
 import net.bytebuddy.description.annotation.AnnotationDescription;
 import net.bytebuddy.description.annotation.AnnotationValue;
 import net.bytebuddy.description.enumeration.EnumerationDescription;
@@ -183,6 +184,23 @@ final class GovernedMethods {
     AnnotationDescription requiredButUngoverned(TypeDescription type, MethodDescription method) {
         if (required.isEmpty() || governingAnnotation(type, method) != null || matchesPattern(type.getName(), method.getName())) return null;
         return annotation(type, method, required);
+    }
+
+    /** What a policy sees of a governed method, for {@link dev.magistrate.policy.PolicyLint}: its parameters' names and Java types. */
+    GovernedCode.Method codeView(TypeDescription type, MethodDescription method) {
+        String[] names = parameterNames(type, method);
+        List<GovernedCode.Parameter> params = new ArrayList<>();
+        for (int i = 0; i < names.length; i++) {
+            TypeDescription t = method.getParameters().get(i).getType().asErasure();
+            GovernedCode.ValueKind kind;
+            try {
+                kind = t.isEnum() ? GovernedCode.ValueKind.ENUM : GovernedCode.kindOf(t.getName());
+            } catch (RuntimeException unresolvable) {
+                kind = GovernedCode.ValueKind.OTHER;
+            }
+            params.add(new GovernedCode.Parameter(names[i], t.getName(), kind));
+        }
+        return new GovernedCode.Method(type.getName() + "#" + method.getName(), params);
     }
 
     /** The action a governed method's calls are decided as, before NFKC normalisation (see {@link #register}). */

@@ -6,31 +6,21 @@ import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.Rule;
 import net.bytebuddy.description.annotation.AnnotationDescription;
 import net.bytebuddy.description.method.MethodDescription;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.ClassFileLocator;
-import net.bytebuddy.pool.TypePool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
-import java.util.stream.Stream;
 
 /**
  * {@code inventory}: proves what is governed before anything runs. It reads a class path the way the agent would see
@@ -65,8 +55,7 @@ public final class InventoryCommand implements Callable<Integer> {
         PrintStream err = MagistrateCli.err(spec);
         AgentConfig cfg;
         try {
-            cfg = config == null ? AgentConfig.load(null, Map.of(), Map.of(), Path.of("."))
-                    : AgentConfig.load("config=" + config.getFileName(), Map.of(), Map.of(), config.toAbsolutePath().getParent());
+            cfg = config(config);
         } catch (AgentConfig.ConfigException e) {
             err.println("error: " + e.getMessage());
             return 2;
@@ -83,74 +72,42 @@ public final class InventoryCommand implements Callable<Integer> {
         }
         Set<String> tools = new LinkedHashSet<>(KNOWN_TOOL_ANNOTATIONS);
         tools.addAll(toolAnnotations);
-        List<ClassFileLocator> locators = new ArrayList<>();
-        List<String> classNames = new ArrayList<>();
+        GovernedClassPath classPath;
         try {
-            for (String entry : classpath.split(File.pathSeparator)) {
-                if (entry.isBlank()) continue;
-                Path p = Path.of(entry);
-                if (Files.isDirectory(p)) {
-                    locators.add(new ClassFileLocator.ForFolder(p.toFile()));
-                    try (Stream<Path> s = Files.walk(p)) {
-                        s.filter(f -> f.toString().endsWith(".class")).forEach(f -> classNames.add(className(p.relativize(f).toString())));
-                    }
-                } else if (Files.isRegularFile(p)) {
-                    JarFile jar = new JarFile(p.toFile());
-                    locators.add(new ClassFileLocator.ForJarFile(jar));
-                    for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
-                        String n = e.nextElement().getName();
-                        if (n.endsWith(".class") && !n.startsWith("META-INF/")) classNames.add(className(n));
-                    }
-                } else {
-                    err.println("error: --classpath: no such file or directory " + p);
-                    return 2;
-                }
-            }
-        } catch (IOException e) {
+            classPath = GovernedClassPath.open(classpath);
+        } catch (IOException | GovernedClassPath.NoSuchEntry e) {
             err.println("error: --classpath: " + e.getMessage());
             return 2;
         }
-        locators.add(ClassFileLocator.ForClassLoader.ofPlatformLoader());
-        // Last: the agent's own classes, for @GovernedAction and @Arg when the application's class path lacks the annotations jar.
-        locators.add(ClassFileLocator.ForClassLoader.of(InventoryCommand.class.getClassLoader()));
-        TypePool pool = TypePool.Default.of(new ClassFileLocator.Compound(locators));
-        int governed = 0, ungoverned = 0, unreadable = 0;
+        int[] governed = {0}, ungoverned = {0};
         List<String> lines = new ArrayList<>();
-        for (String name : new TreeSet<>(classNames)) {
-            if (name.endsWith("module-info") || name.endsWith("package-info")) continue;
-            try {
-                TypeDescription type = pool.describe(name).resolve();
-                for (MethodDescription.InDefinedShape m : type.getDeclaredMethods()) {
-                    if (!m.isMethod() || m.isBridge()) continue;
-                    String where = type.getName() + "#" + m.getName() + params(m);
-                    AnnotationDescription refused = methods.requiredButUngoverned(type, m);
-                    if (refused != null && !m.isAbstract()) {
-                        lines.add(String.format("REFUSED       %-28s %s   @%s is a tool annotation, not in magistrate.govern.annotations;"
-                                + " magistrate.require refuses every call", "-", where, refused.getAnnotationType().getName()));
-                        ungoverned++;
-                    } else if (methods.matcher().matches(m)) {
-                        String action = Normalizer.normalize(methods.actionName(type, m), Normalizer.Form.NFKC);
-                        lines.add(String.format("GOVERNED      %-28s %s%s", action, where, rulesFor(action, rules)));
-                        governed++;
-                    } else if (!m.isAbstract()) {
-                        for (AnnotationDescription a : m.getDeclaredAnnotations()) {
-                            String t = a.getAnnotationType().getName();
-                            if (tools.contains(t)) {
-                                lines.add(String.format("NOT GOVERNED  %-28s %s   @%s is a tool annotation, but not in magistrate.govern.annotations",
-                                        "-", where, t));
-                                ungoverned++;
-                            }
-                        }
+        List<Rule> policyRules = rules;
+        int unreadable = classPath.forEachMethod((type, m) -> {
+            String where = type.getName() + "#" + m.getName() + params(m);
+            AnnotationDescription refused = methods.requiredButUngoverned(type, m);
+            if (refused != null && !m.isAbstract()) {
+                lines.add(String.format("REFUSED       %-28s %s   @%s is a tool annotation, not in magistrate.govern.annotations;"
+                        + " magistrate.require refuses every call", "-", where, refused.getAnnotationType().getName()));
+                ungoverned[0]++;
+            } else if (methods.matcher().matches(m)) {
+                String action = Normalizer.normalize(methods.actionName(type, m), Normalizer.Form.NFKC);
+                lines.add(String.format("GOVERNED      %-28s %s%s", action, where, rulesFor(action, policyRules)));
+                governed[0]++;
+            } else if (!m.isAbstract()) {
+                for (AnnotationDescription a : m.getDeclaredAnnotations()) {
+                    String t = a.getAnnotationType().getName();
+                    if (tools.contains(t)) {
+                        lines.add(String.format("NOT GOVERNED  %-28s %s   @%s is a tool annotation, but not in magistrate.govern.annotations",
+                                "-", where, t));
+                        ungoverned[0]++;
                     }
                 }
-            } catch (RuntimeException e) {
-                unreadable++; // a class whose supertypes are not on this class path: the agent would see it only at run time
             }
-        }
+        });
         lines.forEach(out::println);
-        out.println(governed + " governed methods, " + ungoverned + " tool methods NOT governed" + (unreadable > 0
+        out.println(governed[0] + " governed methods, " + ungoverned[0] + " tool methods NOT governed" + (unreadable > 0
                 ? "; " + unreadable + " classes could not be read fully (their supertypes are not on --classpath)" : ""));
-        return ungoverned > 0 ? 1 : 0;
+        return ungoverned[0] > 0 ? 1 : 0;
     }
 
     /**
@@ -175,8 +132,10 @@ public final class InventoryCommand implements Callable<Integer> {
         return "(" + String.join(", ", p) + ")";
     }
 
-    private static String className(String path) {
-        return path.substring(0, path.length() - ".class".length()).replace('/', '.').replace('\\', '.');
+    /** The agent's configuration as {@code -javaagent:...=config=FILE} would read it, without the environment; defaults without a file. */
+    static AgentConfig config(Path file) {
+        return file == null ? AgentConfig.load(null, Map.of(), Map.of(), Path.of("."))
+                : AgentConfig.load("config=" + file.getFileName(), Map.of(), Map.of(), file.toAbsolutePath().getParent());
     }
 
     /** The agent jar's command line: the built-in commands and those only the agent can offer. */
