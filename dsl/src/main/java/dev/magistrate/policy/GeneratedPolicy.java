@@ -24,12 +24,14 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
     private final boolean wide;
     private final int words;
     private final Object[] cache = new Object[CACHE_SIZE];
+    private final List<Window> windows;
 
     protected GeneratedPolicy(PolicySet set) {
         this.set = set;
         this.rules = set.rules().toArray(new Rule[0]);
         this.wide = rules.length > 64;
         this.words = (rules.length + 63) / 64;
+        this.windows = Window.in(set);
     }
 
     /** Called by a generated class's static initialiser to take the constants it was compiled with. */
@@ -69,6 +71,11 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
     @Override
     public final String version() {
         return set.version();
+    }
+
+    @Override
+    public final List<Window> windows() {
+        return windows;
     }
 
     public final PolicySet policySet() {

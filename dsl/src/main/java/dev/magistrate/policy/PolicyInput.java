@@ -27,4 +27,13 @@ public interface PolicyInput {
 
     /** The call's argument of that name ({@code args.NAME}), or {@code null} when there is none. */
     Object argument(String name);
+
+    /**
+     * The current total of a sliding window ({@code count(1h)}, {@code sum(cost, 24h)}): calls granted
+     * before this one, not this one. Only the engine keeps window state: an input without it refuses, and
+     * the decision fails closed.
+     */
+    default Object window(Window window) {
+        throw new IllegalStateException("no window state to read " + window.definition() + " (only the engine keeps it)");
+    }
 }
