@@ -16,4 +16,9 @@ public interface CompiledPolicy {
     default java.util.List<Window> windows() {
         return java.util.List.of();
     }
+
+    /** The windows one rule's condition reads, for explaining its denial. */
+    default java.util.List<Window> windowsOf(String rule) {
+        return java.util.List.of();
+    }
 }

@@ -25,6 +25,7 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
     private final int words;
     private final Object[] cache = new Object[CACHE_SIZE];
     private final List<Window> windows;
+    private final java.util.Map<String, List<Window>> windowsByRule = new java.util.HashMap<>();
 
     protected GeneratedPolicy(PolicySet set) {
         this.set = set;
@@ -32,6 +33,9 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
         this.wide = rules.length > 64;
         this.words = (rules.length + 63) / 64;
         this.windows = Window.in(set);
+        if (!windows.isEmpty()) {
+            for (Rule r : rules) if (r.condition() != null) windowsByRule.put(r.name(), Window.in(r.condition()));
+        }
     }
 
     /** Called by a generated class's static initialiser to take the constants it was compiled with. */
@@ -76,6 +80,11 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
     @Override
     public final List<Window> windows() {
         return windows;
+    }
+
+    @Override
+    public final List<Window> windowsOf(String rule) {
+        return windowsByRule.getOrDefault(rule, List.of());
     }
 
     public final PolicySet policySet() {

@@ -69,6 +69,11 @@ public final class Window {
         return length;
     }
 
+    /** The length as policies write it, e.g. {@code 1h30m}. */
+    public String lengthText() {
+        return Durations.format(length);
+    }
+
     /** The width of one bucket: 1/{@link #BUCKETS} of the window, at least one millisecond. */
     public long bucketMillis() {
         return Math.max(1, length.toMillis() / BUCKETS);

@@ -84,13 +84,23 @@ public sealed interface AuditPayload {
     /**
      * What the policy decided. {@code effect} is {@code allow}, {@code approve} or {@code deny}; {@code denyRules} names the
      * rules that denied, and is {@code null} when read from an entry written before the field existed (use {@code rules}).
+     * {@code windowSpend} is what a granted call adds to the policy's sliding windows, one {@code "AMOUNT DEFINITION"} per
+     * window it adds to (e.g. {@code "3 sum(args.instances, 'scale_*', 1h)"}); empty for most decisions, and then not written.
      */
     record Decision(String action, String tier, String effect, List<String> rules, String policyVersion, long requiredApprovals,
-                    List<String> requiredRoles, boolean mfa, String reason, List<String> denyRules) implements AuditPayload {
+                    List<String> requiredRoles, boolean mfa, String reason, List<String> denyRules, List<String> windowSpend)
+            implements AuditPayload {
         public Decision {
             rules = List.copyOf(rules);
             requiredRoles = List.copyOf(requiredRoles);
             denyRules = denyRules == null ? null : List.copyOf(denyRules);
+            windowSpend = windowSpend == null ? List.of() : List.copyOf(windowSpend);
+        }
+
+        /** A decision that adds to no window. */
+        public Decision(String action, String tier, String effect, List<String> rules, String policyVersion, long requiredApprovals,
+                        List<String> requiredRoles, boolean mfa, String reason, List<String> denyRules) {
+            this(action, tier, effect, rules, policyVersion, requiredApprovals, requiredRoles, mfa, reason, denyRules, List.of());
         }
 
         @Override
@@ -111,6 +121,7 @@ public sealed interface AuditPayload {
             m.put("mfa", mfa);
             m.put("reason", reason);
             if (denyRules != null) m.put("deny_rules", denyRules);
+            if (!windowSpend.isEmpty()) m.put("window_spend", windowSpend);
             return m;
         }
 
@@ -122,7 +133,7 @@ public sealed interface AuditPayload {
         static Decision read(StoredFields f) {
             return new Decision(f.string("action"), f.string("tier"), f.string("effect"), f.strings("rules"), f.string("policy_version"),
                     f.integer("required_approvals"), f.strings("required_roles"), f.bool("mfa"), f.string("reason"),
-                    f.stringsAddedLater("deny_rules"));
+                    f.stringsAddedLater("deny_rules"), f.stringsAddedLater("window_spend"));
         }
     }
 

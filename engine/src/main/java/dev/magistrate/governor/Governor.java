@@ -67,6 +67,9 @@ public final class Governor implements AutoCloseable {
     private final Map<String, ApprovalSession> sessions = new ConcurrentHashMap<>();
     private final InformationAnswers answers;
     private final Duration waitingLogInterval;
+    private final WindowCounters windows = new WindowCounters();
+    /** Where the window counters are rebuilt from; null for an audit sink that is not a Chronicle log. */
+    private final Path auditDirectory;
 
     private Governor(Builder b, KeyDirectory keys, ConsumedWarrantLedger ledger, boolean ownsLedger) {
         this.policy = new AtomicReference<>(b.policy);
@@ -81,6 +84,8 @@ public final class Governor implements AutoCloseable {
         this.ownedLedger = ownsLedger ? ledger : null;
         this.answers = new InformationAnswers(clock);
         this.waitingLogInterval = b.waitingLogInterval;
+        this.auditDirectory = b.audit instanceof ChronicleAuditLog log ? log.directory() : null;
+        windows.track(auditDirectory, b.policy.windows(), clock.millis());
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "magistrate-approval-timeouts");
             th.setDaemon(true);
@@ -97,8 +102,13 @@ public final class Governor implements AutoCloseable {
     /** Decides without side effects: no audit entry, no approval request. A policy that throws yields a fail-closed denial. */
     public Decision decide(Intent intent) {
         CompiledPolicy p = policy.get();
+        return decide(p, intent, p.windows().isEmpty() ? 0 : clock.millis());
+    }
+
+    /** A policy without windows decides on the intent itself: it pays nothing for the feature. */
+    private Decision decide(CompiledPolicy p, Intent intent, long nowMillis) {
         try {
-            Decision d = p.decide(intent);
+            Decision d = p.decide(p.windows().isEmpty() ? intent : windows.input(intent, nowMillis));
             if (d == null) return Decision.failClosed("the policy returned no decision", p.version());
             return intent.minimumTier() == null ? d : d.atLeast(intent.minimumTier(), "minimum tier " + intent.minimumTier() + " set on the tool");
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
@@ -239,20 +249,40 @@ public final class Governor implements AutoCloseable {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the submission could not be recorded: " + e, null, e));
         }
-        Decision d = decide(intent);
+        CompiledPolicy p = policy.get();
+        Decision d;
+        List<String> windowSpend = List.of();
+        long now = 0;
+        if (p.windows().isEmpty()) {
+            d = decide(p, intent, now);
+        } else {
+            // Decide and reserve as one step, so that two calls decided at once cannot both spend the last of a budget.
+            synchronized (windows) {
+                now = clock.millis();
+                d = decide(p, intent, now);
+                if (d.effect() != Effect.DENY) {
+                    try {
+                        windowSpend = windows.reserve(intent, p.windows(), now);
+                    } catch (RuntimeException e) {
+                        d = Decision.failClosed("what this call adds to the policy's windows cannot be computed (" + e.getMessage()
+                                + "): denied to be safe", p.version());
+                    }
+                }
+            }
+        }
         try {
             record(intent.id(), new AuditPayload.Decision(intent.action(), d.tier().name(), d.effect().wireName(), d.matchedRules(),
                     d.policyVersion(), d.requiredApprovals(), d.requiredRoles(), d.mfaRequired(), d.explain(),
-                    List.copyOf(d.denyReasons().keySet())));
+                    List.copyOf(d.denyReasons().keySet()), windowSpend));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the decision could not be recorded: " + e, null, e));
         }
         if (d.effect() == Effect.DENY) {
             List<Map.Entry<String, String>> reasons = new ArrayList<>(d.denyReasons().entrySet());
-            StringBuilder why = new StringBuilder(reasons.get(0).getValue());
+            StringBuilder why = new StringBuilder(withBudgets(p, reasons.get(0), intent, now));
             for (int i = 1; i < reasons.size(); i++) {
                 if (why.charAt(why.length() - 1) == '.') why.setLength(why.length() - 1);
-                why.append("; rule '").append(reasons.get(i).getKey()).append("' also denies: ").append(reasons.get(i).getValue());
+                why.append("; rule '").append(reasons.get(i).getKey()).append("' also denies: ").append(withBudgets(p, reasons.get(i), intent, now));
             }
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.POLICY, reasons.get(0).getKey(), why.toString(), null, null));
         }
@@ -264,6 +294,20 @@ public final class Governor implements AutoCloseable {
             }
         }
         return requestApproval(intent, d);
+    }
+
+    /**
+     * A denying rule's reason, followed by the state of each window its condition reads: which budget, how much of it
+     * is used and when the oldest part frees. Only totals the policy author asked for, never an argument's value.
+     */
+    private String withBudgets(CompiledPolicy p, Map.Entry<String, String> denial, Intent intent, long now) {
+        List<dev.magistrate.policy.Window> used = p.windowsOf(denial.getKey());
+        if (used.isEmpty()) return denial.getValue();
+        StringBuilder sb = new StringBuilder(denial.getValue());
+        if (sb.length() > 0 && sb.charAt(sb.length() - 1) == '.') sb.setLength(sb.length() - 1);
+        sb.append(" (");
+        for (int i = 0; i < used.size(); i++) sb.append(i == 0 ? "" : "; ").append(windows.describe(used.get(i), intent, now));
+        return sb.append(')').toString();
     }
 
     /** How many approvals a decision needs: the policy's number, else its tier's default, and never none. */
@@ -363,6 +407,8 @@ public final class Governor implements AutoCloseable {
 
     /** Replaces the policy for decisions from now on; deciders never wait for the swap. */
     public void replacePolicy(CompiledPolicy next) {
+        Objects.requireNonNull(next, "policy");
+        windows.track(auditDirectory, next.windows(), clock.millis()); // windows it shares with the previous version keep their counters
         CompiledPolicy previous = policy.getAndSet(Objects.requireNonNull(next, "policy"));
         MagistrateLog.info(Governor.class, "policy replaced: " + safeVersion(previous) + " -> " + safeVersion(next));
     }
@@ -413,6 +459,7 @@ public final class Governor implements AutoCloseable {
     }
 
     void record(String intentId, AuditPayload payload) {
+        windows.recorded(intentId, payload.type()); // first: a denial gives its reservation back even when the trail is failing
         audit.append(AuditEvent.of(intentId, clock.instant(), payload));
     }
 
