@@ -3,7 +3,7 @@
 #
 #   benchmarks/run.sh                 short mode (1 fork, 2 x 1 s warm-up, 3 x 1 s measurement; ~6 min on 2 cores)
 #   benchmarks/run.sh --full          full mode (2 forks, 5 x 2 s warm-up, 10 x 2 s measurement; ~1 h)
-#   benchmarks/run.sh decision audit  only these suites (decision, audit, warrants, compile, governed, suspension)
+#   benchmarks/run.sh decision audit  only these suites (decision, audit, warrants, compile, governed, suspension, windows)
 #
 # Environment: JAVA (default: java on the PATH; the JMH forks use the same JVM), JAVA25 (a JDK 21+ for the
 # suspension check on virtual threads; default the Temurin 25 JDK if installed), JMH_EXTRA (more JMH
@@ -25,11 +25,11 @@ for a in "$@"; do
   case "$a" in
     --full) MODE=full ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    decision|audit|warrants|compile|governed|suspension) SUITES+=("$a") ;;
+    decision|audit|warrants|compile|governed|suspension|windows) SUITES+=("$a") ;;
     *) echo "unknown argument: $a (see --help)" >&2; exit 2 ;;
   esac
 done
-[ ${#SUITES[@]} -eq 0 ] && SUITES=(decision audit warrants compile governed suspension)
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(decision audit warrants compile governed suspension windows)
 
 for f in "$JAR" "$AGENT"; do
   [ -f "$f" ] || { echo "missing $f: build it first (see the head of $0)" >&2; exit 1; }
@@ -44,10 +44,10 @@ CHRONICLE_ARGS="--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-expor
 
 mkdir -p "$RESULTS"
 # A run of every suite replaces the whole result set; a run of some suites replaces only theirs.
-if [ ${#SUITES[@]} -eq 6 ]; then rm -f "$RESULTS"/*.jmh.json "$RESULTS"/suspension*.json; fi
+if [ ${#SUITES[@]} -eq 7 ]; then rm -f "$RESULTS"/*.jmh.json "$RESULTS"/suspension*.json; fi
 rm -f "$RESULTS"/results.md "$RESULTS"/results.png
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.vm.name/ {n=$2} /java.runtime.version/ {v=$2} END {print n " " v}'), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
-if [ ${#SUITES[@]} -eq 6 ]; then
+if [ ${#SUITES[@]} -eq 7 ]; then
   printf '%s\nmode: %s; command: benchmarks/run.sh %s\n' "$MACHINE" "$MODE" "$*" > "$RESULTS/machine.txt"
 else
   printf 'rerun of %s (%s mode) on %s\n' "${SUITES[*]}" "$MODE" "$MACHINE" >> "$RESULTS/machine.txt"
@@ -70,6 +70,7 @@ for s in "${SUITES[@]}"; do
       jmh decision-baseline '\.DecisionBaselineBenchmark\.' $TIMED
       jmh decision '\.DecisionBenchmark\.' $TIMED ;;
     audit) jmh audit '\.AuditAppendBenchmark\.' $TIMED ;;
+    windows) jmh windows '\.WindowBenchmark\.' $TIMED ;;
     warrants) jmh warrants '\.WarrantBenchmark\.' $TIMED ;;
     compile) jmh compile '\.CompileBenchmark\.' $SHOTS ;;
     governed)

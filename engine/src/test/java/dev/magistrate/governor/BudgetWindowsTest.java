@@ -111,9 +111,20 @@ class BudgetWindowsTest {
         return w;
     }
 
+    /** The section "Windows and budgets" of docs/policy-language.md: its first YAML block and its first plain block (the denial). */
+    static List<String> documented() throws java.io.IOException {
+        String doc = java.nio.file.Files.readString(Path.of("../docs/policy-language.md"));
+        String section = doc.substring(doc.indexOf("## Windows and budgets"));
+        int yaml = section.indexOf("```yaml\n") + "```yaml\n".length();
+        String policy = section.substring(yaml, section.indexOf("```", yaml));
+        int text = section.indexOf("```\n", section.indexOf("```", yaml) + 3) + "```\n".length();
+        return List.of(policy, section.substring(text, section.indexOf("\n```", text)));
+    }
+
     @Test
     void smallScaleUpsAreEscalatedToT3AndThenDeniedOnceTheHourlyBudgetIsSpent() throws Exception {
-        GovernorHarness h = governor(INCIDENT_POLICY, NOON);
+        List<String> documented = documented();
+        GovernorHarness h = governor(documented.get(0), NOON);
         List<Tier> tiers = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             Intent call = scaleUp(4);
@@ -121,7 +132,7 @@ class BudgetWindowsTest {
             Warrant w = run(h, call);
             assertEquals(tiers.get(i), w.tier());
             assertEquals(List.of("1 count('scale_*', 1h)", "4 sum(args.instances, 'scale_*', 1h)"), windowSpend(call),
-                    "the DECISION entry records what the call adds to each window");
+                    "the DECISION entry records what the call adds to each window (no cost: nothing for the daily spend)");
             clock.advance(Duration.ofMinutes(5));
         }
         assertEquals(List.of(Tier.T0, Tier.T0, Tier.T0, Tier.T3, Tier.T3), tiers, "the fourth small scale-up within the hour needs T3");
@@ -132,6 +143,7 @@ class BudgetWindowsTest {
         assertEquals("Hourly scale-up budget", denied.deniedBy());
         assertTrue(denied.getMessage().contains("the hourly scale-up budget of 20 instances is spent (budget sum(args.instances, 'scale_*', 1h):"
                 + " 20 used by agent ops-agent in the last 1h; 4 of it frees at 2026-11-30T13:01:00Z)"), denied.getMessage());
+        assertTrue(denied.getMessage().contains(documented.get(1)), "the docs show the real text: " + documented.get(1));
         assertFalse(denied.getMessage().contains("count("), "only the windows of the rule that denied: " + denied.getMessage());
         assertEquals(List.of(), windowSpend(oneMore), "a denied call spends nothing");
         assertEquals(Effect.DENY, h.governor.decide(scaleUp(1)).effect(), "20 of 20 used: even one more is too many");
