@@ -258,6 +258,7 @@ public final class Governor implements AutoCloseable {
         } else {
             // Decide and reserve as one step, so that two calls decided at once cannot both spend the last of a budget.
             synchronized (windows) {
+                p = policy.get(); // the version in force under the lock: a reload swaps its windows under the same lock
                 now = clock.millis();
                 d = decide(p, intent, now);
                 if (d.effect() != Effect.DENY) {
@@ -405,11 +406,22 @@ public final class Governor implements AutoCloseable {
         }
     }
 
-    /** Replaces the policy for decisions from now on; deciders never wait for the swap. */
+    /**
+     * Replaces the policy for decisions from now on; deciders never wait for the swap, except that decisions of a policy
+     * with windows wait while a window new to this process is rebuilt from the audit trail.
+     */
     public void replacePolicy(CompiledPolicy next) {
         Objects.requireNonNull(next, "policy");
-        windows.track(auditDirectory, next.windows(), clock.millis()); // windows it shares with the previous version keep their counters
-        CompiledPolicy previous = policy.getAndSet(Objects.requireNonNull(next, "policy"));
+        CompiledPolicy previous;
+        if (next.windows().isEmpty() && policy.get().windows().isEmpty()) {
+            previous = policy.getAndSet(next);
+        } else {
+            // Windows the new version shares with the old keep their counters; new ones are rebuilt from the audit trail.
+            synchronized (windows) {
+                windows.track(auditDirectory, next.windows(), clock.millis());
+                previous = policy.getAndSet(next);
+            }
+        }
         MagistrateLog.info(Governor.class, "policy replaced: " + safeVersion(previous) + " -> " + safeVersion(next));
     }
 
