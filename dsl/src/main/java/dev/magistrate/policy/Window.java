@@ -28,6 +28,7 @@ public final class Window {
     public static final int BUCKETS = 60;
     /** Sums are kept as whole millionths: exact for amounts with up to six decimals; finer amounts round up. */
     public static final int SCALE = 6;
+    private static final long UNIT = 1_000_000;
 
     public enum Kind { COUNT, SUM }
 
@@ -95,7 +96,7 @@ public final class Window {
      */
     public long contribution(PolicyInput call) {
         if (!counts(call.action())) return 0;
-        if (kind == Kind.COUNT) return BigDecimal.ONE.movePointRight(SCALE).longValueExact();
+        if (kind == Kind.COUNT) return UNIT;
         Object v = Values.number(ARITHMETIC.eval(summed, call));
         if (v == null) return 0;
         BigDecimal d = v instanceof BigDecimal bd ? bd : BigDecimal.valueOf((Long) v);
@@ -107,6 +108,7 @@ public final class Window {
 
     /** A total in millionths as the value a condition sees: a Long when whole, else an exact BigDecimal. */
     public static Object value(long millionths) {
+        if (millionths % UNIT == 0) return millionths / UNIT; // counts and whole sums: no decimal arithmetic on the decision path
         BigDecimal d = BigDecimal.valueOf(millionths, SCALE).stripTrailingZeros();
         return d.scale() <= 0 ? (Object) d.longValue() : d;
     }
