@@ -3,7 +3,7 @@
 #
 #   benchmarks/run.sh                 short mode (1 fork, 2 x 1 s warm-up, 3 x 1 s measurement; ~6 min on 2 cores)
 #   benchmarks/run.sh --full          full mode (2 forks, 5 x 2 s warm-up, 10 x 2 s measurement; ~1 h)
-#   benchmarks/run.sh decision audit  only these suites (decision, audit, warrants, compile, governed, telemetry, suspension)
+#   benchmarks/run.sh decision audit  only these suites (decision, audit, warrants, compile, governed, telemetry, suspension, windows)
 #
 # Environment: JAVA (default: java on the PATH; the JMH forks use the same JVM), JAVA25 (a JDK 21+ for the
 # suspension check on virtual threads; default the Temurin 25 JDK if installed), JMH_EXTRA (more JMH
@@ -25,11 +25,11 @@ for a in "$@"; do
   case "$a" in
     --full) MODE=full ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    decision|audit|warrants|compile|governed|telemetry|suspension) SUITES+=("$a") ;;
+    decision|audit|warrants|compile|governed|telemetry|suspension|windows) SUITES+=("$a") ;;
     *) echo "unknown argument: $a (see --help)" >&2; exit 2 ;;
   esac
 done
-[ ${#SUITES[@]} -eq 0 ] && SUITES=(decision audit warrants compile governed telemetry suspension)
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(decision audit warrants compile governed telemetry suspension windows)
 
 for f in "$JAR" "$AGENT"; do
   [ -f "$f" ] || { echo "missing $f: build it first (see the head of $0)" >&2; exit 1; }
@@ -70,6 +70,7 @@ for s in "${SUITES[@]}"; do
       jmh decision-baseline '\.DecisionBaselineBenchmark\.' $TIMED
       jmh decision '\.DecisionBenchmark\.' $TIMED ;;
     audit) jmh audit '\.AuditAppendBenchmark\.' $TIMED ;;
+    windows) jmh windows '\.WindowBenchmark\.' $TIMED ;;
     warrants) jmh warrants '\.WarrantBenchmark\.' $TIMED ;;
     compile) jmh compile '\.CompileBenchmark\.' $SHOTS ;;
     governed)

@@ -37,6 +37,16 @@ class BenchmarksSmokeTest {
     }
 
     @Test
+    void theWindowSuiteRunsOnce() throws Exception {
+        Collection<RunResult> results = new Runner(once().include(WindowBenchmark.class.getName() + "\\.").forks(0).build()).run();
+        assertEquals(2, results.size(), "plain and windowed");
+        for (RunResult r : results) {
+            double score = r.getPrimaryResult().getScore();
+            assertTrue(Double.isFinite(score) && score > 0, r.getParams().getBenchmark() + " scored " + score);
+        }
+    }
+
+    @Test
     void everySuiteRunsOnceAndTheReportRenders() throws Exception {
         Options inProcess = once()
                 .include(DecisionBenchmark.class.getName() + "\\.")

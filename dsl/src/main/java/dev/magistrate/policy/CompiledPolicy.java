@@ -11,4 +11,14 @@ public interface CompiledPolicy {
 
     /** The SHA-256 (hex) of the policy files that make this set; recorded with every decision. */
     String version();
+
+    /** The sliding windows the rules read, each once: the counters the engine keeps for this policy. Empty for most policies. */
+    default java.util.List<Window> windows() {
+        return java.util.List.of();
+    }
+
+    /** The windows one rule's condition reads, for explaining its denial. */
+    default java.util.List<Window> windowsOf(String rule) {
+        return java.util.List.of();
+    }
 }

@@ -24,12 +24,18 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
     private final boolean wide;
     private final int words;
     private final Object[] cache = new Object[CACHE_SIZE];
+    private final List<Window> windows;
+    private final java.util.Map<String, List<Window>> windowsByRule = new java.util.HashMap<>();
 
     protected GeneratedPolicy(PolicySet set) {
         this.set = set;
         this.rules = set.rules().toArray(new Rule[0]);
         this.wide = rules.length > 64;
         this.words = (rules.length + 63) / 64;
+        this.windows = Window.in(set);
+        if (!windows.isEmpty()) {
+            for (Rule r : rules) if (r.condition() != null) windowsByRule.put(r.name(), Window.in(r.condition()));
+        }
     }
 
     /** Called by a generated class's static initialiser to take the constants it was compiled with. */
@@ -69,6 +75,16 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
     @Override
     public final String version() {
         return set.version();
+    }
+
+    @Override
+    public final List<Window> windows() {
+        return windows;
+    }
+
+    @Override
+    public final List<Window> windowsOf(String rule) {
+        return windowsByRule.getOrDefault(rule, List.of());
     }
 
     public final PolicySet policySet() {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The last stage: turns a checked {@link PolicySet} into one JVM class with Janino. Attributes
@@ -337,6 +338,7 @@ public final class PolicyCompiler {
                 return sb.append("})").toString();
             }
             if (e instanceof Expr.Attr a) return attribute(a.attribute());
+            if (e instanceof Expr.Window w) return window(w.window());
             if (e instanceof Expr.Call c) return V + "." + c.function() + "(" + obj(c.args().get(0)) + ")";
             if (e instanceof Expr.Unary u && u.op() == Op.NEG) return V + ".neg(" + obj(u.operand()) + ")";
             if (e instanceof Expr.Binary b) {
@@ -353,14 +355,22 @@ public final class PolicyCompiler {
 
         /** A lazily fetched local: read on first use in this chunk, then reused. */
         String attribute(Attribute a) {
-            String key = a.key();
+            return lazy(a.key(), () -> fetch(a));
+        }
+
+        /** A window's total: read through the input like an attribute; the window is a constant, never source text. */
+        String window(Window w) {
+            return lazy("window " + w.definition(), () -> "in.window(" + constant(w, "dev.magistrate.policy.Window") + ")");
+        }
+
+        private String lazy(String key, Supplier<String> fetch) {
             String local = locals.get(key);
             if (local == null) {
                 local = "v" + locals.size();
                 locals.put(key, local);
                 localDecls.append("        Object ").append(local).append(" = U;\n");
             }
-            return "(" + local + " != U ? " + local + " : (" + local + " = " + fetch(a) + "))";
+            return "(" + local + " != U ? " + local + " : (" + local + " = " + fetch.get() + "))";
         }
 
         String fetch(Attribute a) {

@@ -40,4 +40,13 @@ public interface PolicyInput {
     default Object denialsInARow() {
         return null;
     }
+
+    /**
+     * The current total of a sliding window ({@code count(1h)}, {@code sum(cost, 24h)}): calls granted
+     * before this one, not this one. Only the engine keeps window state: an input without it refuses, and
+     * the decision fails closed.
+     */
+    default Object window(Window window) {
+        throw new IllegalStateException("no window state to read " + window.definition() + " (only the engine keeps it)");
+    }
 }

@@ -34,6 +34,11 @@ public final class ReferencePolicy implements CompiledPolicy {
     }
 
     @Override
+    public List<Window> windows() {
+        return Window.in(set);
+    }
+
+    @Override
     public String version() {
         return set.version();
     }

@@ -109,21 +109,25 @@ public sealed interface AuditPayload {
      * rules that denied, and is {@code null} when read from an entry written before the field existed (use {@code rules}).
      * {@code signals} lists the dynamic attributes the policy read for this decision as {@code name=value}
      * ({@code signal.error_rate=0.07}, {@code signal.incident=missing}, {@code agent.denials_in_a_row=3}); null when it read none.
+     * {@code windowSpend} is what a granted call adds to the policy's sliding windows, one {@code "AMOUNT DEFINITION"} per
+     * window it adds to (e.g. {@code "3 sum(args.instances, 'scale_*', 1h)"}); empty for most decisions, and then not written.
      */
     record Decision(String action, String tier, String effect, List<String> rules, String policyVersion, long requiredApprovals,
-                    List<String> requiredRoles, boolean mfa, String reason, List<String> denyRules, List<String> signals)
+                    List<String> requiredRoles, boolean mfa, String reason, List<String> denyRules, List<String> signals,
+                    List<String> windowSpend)
             implements AuditPayload {
         public Decision {
             rules = List.copyOf(rules);
             requiredRoles = List.copyOf(requiredRoles);
             denyRules = denyRules == null ? null : List.copyOf(denyRules);
             signals = signals == null || signals.isEmpty() ? null : List.copyOf(signals);
+            windowSpend = windowSpend == null ? List.of() : List.copyOf(windowSpend);
         }
 
-        /** A decision that read no signal. */
+        /** A decision that read no signal and adds to no window. */
         public Decision(String action, String tier, String effect, List<String> rules, String policyVersion, long requiredApprovals,
                         List<String> requiredRoles, boolean mfa, String reason, List<String> denyRules) {
-            this(action, tier, effect, rules, policyVersion, requiredApprovals, requiredRoles, mfa, reason, denyRules, null);
+            this(action, tier, effect, rules, policyVersion, requiredApprovals, requiredRoles, mfa, reason, denyRules, null, List.of());
         }
 
         @Override
@@ -145,6 +149,7 @@ public sealed interface AuditPayload {
             m.put("reason", reason);
             if (denyRules != null) m.put("deny_rules", denyRules);
             if (signals != null) m.put("signals", signals);
+            if (!windowSpend.isEmpty()) m.put("window_spend", windowSpend);
             return m;
         }
 
@@ -156,7 +161,7 @@ public sealed interface AuditPayload {
         static Decision read(StoredFields f) {
             return new Decision(f.string("action"), f.string("tier"), f.string("effect"), f.strings("rules"), f.string("policy_version"),
                     f.integer("required_approvals"), f.strings("required_roles"), f.bool("mfa"), f.string("reason"),
-                    f.stringsAddedLater("deny_rules"), f.stringsAddedLater("signals"));
+                    f.stringsAddedLater("deny_rules"), f.stringsAddedLater("signals"), f.stringsAddedLater("window_spend"));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.magistrate.governor;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.policy.PolicyInput;
 import dev.magistrate.policy.SignalSlots;
+import dev.magistrate.policy.Window;
 import dev.magistrate.signal.SignalBoard;
 
 import java.math.BigDecimal;
@@ -20,12 +21,17 @@ final class DecisionInput implements PolicyInput {
     private final Intent intent;
     private final SignalBoard.Snapshot signals;
     private final long denialsInARow;
+    private final WindowCounters windows;
+    private final long nowMillis;
     private List<String> read;
 
-    DecisionInput(Intent intent, SignalBoard.Snapshot signals, long denialsInARow) {
+    /** {@code windows} at {@code nowMillis}: what {@code count()} and {@code sum()} read. */
+    DecisionInput(Intent intent, SignalBoard.Snapshot signals, long denialsInARow, WindowCounters windows, long nowMillis) {
         this.intent = intent;
         this.signals = signals;
         this.denialsInARow = denialsInARow;
+        this.windows = windows;
+        this.nowMillis = nowMillis;
     }
 
     @Override public String action() { return intent.action(); }
@@ -42,6 +48,11 @@ final class DecisionInput implements PolicyInput {
         Object v = signals.get(slot);
         note("signal." + SignalSlots.name(slot), v == null ? "missing" : ((BigDecimal) v).toPlainString());
         return v;
+    }
+
+    @Override
+    public Object window(Window window) {
+        return windows.value(window, intent, nowMillis);
     }
 
     @Override
@@ -63,6 +74,6 @@ final class DecisionInput implements PolicyInput {
 
     /** The same moment (signals, streak) for another policy: the shadow decides what the live one saw. */
     DecisionInput again() {
-        return new DecisionInput(intent, signals, denialsInARow);
+        return new DecisionInput(intent, signals, denialsInARow, windows, nowMillis);
     }
 }

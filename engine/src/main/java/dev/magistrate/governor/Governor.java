@@ -76,6 +76,9 @@ public final class Governor implements AutoCloseable {
     private final SignalBoard signals;
     private final DenialStreaks streaks = new DenialStreaks();
     private volatile Shadow shadow;
+    private final WindowCounters windows = new WindowCounters();
+    /** Where the window counters are rebuilt from; null for an audit sink that is not a Chronicle log. */
+    private final Path auditDirectory;
 
     private Governor(Builder b, KeyDirectory keys, ConsumedWarrantLedger ledger, boolean ownsLedger) {
         this.policy = new AtomicReference<>(b.policy);
@@ -93,6 +96,8 @@ public final class Governor implements AutoCloseable {
         this.waitingLogInterval = b.waitingLogInterval;
         this.signals = b.signals;
         this.shadow = b.shadow;
+        this.auditDirectory = b.audit instanceof ChronicleAuditLog log ? log.directory() : null;
+        windows.track(auditDirectory, b.policy.windows(), clock.millis());
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "magistrate-approval-timeouts");
             th.setDaemon(true);
@@ -108,12 +113,16 @@ public final class Governor implements AutoCloseable {
 
     /** Decides without side effects: no audit entry, no approval request. A policy that throws yields a fail-closed denial. */
     public Decision decide(Intent intent) {
-        return decide(intent, policy.get(), input(intent));
+        CompiledPolicy p = policy.get();
+        return decide(intent, p, input(intent, p.windows().isEmpty() ? 0 : clock.millis()));
     }
 
-    /** The intent with the signals as they are now and its agent's denial streak: what a decision reads. */
-    private DecisionInput input(Intent intent) {
-        return new DecisionInput(intent, signals.snapshot(), streaks.of(intent.agent()));
+    /**
+     * What a decision reads: the intent, the signals as they are now, its agent's denial streak, and the sliding windows
+     * at {@code nowMillis} (read only by a policy that has windows: one without pays nothing for them).
+     */
+    private DecisionInput input(Intent intent, long nowMillis) {
+        return new DecisionInput(intent, signals.snapshot(), streaks.of(intent.agent()), windows, nowMillis);
     }
 
     private static Decision decide(Intent intent, CompiledPolicy p, DecisionInput in) {
@@ -294,12 +303,35 @@ public final class Governor implements AutoCloseable {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the submission could not be recorded: " + e, null, e));
         }
-        DecisionInput in = input(intent);
-        Decision d = decide(intent, policy.get(), in);
+        CompiledPolicy p = policy.get();
+        Decision d;
+        DecisionInput in;
+        List<String> windowSpend = List.of();
+        long now = 0;
+        if (p.windows().isEmpty()) {
+            in = input(intent, now);
+            d = decide(intent, p, in);
+        } else {
+            // Decide and reserve as one step, so that two calls decided at once cannot both spend the last of a budget.
+            synchronized (windows) {
+                p = policy.get(); // the version in force under the lock: a reload swaps its windows under the same lock
+                now = clock.millis();
+                in = input(intent, now);
+                d = decide(intent, p, in);
+                if (d.effect() != Effect.DENY) {
+                    try {
+                        windowSpend = windows.reserve(intent, p.windows(), now);
+                    } catch (RuntimeException e) {
+                        d = Decision.failClosed("what this call adds to the policy's windows cannot be computed (" + e.getMessage()
+                                + "): denied to be safe", p.version());
+                    }
+                }
+            }
+        }
         try {
             record(intent.id(), new AuditPayload.Decision(intent.action(), d.tier().name(), d.effect().wireName(), d.matchedRules(),
                     d.policyVersion(), d.requiredApprovals(), d.requiredRoles(), d.mfaRequired(), d.explain(),
-                    List.copyOf(d.denyReasons().keySet()), in.read()));
+                    List.copyOf(d.denyReasons().keySet()), in.read(), windowSpend));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the decision could not be recorded: " + e, null, e));
         }
@@ -307,10 +339,10 @@ public final class Governor implements AutoCloseable {
         if (sh != null) shadowDecide(intent, d, sh, in.again());
         if (d.effect() == Effect.DENY) {
             List<Map.Entry<String, String>> reasons = new ArrayList<>(d.denyReasons().entrySet());
-            StringBuilder why = new StringBuilder(reasons.get(0).getValue());
+            StringBuilder why = new StringBuilder(withBudgets(p, reasons.get(0), intent, now));
             for (int i = 1; i < reasons.size(); i++) {
                 if (why.charAt(why.length() - 1) == '.') why.setLength(why.length() - 1);
-                why.append("; rule '").append(reasons.get(i).getKey()).append("' also denies: ").append(reasons.get(i).getValue());
+                why.append("; rule '").append(reasons.get(i).getKey()).append("' also denies: ").append(withBudgets(p, reasons.get(i), intent, now));
             }
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.POLICY, reasons.get(0).getKey(), why.toString(), null, null));
         }
@@ -387,6 +419,20 @@ public final class Governor implements AutoCloseable {
     /** The signals decisions read ({@code signal.NAME}). */
     public SignalBoard signals() {
         return signals;
+    }
+
+    /**
+     * A denying rule's reason, followed by the state of each window its condition reads: which budget, how much of it
+     * is used and when the oldest part frees. Only totals the policy author asked for, never an argument's value.
+     */
+    private String withBudgets(CompiledPolicy p, Map.Entry<String, String> denial, Intent intent, long now) {
+        List<dev.magistrate.policy.Window> used = p.windowsOf(denial.getKey());
+        if (used.isEmpty()) return denial.getValue();
+        StringBuilder sb = new StringBuilder(denial.getValue());
+        if (sb.length() > 0 && sb.charAt(sb.length() - 1) == '.') sb.setLength(sb.length() - 1);
+        sb.append(" (");
+        for (int i = 0; i < used.size(); i++) sb.append(i == 0 ? "" : "; ").append(windows.describe(used.get(i), intent, now));
+        return sb.append(')').toString();
     }
 
     /** How many approvals a decision needs: the policy's number, else its tier's default, and never none. */
@@ -484,9 +530,22 @@ public final class Governor implements AutoCloseable {
         }
     }
 
-    /** Replaces the policy for decisions from now on; deciders never wait for the swap. */
+    /**
+     * Replaces the policy for decisions from now on; deciders never wait for the swap, except that decisions of a policy
+     * with windows wait while a window new to this process is rebuilt from the audit trail.
+     */
     public void replacePolicy(CompiledPolicy next) {
-        CompiledPolicy previous = policy.getAndSet(Objects.requireNonNull(next, "policy"));
+        Objects.requireNonNull(next, "policy");
+        CompiledPolicy previous;
+        if (next.windows().isEmpty() && policy.get().windows().isEmpty()) {
+            previous = policy.getAndSet(next);
+        } else {
+            // Windows the new version shares with the old keep their counters; new ones are rebuilt from the audit trail.
+            synchronized (windows) {
+                windows.track(auditDirectory, next.windows(), clock.millis());
+                previous = policy.getAndSet(next);
+            }
+        }
         MagistrateLog.info(Governor.class, "policy replaced: " + safeVersion(previous) + " -> " + safeVersion(next));
     }
 
@@ -580,6 +639,7 @@ public final class Governor implements AutoCloseable {
     }
 
     void record(String intentId, AuditPayload payload) {
+        windows.recorded(intentId, payload.type()); // first: a denial gives its reservation back even when the trail is failing
         AuditEvent event = AuditEvent.of(intentId, clock.instant(), payload);
         if (observer == AuditObserver.NONE) {
             audit.append(event);

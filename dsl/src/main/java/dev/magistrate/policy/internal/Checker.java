@@ -1,6 +1,7 @@
 package dev.magistrate.policy.internal;
 
 import dev.magistrate.policy.SignalSlots;
+import dev.magistrate.policy.Window;
 import dev.magistrate.policy.internal.Attribute.Kind;
 import dev.magistrate.policy.internal.Expr.Op;
 
@@ -199,11 +200,14 @@ public final class Checker {
     }
 
     private Checked call(Expr.Call call) throws ExpressionError {
+        if (WINDOW_FUNCTIONS.contains(call.function())) return window(call);
         Integer arity = FUNCTIONS.get(call.function());
         if (arity == null) {
-            String hint = Suggest.closest(call.function(), FUNCTIONS.keySet());
+            List<String> known = new ArrayList<>(FUNCTIONS.keySet());
+            known.addAll(WINDOW_FUNCTIONS);
+            String hint = Suggest.closest(call.function(), known);
             throw new ExpressionError(call.pos(), "unknown function '" + call.function() + "()'"
-                    + (hint != null ? ": did you mean '" + hint + "()'?" : " (known: lower, upper, len, abs)"));
+                    + (hint != null ? ": did you mean '" + hint + "()'?" : " (known: lower, upper, len, abs, count, count_all, sum, sum_all)"));
         }
         if (call.args().size() != arity) {
             throw new ExpressionError(call.pos(), call.function() + "() takes " + arity + " argument"
@@ -236,6 +240,106 @@ public final class Checker {
                 }
                 return new Checked(new Expr.Call(call.function(), args, call.pos()), Type.NUMBER);
             }
+        }
+    }
+
+    private static final List<String> WINDOW_FUNCTIONS = List.of("count", "count_all", "sum", "sum_all");
+    /** A window moves in steps of 1/60 of its length: shorter than a second it would not be a budget, longer than a year not kept. */
+    static final Duration MIN_WINDOW = Duration.ofSeconds(1);
+    static final Duration MAX_WINDOW = Duration.ofDays(366);
+
+    /**
+     * {@code count([pattern,] window)}, {@code sum(expr, [pattern,] window)} and their {@code _all} forms: the window a
+     * literal duration, the pattern a quoted action glob, the summed expression numeric and read from the call alone.
+     */
+    private Checked window(Expr.Call call) throws ExpressionError {
+        String fn = call.function();
+        boolean sum = fn.startsWith("sum");
+        int required = sum ? 2 : 1;
+        List<Expr> args = call.args();
+        if (args.size() < required || args.size() > required + 1) {
+            throw new ExpressionError(call.pos(), fn + "() takes " + (sum ? "a number to add, an optional action pattern and a window, like "
+                    + fn + "(cost, 1h) or " + fn + "(args.instances, 'scale_*', 1h)" : "an optional action pattern and a window, like "
+                    + fn + "(1h) or " + fn + "('scale_*', 1h)") + ", not " + args.size() + " argument" + (args.size() == 1 ? "" : "s"));
+        }
+        Expr last = args.get(args.size() - 1);
+        if (!(last instanceof Expr.Literal lit && lit.value() instanceof Duration length)) {
+            boolean quoted = last instanceof Expr.Literal l && l.value() instanceof String s && Durations.parse(s) != null;
+            throw new ExpressionError(Expr.start(last), "the window of " + fn + "() is a duration like 1h, 30m or 7d"
+                    + (quoted ? ", written without quotes" : ""));
+        }
+        if (length.compareTo(MIN_WINDOW) < 0 || length.compareTo(MAX_WINDOW) > 0) {
+            throw new ExpressionError(last.pos(), "a window is between 1s and 366d, not " + Durations.format(length));
+        }
+        Glob actions = args.size() == required + 1 ? glob(fn, args.get(required - 1)) : null;
+        Expr summed = null;
+        if (sum) {
+            Expr raw = args.get(0);
+            Expr.Call nested = windowCall(raw);
+            if (nested != null) {
+                throw new ExpressionError(nested.pos(), "windows do not nest: " + fn + "() adds a number of each call, not another window");
+            }
+            Checked c = visit(raw);
+            if (c.type != Type.NUMBER && c.type != Type.ANY) {
+                throw new ExpressionError(Expr.start(raw), fn + "() adds numbers, but this is a " + describe(c.type));
+            }
+            summable(fn, c.expr);
+            summed = c.expr;
+        }
+        Window.Kind kind = sum ? Window.Kind.SUM : Window.Kind.COUNT;
+        Window.Scope scope = fn.endsWith("_all") ? Window.Scope.ALL : Window.Scope.AGENT;
+        return new Checked(new Expr.Window(new Window(kind, scope, actions, length, summed), call.pos()), Type.NUMBER);
+    }
+
+    private Glob glob(String fn, Expr e) throws ExpressionError {
+        if (!(e instanceof Expr.Literal lit && lit.value() instanceof String pattern)) {
+            throw new ExpressionError(Expr.start(e), "the action pattern of " + fn + "() is text in quotes, like 'scale_*'");
+        }
+        if (pattern.isEmpty()) throw new ExpressionError(lit.pos(), "an empty action pattern matches no action: leave it out to count every action");
+        int bad = Glob.invalidAt(pattern);
+        if (bad >= 0) {
+            int at = source != null ? Lexer.sourceOffset(source, lit.pos(), bad) : lit.pos() + 1 + bad;
+            throw new ExpressionError(at, Lexer.printable(pattern.charAt(bad)) + " cannot appear in an action pattern:"
+                    + " use letters, digits, _ . - : / and the wildcards * and ?");
+        }
+        return new Glob(pattern);
+    }
+
+    private static Expr.Call windowCall(Expr e) {
+        if (e instanceof Expr.Call c) {
+            if (WINDOW_FUNCTIONS.contains(c.function())) return c;
+            for (Expr a : c.args()) {
+                Expr.Call inner = windowCall(a);
+                if (inner != null) return inner;
+            }
+        }
+        if (e instanceof Expr.Binary b) {
+            Expr.Call inner = windowCall(b.left());
+            return inner != null ? inner : windowCall(b.right());
+        }
+        if (e instanceof Expr.Unary u) return windowCall(u.operand());
+        return null;
+    }
+
+    /** A sum adds what the call itself says: its cost and arguments, numbers and arithmetic over them. */
+    private static void summable(String fn, Expr e) throws ExpressionError {
+        if (e instanceof Expr.Attr a) {
+            if (a.attribute().kind() != Kind.COST && a.attribute().kind() != Kind.ARG) {
+                throw new ExpressionError(e.pos(), fn + "() adds numbers of the call, its cost or args.NAME, not '" + a.attribute().key() + "'");
+            }
+        } else if (e instanceof Expr.Literal lit) {
+            if (!(lit.value() instanceof Long || lit.value() instanceof BigDecimal)) {
+                throw new ExpressionError(e.pos(), fn + "() adds numbers, but this is a " + describe(literalType(lit.value())));
+            }
+        } else if (e instanceof Expr.Binary b && (b.op() == Op.ADD || b.op() == Op.SUB || b.op() == Op.MUL || b.op() == Op.DIV)) {
+            summable(fn, b.left());
+            summable(fn, b.right());
+        } else if (e instanceof Expr.Unary u && u.op() == Op.NEG) {
+            summable(fn, u.operand());
+        } else if (e instanceof Expr.Call c && c.function().equals("abs")) {
+            summable(fn, c.args().get(0));
+        } else {
+            throw new ExpressionError(Expr.start(e), fn + "() adds numbers: use cost, args.NAME, numbers, + - * / and abs()");
         }
     }
 

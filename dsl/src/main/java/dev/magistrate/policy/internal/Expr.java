@@ -51,6 +51,10 @@ public sealed interface Expr {
     record Call(String function, List<Expr> args, int pos) implements Expr {
     }
 
+    /** A checked {@code count(...)}, {@code sum(...)}, {@code count_all(...)} or {@code sum_all(...)}: read from the input. */
+    record Window(dev.magistrate.policy.Window window, int pos) implements Expr {
+    }
+
     enum Op {
         NOT("not"), NEG("-"),
         AND("and"), OR("or"),

@@ -31,6 +31,7 @@ public final class Interpreter {
             return out;
         }
         if (e instanceof Expr.Attr attr) return fetch(attr.attribute(), in);
+        if (e instanceof Expr.Window w) return in.window(w.window());
         if (e instanceof Expr.Matches m) return Values.matches(eval(m.left(), in), m.pattern());
         if (e instanceof Expr.Call call) {
             Object a = eval(call.args().get(0), in);

@@ -434,7 +434,7 @@ public final class Values {
     // ---- conversions -----------------------------------------------------------------------------
 
     /** A Long or a BigDecimal for anything numeric (a numeric string included), else {@code null}. */
-    static Object number(Object v) {
+    public static Object number(Object v) {
         if (v instanceof Long) return v;
         if (v instanceof Integer || v instanceof Short || v instanceof Byte) return ((Number) v).longValue();
         if (v instanceof BigDecimal) return v;
