@@ -51,7 +51,7 @@ class AuditPayloadTest {
         put(m, "i-1", new AuditPayload.ArgumentsEdited("sam", "{\"instances\":200,\"service\":\"web\"}", "{\"instances\":25,\"service\":\"web\"}",
                 "sha256:5e0b3f2a47d1c8e9b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9", "T2", List.of("Scale limits"), List.of("riya")));
         put(m, "i-5", new AuditPayload.InformationRequested("sam", "Why 200 and not 25? Show the CPU graph."));
-        put(m, "i-6", new AuditPayload.IntentAbandoned("the process stopped while the call waited for approval; its caller is gone"));
+        put(m, "i-6", new AuditPayload.IntentAbandoned("the process restarted while the call waited for approval"));
         put(m, "i-6", new AuditPayload.ShadowDecision("deny", "T3", List.of("deploys", "freeze prod"), "9a1e0c", "rules", null));
         put(m, "policy", new AuditPayload.PolicyLoaded("console: riya", "9a1e0c", "4b7f21", "/etc/magistrate/policy.yaml", 12));
         put(m, "policy", new AuditPayload.PolicyRejected("file watcher", "/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected",
