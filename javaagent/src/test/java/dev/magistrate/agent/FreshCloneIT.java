@@ -65,6 +65,12 @@ class FreshCloneIT {
         assertEquals(0, l4j.exit(), l4j.output());
         assertTrue(l4j.output().contains("fleet    = web runs 25 instances"), l4j.output());
 
+        // Approve later with nobody at the console: the tool answers pending twice (the same intent) and never runs.
+        Run later = run(clone, 5, "bash", "samples/langchain4j-agent/run-approve-later.sh");
+        assertEquals(0, later.exit(), later.output());
+        assertTrue(later.output().contains("model    < tool result: PENDING: 'scale_service' waits for approval (T1, 1 approval"), later.output());
+        assertTrue(later.output().contains("fleet    = web runs 10 instances"), later.output());
+
         Run springAi = run(clone, 5, "bash", "samples/spring-ai-agent/run.sh");
         assertEquals(0, springAi.exit(), springAi.output());
         assertTrue(springAi.output().contains("fleet    = web runs 25 instances"), springAi.output());
