@@ -13,7 +13,10 @@ import dev.magistrate.policy.Effect;
 import dev.magistrate.policy.PolicyCompiler;
 import dev.magistrate.policy.PolicyException;
 import dev.magistrate.policy.PolicyLoader;
+import dev.magistrate.policy.PolicyInput;
 import dev.magistrate.policy.PolicyRequest;
+import dev.magistrate.policy.Window;
+import dev.magistrate.policy.SignalSlots;
 import dev.magistrate.policy.Tier;
 import dev.magistrate.policy.internal.Durations;
 import picocli.CommandLine.Command;
@@ -35,6 +38,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -145,7 +149,12 @@ final class PolicyReplay implements Callable<Integer> {
                 notReplayed.put(r.intentId, notRecorded.getMessage());
                 continue;
             }
-            Decision now = decide(policy, input, r.then);
+            RecordedMoment moment = new RecordedMoment(input, r.then.signals());
+            Decision now = decide(policy, moment, r.then);
+            if (moment.unknown != null) { // the candidate failed closed on a value it could not have: not a change to report
+                notReplayed.put(r.intentId, moment.unknown);
+                continue;
+            }
             Kind kind = compare(r.then, now);
             if (kind == null) unchanged++;
             else changes.add(new Change(kind, decidingRules(r.then, now), r, now));
@@ -200,6 +209,62 @@ final class PolicyReplay implements Callable<Integer> {
         return new ArrayList<>(byIntent.values());
     }
 
+    /**
+     * The recorded call at its recorded moment: the signals and the denial streak as the DECISION entry recorded what the
+     * policy read then. A value the candidate reads that was not recorded (a signal the old policy never read, a sliding
+     * window, whose state replay does not rebuild) is not guessed: {@link #unknown} says what, and the call is not replayed.
+     */
+    private static final class RecordedMoment implements PolicyInput {
+        private final PolicyRequest call;
+        private final Map<String, String> recorded = new HashMap<>();
+        String unknown;
+
+        RecordedMoment(PolicyRequest call, List<String> signals) {
+            this.call = call;
+            if (signals != null) {
+                for (String s : signals) {
+                    int eq = s.indexOf('=');
+                    if (eq > 0) recorded.put(s.substring(0, eq), s.substring(eq + 1));
+                }
+            }
+        }
+
+        @Override public String action() { return call.action(); }
+        @Override public String resource() { return call.resource(); }
+        @Override public String agent() { return call.agent(); }
+        @Override public String justification() { return call.justification(); }
+        @Override public String urgency() { return call.urgency(); }
+        @Override public Object cost() { return call.cost(); }
+        @Override public Instant time() { return call.time(); }
+        @Override public Object argument(String name) { return call.argument(name); }
+
+        @Override
+        public Object signal(int slot) {
+            String value = recorded("signal." + SignalSlots.name(slot));
+            return value.equals("missing") ? null : new BigDecimal(value);
+        }
+
+        @Override
+        public Object denialsInARow() {
+            return Long.parseLong(recorded("agent.denials_in_a_row"));
+        }
+
+        @Override
+        public Object window(Window window) {
+            unknown = "the candidate reads the sliding window " + window.definition() + ", whose state replay does not rebuild";
+            throw new IllegalStateException(unknown);
+        }
+
+        private String recorded(String name) {
+            String v = recorded.get(name);
+            if (v == null) {
+                unknown = "the candidate reads " + name + ", which the policy that decided then did not read, so its value then is not recorded";
+                throw new IllegalStateException(unknown);
+            }
+            return v;
+        }
+    }
+
     /** The call as it was submitted, or {@link IllegalArgumentException} naming what was not recorded. */
     private static PolicyRequest input(Recorded r) {
         AuditPayload.IntentSubmitted s = r.submitted;
@@ -230,7 +295,7 @@ final class PolicyReplay implements Callable<Integer> {
     }
 
     /** The candidate's decision, with the developer's tier floor that was applied then (recorded among the rules) applied again. */
-    private static Decision decide(CompiledPolicy policy, PolicyRequest input, AuditPayload.Decision then) {
+    private static Decision decide(CompiledPolicy policy, PolicyInput input, AuditPayload.Decision then) {
         Decision now = policy.decide(input);
         for (String rule : then.rules()) {
             Matcher m = MINIMUM_TIER.matcher(rule);

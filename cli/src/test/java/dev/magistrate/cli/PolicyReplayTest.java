@@ -171,4 +171,45 @@ class PolicyReplayTest {
         assertTrue(noAudit.err().contains("--audit: no such directory"), noAudit.err());
         assertEquals(2, run(dir.resolve("missing.yaml").toString(), "--audit", auditDir.toString()).status());
     }
+
+    @Test
+    void signalsAreReplayedAsRecordedAndWhatWasNotRecordedIsNotGuessed() throws Exception {
+        Path signalled = dir.resolve("signalled");
+        String live = """
+                policies:
+                  - name: deploys
+                    condition: "action == 'deploy'"
+                    risk_tier: T0
+                  - name: during an incident
+                    condition: "signal.incident == 1"
+                    raise_tier: 1
+                """;
+        try (Magistrate m = Magistrate.open(MagistrateSettings.builder().policy(write("signalled.yaml", live)).approvals("auto")
+                .auditDirectory(signalled).keysDirectory(dir.resolve("keys2")).agentId("ops-agent").signalsJmx(false).build())) {
+            m.signal("incident", 1);
+            m.admit(m.intent("deploy").arg("service", "web").build()).completed("deployed");
+        }
+        // The recorded incident raises the tier again: replay reads signal.incident as it was then, not as missing.
+        Run same = run(write("same-signalled.yaml", live).toString(), "--audit", signalled.toString());
+        assertEquals(0, same.status(), same.out() + same.err());
+        assertTrue(same.out().contains("1 unchanged, 0 would change."), same.out());
+        // A signal the old policy never read, and a sliding window: their values then were never recorded.
+        Run unread = run(write("unread.yaml", live + """
+                  - name: error budget
+                    condition: "signal.error_rate > 0.05"
+                    raise_tier: 1
+                """).toString(), "--audit", signalled.toString());
+        assertEquals(0, unread.status(), unread.out() + unread.err());
+        assertTrue(unread.out().contains("0 unchanged, 0 would change, 1 not replayed."), unread.out());
+        assertTrue(unread.out().contains("the candidate reads signal.error_rate, which the policy that decided then did not read"), unread.out());
+        Run windowed = run(write("windowed.yaml", live + """
+                  - name: deploy budget
+                    condition: "action == 'deploy' and count(1h) > 3"
+                    effect: deny
+                    reason: "at most 3 deploys an hour"
+                """).toString(), "--audit", signalled.toString());
+        assertTrue(windowed.out().contains("the candidate reads the sliding window count(1h), whose state replay does not rebuild"),
+                windowed.out());
+        assertTrue(windowed.out().contains("0 would change, 1 not replayed."), "not reported as denied now: " + windowed.out());
+    }
 }
