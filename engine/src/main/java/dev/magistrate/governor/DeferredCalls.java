@@ -50,12 +50,7 @@ final class DeferredCalls {
             if (!earlier.result().isDone()) throw pending(earlier);
             // Decided: exactly one call made again takes it (a concurrent twin sees it gone and starts afresh).
             if (byCall.remove(call, earlier)) {
-                Authorization a;
-                try {
-                    a = earlier.result().join();
-                } catch (CompletionException e) {
-                    throw governor.unwrap(e.getCause(), earlier.intent());
-                }
+                Authorization a = join(earlier.result(), earlier.intent());
                 try {
                     Execution run = governor.admitted(earlier.intent(), a);
                     earlier.made().set(RAN);
