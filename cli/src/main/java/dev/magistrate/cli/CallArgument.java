@@ -30,6 +30,19 @@ record CallArgument(String name, Object value) {
         }
     }
 
+    /**
+     * picocli's converter for {@code NAME=NUMBER} ({@code --signal}, {@code --window}): split at the last {@code =}, since a
+     * window's text may hold anything but one.
+     */
+    static final class NamedNumber implements ITypeConverter<CallArgument> {
+        @Override
+        public CallArgument convert(String value) {
+            int eq = value.lastIndexOf('=');
+            if (eq <= 0) throw new TypeConversionException("expected NAME=NUMBER, not '" + value + "'");
+            return new CallArgument(value.substring(0, eq).strip(), new NumberConverter().convert(value.substring(eq + 1).strip()));
+        }
+    }
+
     /** picocli's converter for a number typed like an argument ({@code --cost}): a Long or a BigDecimal. */
     static final class NumberConverter implements ITypeConverter<Object> {
         @Override

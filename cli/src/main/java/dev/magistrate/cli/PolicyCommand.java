@@ -12,11 +12,13 @@ import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.PolicyRequest;
 import dev.magistrate.policy.PolicySet;
 import dev.magistrate.policy.PolicyTestRunner;
+import dev.magistrate.policy.Window;
 import dev.magistrate.policy.internal.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 
 import static dev.magistrate.cli.MagistrateCli.NO;
@@ -129,6 +132,18 @@ final class PolicyCommand implements Callable<Integer> {
                 description = "decide as if at this instant, e.g. 2026-11-24T03:00:00Z")
         Instant time;
 
+        @Option(names = "--signal", paramLabel = "NAME=N", converter = CallArgument.NamedNumber.class,
+                description = "the value of signal.NAME (a signal not given is missing)")
+        List<CallArgument> signals = new ArrayList<>();
+
+        @Option(names = "--denials-in-a-row", paramLabel = "N", description = "the value of agent.denials_in_a_row (not given: missing)")
+        Long denialsInARow;
+
+        @Option(names = "--window", paramLabel = "WINDOW=N", converter = CallArgument.NamedNumber.class,
+                description = {"the total a sliding window holds before this call, named as the policy writes it: "
+                        + "--window \"count('scale_*', 1h)=3\"; a decision that reads a window not given is denied to be safe"})
+        List<CallArgument> windows = new ArrayList<>();
+
         @Option(names = "--json", description = "one JSON object: effect, tier, rules, approvals, roles, mfa, ...")
         boolean json;
 
@@ -142,6 +157,17 @@ final class PolicyCommand implements Callable<Integer> {
             Map<String, Object> callArgs = new LinkedHashMap<>();
             for (CallArgument a : args) callArgs.put(a.name(), a.value());
             callArgs.forEach(b::arg);
+            try {
+                for (CallArgument s : signals) b.signal(s.name(), (Number) s.value());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--signal: " + e.getMessage());
+            }
+            try {
+                for (CallArgument w : windows) b.window(w.name(), (Number) w.value());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--window: " + e.getMessage());
+            }
+            b.denialsInARow(denialsInARow);
             CompiledPolicy compiled;
             try {
                 compiled = PolicyCompiler.compile(PolicyLoader.load(readable(policy)));
@@ -149,8 +175,20 @@ final class PolicyCommand implements Callable<Integer> {
                 MagistrateCli.err(spec).println(e.getMessage());
                 return NO;
             }
-            Decision d = compiled.decide(b.build());
+            PolicyRequest request = b.build();
+            List<String> notRead = request.windowsNotRead(compiled);
+            if (!notRead.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--window: the policy reads no window " + String.join(", ", notRead)
+                        + windowList(compiled));
+            }
+            Decision d = compiled.decide(request);
             MagistrateCli.out(spec).println(json ? toJson(d) : d.explain());
+            if (d.denyReasons().containsKey(Decision.FAIL_CLOSED)) {
+                for (Window w : request.windowsNotGiven(compiled)) {
+                    MagistrateCli.err(spec).println("note: no total was given for the window " + w.definition()
+                            + "; if the decision read it, that is why it failed closed: give it with --window \"" + w.definition() + "=N\"");
+                }
+            }
             return OK;
         }
     }
@@ -226,6 +264,13 @@ final class PolicyCommand implements Callable<Integer> {
 
     static String shortHash(String v) {
         return v.length() > 12 ? v.substring(0, 12) : v;
+    }
+
+    private static String windowList(CompiledPolicy p) {
+        if (p.windows().isEmpty()) return " (it reads none)";
+        StringJoiner j = new StringJoiner(", ", " (it reads: ", ")");
+        for (Window w : p.windows()) j.add(w.definition());
+        return j.toString();
     }
 
     /** {@code --time}: an ISO-8601 instant. */

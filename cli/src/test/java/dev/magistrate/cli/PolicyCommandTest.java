@@ -156,4 +156,113 @@ class PolicyCommandTest {
         Run no = run("eval", p.toString(), "--action", "export", "--arg", "sensitive=false", "--json");
         assertEquals("T0", new ObjectMapper().readTree(no.out()).get("tier").asText(), no.out());
     }
+
+    static final String GUARDED = """
+            default: T0
+            policies:
+              - name: hourly budget
+                condition: "action == 'scale_web' and sum(args.instances, 'scale_*', 1h) + args.instances > 20"
+                effect: deny
+                reason: "at most 20 instances an hour"
+              - name: incident
+                condition: "signal.error_rate > 0.05 or agent.denials_in_a_row >= 3"
+                risk_tier: T2
+            """;
+
+    /** The state the engine keeps (signals, the denial streak, window totals) is given on the command line. */
+    @Test
+    void evalTakesSignalsTheDenialStreakAndWindowTotals(@TempDir Path dir) throws Exception {
+        Path p = dir.resolve("p.yaml");
+        Files.writeString(p, GUARDED);
+        Run calm = run("eval", p.toString(), "--action", "scale_web", "--arg", "instances=3", "--window", "sum(args.instances,'scale_*',60m)=10");
+        assertEquals(0, calm.status(), calm.err());
+        assertTrue(calm.out().startsWith("allow at T0"), calm.out());
+        Run spent = run("eval", p.toString(), "--action", "scale_web", "--arg", "instances=3", "--window", "sum(args.instances, 'scale_*', 1h) = 18");
+        assertTrue(spent.out().contains("hourly budget"), spent.out());
+        assertTrue(spent.out().startsWith("deny"), spent.out());
+        Run incident = run("eval", p.toString(), "--action", "restart", "--signal", "error_rate=0.07");
+        assertTrue(incident.out().contains("T2"), incident.out());
+        Run streak = run("eval", p.toString(), "--action", "restart", "--denials-in-a-row", "3");
+        assertTrue(streak.out().contains("T2"), streak.out());
+        Run quiet = run("eval", p.toString(), "--action", "restart", "--signal", "error_rate=0.01", "--denials-in-a-row", "2");
+        assertTrue(quiet.out().startsWith("allow at T0"), quiet.out());
+    }
+
+    @Test
+    void evalSaysWhichWindowItWasNotGivenAndRefusesOneThePolicyDoesNotRead(@TempDir Path dir) throws Exception {
+        Path p = dir.resolve("p.yaml");
+        Files.writeString(p, GUARDED);
+        Run missing = run("eval", p.toString(), "--action", "scale_web", "--arg", "instances=3");
+        assertEquals(0, missing.status(), missing.err());
+        assertTrue(missing.out().startsWith("deny"), "a window read without state fails closed: " + missing.out());
+        assertTrue(missing.err().contains("no total was given for the window sum(args.instances, 'scale_*', 1h)"), missing.err());
+        assertTrue(missing.err().contains("--window \"sum(args.instances, 'scale_*', 1h)=N\""), missing.err());
+        Run typo = run("eval", p.toString(), "--action", "scale_web", "--window", "count(1h)=3");
+        assertEquals(2, typo.status(), typo.err());
+        assertTrue(typo.err().contains("the policy reads no window count(1h) (it reads: sum(args.instances, 'scale_*', 1h))"), typo.err());
+        assertEquals(2, run("eval", p.toString(), "--action", "x", "--signal", "9lives=1").status());
+        Run notAWindow = run("eval", p.toString(), "--action", "x", "--window", "count(1h) + 1=2");
+        assertEquals(2, notAWindow.status());
+        assertTrue(notAWindow.err().contains("'count(1h) + 1' is not one window"), notAWindow.err());
+        Run badLength = run("eval", p.toString(), "--action", "x", "--window", "count(1x)=2");
+        assertTrue(badLength.err().contains("'count(1x)' is not a window"), badLength.err());
+        assertEquals(2, run("eval", p.toString(), "--action", "x", "--signal", "error_rate=high").status());
+    }
+
+    @Test
+    void testFilesGiveSignalsStreaksAndWindowsWithLocatedMistakes(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("p.yaml"), GUARDED);
+        Path tests = dir.resolve("p.test.yaml");
+        Files.writeString(tests, """
+                policy: p.yaml
+                cases:
+                  - name: budget spent
+                    call: {action: scale_web, args: {instances: 3}, windows: {"sum(args.instances, 'scale_*', 1h)": 18}}
+                    expect: {effect: deny, rules: [hourly budget]}
+                  - name: budget left
+                    call: {action: scale_web, args: {instances: 3}, windows: {"sum(args.instances, 'scale_*', 1h)": 2}}
+                    expect: {effect: allow, tier: T0}
+                  - name: incident
+                    call: {action: restart, signals: {error_rate: 0.07}}
+                    expect: {tier: T2}
+                  - name: streak
+                    call: {action: restart, denials_in_a_row: 3}
+                    expect: {tier: T2}
+                  - name: forgot the window
+                    call: {action: scale_web, args: {instances: 3}}
+                    expect: {effect: allow}
+                """);
+        Run r = run("test", tests.toString());
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.out().strip().endsWith("4 passed, 1 failed"), r.out());
+        assertTrue(r.out().contains("no total was given for the window sum(args.instances, 'scale_*', 1h)"), r.out());
+
+        Files.writeString(tests, """
+                policy: p.yaml
+                cases:
+                  - name: bad state
+                    call: {action: restart, signals: {error_rate: high}, denials_in_a_row: -1, windows: [1]}
+                    expect: {tier: T2}
+                """);
+        Run bad = run("test", tests.toString());
+        assertEquals(2, bad.status(), bad.err());
+        assertTrue(bad.err().contains(tests + ":4:51: error_rate is a number"), bad.err());
+        assertTrue(bad.err().contains("denials_in_a_row is a whole number, 0 or more"), bad.err());
+        assertTrue(bad.err().contains("windows is a mapping"), bad.err());
+
+        Files.writeString(tests, """
+                policy: p.yaml
+                cases:
+                  - name: unread window
+                    call: {action: restart, windows: {"count(1h)": 1, "count(": 2}}
+                    expect: {tier: T0}
+                """);
+        Run unread = run("test", tests.toString());
+        assertEquals(2, unread.status(), unread.err());
+        assertTrue(unread.err().contains(tests + ":4:55: 'count(' is not a window"), unread.err());
+        Files.writeString(tests, Files.readString(tests).replace(", \"count(\": 2", ""));
+        unread = run("test", tests.toString());
+        assertEquals(2, unread.status(), unread.err());
+        assertTrue(unread.err().contains("case 'unread window' gives a total for the window count(1h), which the policy does not read"), unread.err());
+    }
 }

@@ -1,24 +1,82 @@
 package dev.magistrate.policy;
 
+import dev.magistrate.policy.internal.Checker;
+import dev.magistrate.policy.internal.Expr;
+import dev.magistrate.policy.internal.ExpressionError;
+
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A plain {@link PolicyInput} for tools and tests that decide without an engine intent
  * ({@code policy eval}, policy test files). Build one with {@link #builder(String)}.
+ *
+ * <p>The state the engine keeps is given, not kept: signal values by name, the agent's denial streak, and
+ * the totals of sliding windows by their text ({@code count('scale_*', 1h)}, canonical: {@code 60m} is {@code 1h}). A
+ * value the policy reads that was not given is missing: a signal or streak is then an absent attribute,
+ * a window fails the decision closed, as it would without the engine's state ({@link #windowsNotGiven}
+ * says which).
  */
 public record PolicyRequest(String action, String resource, String agent, String justification, String urgency,
-                            Object cost, Instant time, Map<String, Object> arguments) implements PolicyInput {
+                            Object cost, Instant time, Map<String, Object> arguments,
+                            Map<String, Number> signals, Number denialsInARow, Map<String, Number> windowTotals) implements PolicyInput {
 
     public PolicyRequest {
         arguments = Collections.unmodifiableMap(new LinkedHashMap<>(arguments));
+        signals = Map.copyOf(signals);
+        windowTotals = Collections.unmodifiableMap(new LinkedHashMap<>(windowTotals)); // keyed by canonical text (the builder's)
     }
 
     @Override
     public Object argument(String name) {
         return arguments.get(name);
+    }
+
+    @Override
+    public Object signal(int slot) {
+        return signals.get(SignalSlots.name(slot));
+    }
+
+    @Override
+    public Object window(Window window) {
+        Number total = windowTotals.get(window.definition());
+        if (total == null) throw new IllegalStateException("no total given for the window " + window.definition());
+        return total;
+    }
+
+    /** The windows of this policy that the request gives no total for. */
+    public List<Window> windowsNotGiven(CompiledPolicy policy) {
+        List<Window> out = new ArrayList<>();
+        for (Window w : policy.windows()) if (!windowTotals.containsKey(w.definition())) out.add(w);
+        return out;
+    }
+
+    /** The window totals given that no window of this policy has: a typo, or a window the policy no longer reads. */
+    public List<String> windowsNotRead(CompiledPolicy policy) {
+        Set<String> read = new HashSet<>();
+        for (Window w : policy.windows()) read.add(w.definition());
+        List<String> out = new ArrayList<>();
+        for (String k : windowTotals.keySet()) if (!read.contains(k)) out.add(k);
+        return out;
+    }
+
+    /** A window's identity, its canonical text: {@code sum( cost , 1d)} is {@code sum(cost, 24h)}. */
+    private static String key(String windowText) {
+        Expr checked;
+        try {
+            // Parsed and checked only, as a comparison so that the checker accepts it; never compiled.
+            checked = Checker.parseAndCheck("(" + windowText + ") >= 0");
+        } catch (ExpressionError e) {
+            throw new IllegalArgumentException("'" + windowText + "' is not a window: " + e.getMessage());
+        }
+        if (checked instanceof Expr.Binary b && b.left() instanceof Expr.Window w) return w.window().definition();
+        throw new IllegalArgumentException("'" + windowText + "' is not one window: write it as the policy does, e.g. count('scale_*', 1h)");
     }
 
     public static Builder builder(String action) {
@@ -34,6 +92,9 @@ public record PolicyRequest(String action, String resource, String agent, String
         private Object cost;
         private Instant time = Instant.now();
         private final Map<String, Object> arguments = new LinkedHashMap<>();
+        private final Map<String, Number> signals = new LinkedHashMap<>();
+        private Number denialsInARow;
+        private final Map<String, Number> windowTotals = new LinkedHashMap<>();
 
         private Builder(String action) {
             this.action = action;
@@ -53,8 +114,34 @@ public record PolicyRequest(String action, String resource, String agent, String
 
         public Builder arg(String name, Object value) { arguments.put(name, value); return this; }
 
+        /**
+         * The value of {@code signal.NAME}.
+         *
+         * @throws IllegalArgumentException a name the DSL could not read after {@code signal.}
+         */
+        public Builder signal(String name, Number value) {
+            if (name == null || !SignalSlots.NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("'" + name + "' is not a signal name (a letter or _, then letters, digits or _, at most 64)");
+            }
+            signals.put(name, value);
+            return this;
+        }
+
+        /** The value of {@code agent.denials_in_a_row}. */
+        public Builder denialsInARow(Number v) { denialsInARow = v; return this; }
+
+        /**
+         * The current total of a window, named as a policy writes it: {@code count(1h)}, {@code sum(cost, 'scale_*', 24h)}.
+         *
+         * @throws IllegalArgumentException text that is not one window
+         */
+        public Builder window(String text, Number total) {
+            windowTotals.put(key(text), total);
+            return this;
+        }
+
         public PolicyRequest build() {
-            return new PolicyRequest(action, resource, agent, justification, urgency, cost, time, arguments);
+            return new PolicyRequest(action, resource, agent, justification, urgency, cost, time, arguments, signals, denialsInARow, windowTotals);
         }
     }
 }

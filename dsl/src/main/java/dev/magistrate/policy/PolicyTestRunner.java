@@ -35,14 +35,17 @@ import java.util.Set;
  * </pre>
  *
  * {@code call} takes action, resource, agent, justification, urgency, cost, time (ISO-8601) and
- * args; {@code expect} takes effect, tier, rules (the exact matched rule names), approvals, roles
+ * args, and the state the engine would keep: {@code signals} (name: number), {@code denials_in_a_row}
+ * and {@code windows} (a window as the policy writes it: its total before the call, e.g.
+ * {@code "count('scale_*', 1h)": 3}); {@code expect} takes effect, tier, rules (the exact matched rule names), approvals, roles
  * and mfa. Only what {@code expect} names is checked.
  */
 public final class PolicyTestRunner {
 
     private static final Set<String> FILE_KEYS = Set.of("policy", "cases");
     private static final Set<String> CASE_KEYS = Set.of("name", "call", "expect");
-    private static final Set<String> CALL_KEYS = Set.of("action", "resource", "agent", "justification", "urgency", "cost", "time", "args");
+    private static final Set<String> CALL_KEYS = Set.of("action", "resource", "agent", "justification", "urgency", "cost", "time", "args",
+            "signals", "denials_in_a_row", "windows");
     private static final Set<String> EXPECT_KEYS = Set.of("effect", "tier", "rules", "approvals", "roles", "mfa");
 
     /** One case, with the request it describes and what it expects. */
@@ -84,9 +87,24 @@ public final class PolicyTestRunner {
         List<TestCase> cases = reader.read();
         CompiledPolicy policy = PolicyCompiler.compile(PolicyLoader.load(reader.policyPath));
         List<Result> results = new ArrayList<>();
+        List<PolicyError> unread = new ArrayList<>();
+        for (TestCase c : cases) {
+            for (String w : c.request().windowsNotRead(policy)) {
+                unread.add(new PolicyError(c.at(), "case '" + c.name() + "' gives a total for the window " + w
+                        + ", which the policy does not read (it reads: " + (policy.windows().isEmpty() ? "none" : policy.windows()) + ")", null));
+            }
+        }
+        if (!unread.isEmpty()) throw new PolicyException(unread);
         for (TestCase c : cases) {
             Decision d = policy.decide(c.request());
-            results.add(new Result(c, d, mismatches(c.expect(), d)));
+            List<String> mismatches = mismatches(c.expect(), d);
+            if (!mismatches.isEmpty() && d.denyReasons().containsKey(Decision.FAIL_CLOSED)) {
+                for (Window w : c.request().windowsNotGiven(policy)) {
+                    mismatches.add("no total was given for the window " + w.definition() + "; if the decision read it, that is why it failed"
+                            + " closed: give it under call.windows");
+                }
+            }
+            results.add(new Result(c, d, mismatches));
         }
         return results;
     }
@@ -191,6 +209,29 @@ public final class PolicyTestRunner {
                     error(c.get("time").value().at(), "time is an ISO-8601 instant like 2026-11-24T03:00:00Z");
                 }
             }
+            if (c.containsKey("signals")) {
+                for (Map.Entry<Entry, Number> e : numbers(c.get("signals"), "signals is a mapping of signal names to numbers").entrySet()) {
+                    try {
+                        b.signal(e.getKey().key(), e.getValue());
+                    } catch (IllegalArgumentException bad) {
+                        error(e.getKey().keyAt(), bad.getMessage());
+                    }
+                }
+            }
+            if (c.containsKey("denials_in_a_row")) {
+                if (value(c.get("denials_in_a_row").value()) instanceof Long n && n >= 0) b.denialsInARow(n);
+                else error(c.get("denials_in_a_row").value().at(), "denials_in_a_row is a whole number, 0 or more");
+            }
+            if (c.containsKey("windows")) {
+                String shape = "windows is a mapping of windows as the policy writes them (count('scale_*', 1h)) to their totals";
+                for (Map.Entry<Entry, Number> e : numbers(c.get("windows"), shape).entrySet()) {
+                    try {
+                        b.window(e.getKey().key(), e.getValue());
+                    } catch (IllegalArgumentException bad) {
+                        error(e.getKey().keyAt(), bad.getMessage());
+                    }
+                }
+            }
             if (c.containsKey("args")) {
                 if (c.get("args").value() instanceof MapNode args) {
                     for (Entry a : args.entries().values()) b.arg(a.key(), value(a.value()));
@@ -227,6 +268,20 @@ public final class PolicyTestRunner {
             }
             String caseName = text(name);
             return new TestCase(caseName != null ? caseName : "(unnamed)", b.build(), expected, m.at());
+        }
+
+        /** A mapping of names to numbers, each bad value reported where it is. */
+        Map<Entry, Number> numbers(Entry e, String shape) {
+            Map<Entry, Number> out = new LinkedHashMap<>();
+            if (!(e.value() instanceof MapNode m)) {
+                error(e.value().at(), shape);
+                return out;
+            }
+            for (Entry item : m.entries().values()) {
+                if (value(item.value()) instanceof Number n) out.put(item, n);
+                else error(item.value().at(), item.key() + " is a number");
+            }
+            return out;
         }
 
         Object value(Node n) {
