@@ -11,6 +11,7 @@ import dev.magistrate.policy.YamlTree.Scalar;
 import dev.magistrate.policy.internal.Attribute;
 import dev.magistrate.policy.internal.EqualityClass;
 import dev.magistrate.policy.internal.Expr;
+import dev.magistrate.policy.internal.Glob;
 import dev.magistrate.policy.internal.Expr.Op;
 import dev.magistrate.policy.internal.Suggest;
 
@@ -172,7 +173,29 @@ public final class PolicyLint {
             for (Expr a : l.items()) walk(r, a, actions);
         } else if (e instanceof Expr.Attr a && a.attribute().kind() == Attribute.Kind.ARG) {
             checkArgument(r, a, actions);
+        } else if (e instanceof Expr.Window w) {
+            walkWindow(r, w);
         }
+    }
+
+    /**
+     * A window counts other calls than the rule's: those of its own action pattern. The pattern must match a governed action,
+     * and what a sum adds up is read from the counted calls' arguments.
+     */
+    private void walkWindow(Rule r, Expr.Window w) {
+        Glob pattern = w.window().actionPattern();
+        Set<String> counted = null;
+        if (pattern != null) {
+            if (!code.complete()) return; // the counted actions may not have loaded yet
+            counted = new TreeSet<>();
+            for (String a : code.actions()) if (pattern.matches(a)) counted.add(a);
+            if (counted.isEmpty()) {
+                report(Severity.ERROR, "unknown-action", r, "the window " + w.window().definition() + " counts no call: no governed action"
+                        + " matches '" + pattern.pattern() + "' (governed: " + String.join(", ", new TreeSet<>(code.actions())) + ")", w.pos(), null);
+                return;
+            }
+        }
+        if (w.window().summed() != null) walk(r, w.window().summed(), counted);
     }
 
     /** The governed methods that calls of {@code actions} can come from, or null when that cannot be known. */

@@ -85,6 +85,16 @@ public final class Window {
         return definition;
     }
 
+    /** The action pattern of the counted calls, or null when every action counts. */
+    Glob actionPattern() {
+        return actions;
+    }
+
+    /** What a sum adds up (a checked numeric expression over the counted call), or null for a count. */
+    Expr summed() {
+        return summed;
+    }
+
     /** Whether a call of this action adds to the window. */
     public boolean counts(String action) {
         return actions == null || (action != null && actions.matches(action));

@@ -95,6 +95,31 @@ class PolicyLintTest {
         assertClean(lint(rules("not (action == 'scale_service' and args.instances > 5)"), OPS));
     }
 
+    /** A window adds up the counted calls' arguments: those of its own action pattern, not the rule's. */
+    @Test
+    void aSummedArgumentIsCheckedAgainstTheCallsTheWindowCounts() {
+        String rule = "action == 'deploy' and sum(args.instance, 'scale_*', 1h) > 50";
+        LintFinding f = only(lint(rules(rule), OPS), "unknown-argument");
+        assertEquals("did you mean `instances`?", f.suggestion());
+        assertAt(f, 3, 17 + rule.indexOf("args.instance"));
+        assertTrue(f.message().contains("no governed method of 'scale_service' has an argument 'instance'"), f::format);
+        // The rule is about deploy, but the window sums scale_service's instances: fine.
+        assertClean(lint(rules("action == 'deploy' and sum(args.instances, 'scale_*', 1h) + count(1h) > 50"), OPS));
+        // Without a pattern every call counts: an argument some method has is fine, one no method has is not.
+        assertClean(lint(rules("sum(args.amount, 24h) > 1000"), OPS));
+        only(lint(rules("sum(args.amuont, 24h) > 1000"), OPS), "unknown-argument");
+    }
+
+    @Test
+    void aWindowWhosePatternMatchesNoGovernedActionCountsNothing() {
+        String rule = "count('scael_*', 1h) > 3";
+        LintFinding f = only(lint(rules(rule), OPS), "unknown-action");
+        assertAt(f, 3, 17);
+        assertTrue(f.message().contains("the window count('scael_*', 1h) counts no call: no governed action matches 'scael_*'"), f::format);
+        GovernedCode partial = new GovernedCode.Builder().add("deploy", method("Tools#deploy", "environment:java.lang.String")).build(false);
+        assertClean(lint(rules(rule), partial));
+    }
+
     @Test
     void anArgumentOnlyOneOverloadHasIsKnown() {
         assertClean(lint(rules("action == 'refund_order' and note contains 'vip'"), OPS));
