@@ -6,7 +6,6 @@ import dev.magistrate.policy.GovernedCode;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 
 /** {@code policy lint --classpath}: the governed methods of a class path, read as {@code inventory} reads them. */
 public final class ClassPathGovernedCode implements GovernedCodeScanner {
@@ -17,7 +16,7 @@ public final class ClassPathGovernedCode implements GovernedCodeScanner {
         GovernedClassPath classPath;
         try {
             AgentConfig cfg = InventoryCommand.config(config);
-            methods = new GovernedMethods(cfg.list(AgentConfig.GOVERN_ANNOTATIONS), cfg.list(AgentConfig.GOVERN_METHODS), List.of());
+            methods = GovernedMethods.configured(cfg);
             classPath = GovernedClassPath.open(classpath);
         } catch (AgentConfig.ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
