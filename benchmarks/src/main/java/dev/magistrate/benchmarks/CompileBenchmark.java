@@ -155,4 +155,33 @@ public class CompileBenchmark {
         if (!o.loaded()) throw new IllegalStateException(o.error());
         return o;
     }
+
+    /**
+     * The control for {@code hotSwap}: the same deciding thread while the other one does the same loading, checking and
+     * compiling, but never swaps. If this group's max matches {@code hotSwap}'s, the swap itself adds nothing to it: the max
+     * is what compiling on a second thread costs a decider on this machine (the scheduler, the garbage collector).
+     */
+    @Benchmark
+    @Group("compileNoSwap")
+    @GroupThreads(1)
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @Warmup(iterations = 2, time = 2)
+    @Measurement(iterations = 3, time = 2)
+    public Decision compileNoSwapDecide(Swapping s) {
+        return s.magistrate.decide(s.intents[s.next++ & (DecisionBenchmark.CALLS - 1)]);
+    }
+
+    @Benchmark
+    @Group("compileNoSwap")
+    @GroupThreads(1)
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @Warmup(iterations = 2, time = 2)
+    @Measurement(iterations = 3, time = 2)
+    public CompiledPolicy compileNoSwapCompile(Swapping s) {
+        CompiledPolicy p = PolicyCompiler.compile(PolicyLoader.parse("benchmark.yaml", s.largeNext ? s.large : s.small));
+        s.largeNext = !s.largeNext;
+        return p;
+    }
 }
