@@ -71,10 +71,12 @@ public final class AgentInstaller {
         GovernedMethods methods;
         AgentConfig config = null;
         Started started = null;
+        boolean asyncContext = true;
         try {
             config = AgentConfig.load(args, System.getenv(), System.getProperties(), Path.of("").toAbsolutePath());
             AgentLog.setLevel(config.get(AgentConfig.LOG_LEVEL));
             methods = GovernedMethods.configured(config);
+            asyncContext = config.onOff(AgentConfig.ASYNC_CONTEXT, true);
         } catch (Throwable e) {
             // Without a usable configuration we still intercept @GovernedAction, and deny every call.
             methods = new GovernedMethods(List.of(), List.of(), List.of());
@@ -83,8 +85,7 @@ public final class AgentInstaller {
         }
         StartupLint lint = new StartupLint();
         installTransformer(inst, methods, lint, agentLoader); // throws: the agent, and with premain the JVM, does not start
-        String async = config == null ? null : config.get(AgentConfig.ASYNC_CONTEXT);
-        if (!"off".equals(async) && !"false".equals(async)) { // YAML reads a bare off as false
+        if (asyncContext) {
             try {
                 AsyncContext.install(inst);
             } catch (RuntimeException | LinkageError e) {
