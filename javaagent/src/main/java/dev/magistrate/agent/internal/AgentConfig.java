@@ -57,11 +57,15 @@ public final class AgentConfig {
     public static final String SIGNALS_JMX = "magistrate.signals.jmx";
     /** Reload the policy when its files change ({@code watch: {policy: true}} in the file: {@code policy} itself is a path). */
     public static final String WATCH_POLICY = "magistrate.watch.policy";
+    /** How long a governed call waits for the engine to start (it starts beside the application), in seconds. */
+    public static final String START_TIMEOUT = "magistrate.start.timeout";
+    static final long DEFAULT_START_TIMEOUT_MILLIS = 120_000;
     /** Read by the agent's entry point, before this configuration (see NestedJarCache): only as -D or environment variable. */
     static final String AGENT_CACHE_DIR = "magistrate.agent.cache.dir";
 
     static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, CONSOLE_CHAT, AGENT_ID, GOVERN_ANNOTATIONS,
-            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL, TELEMETRY, SHADOW_POLICY, SIGNALS_JMX, WATCH_POLICY);
+            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL, TELEMETRY, SHADOW_POLICY, SIGNALS_JMX, WATCH_POLICY,
+            START_TIMEOUT);
     private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT, SHADOW_POLICY);
 
     private final Map<String, String> values;
@@ -160,6 +164,19 @@ public final class AgentConfig {
         if (get(SHADOW_POLICY) != null) b.shadowPolicy(Path.of(get(SHADOW_POLICY)));
         if (get(SIGNALS_JMX) != null) b.signalsJmx(onOff(SIGNALS_JMX, false));
         return b.build();
+    }
+
+    /** {@link #START_TIMEOUT} in milliseconds: a whole number of seconds, at least 1. */
+    long startTimeoutMillis() {
+        String value = get(START_TIMEOUT);
+        if (value == null) return DEFAULT_START_TIMEOUT_MILLIS;
+        try {
+            long seconds = Long.parseLong(value.strip());
+            if (seconds >= 1 && seconds <= 86_400) return seconds * 1000;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(source(START_TIMEOUT) + ": " + START_TIMEOUT + ": '" + value + "' is not a number of seconds from 1 to 86400");
     }
 
     /**
