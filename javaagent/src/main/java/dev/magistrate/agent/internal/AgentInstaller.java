@@ -107,7 +107,7 @@ public final class AgentInstaller {
             long engineStarted = System.nanoTime();
             AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, engineStarted) + " ms (unpack "
                     + ms(startedNanos, unpacked) + ", instrumentation " + ms(unpacked, instrumented) + ", engine " + ms(instrumented, engineStarted)
-                    + (early != null ? "" : " on its own thread") + "); governing " + governed.describe() + "; " + s.summary);
+                    + "); governing " + governed.describe() + "; " + s.summary);
             return new GovernanceDispatcher(governed, s.magistrate, s.unavailable);
         });
         StartingDispatcher dispatcher = new StartingDispatcher(start, startTimeoutMillis);
