@@ -14,7 +14,6 @@ import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
 import dev.magistrate.governor.Governor;
 import dev.magistrate.governor.LivePolicy;
-import dev.magistrate.governor.PendingAtRestart;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
 import dev.magistrate.log.MagistrateLog;
@@ -163,7 +162,7 @@ public final class Magistrate implements AutoCloseable {
             opened.push(governor);
             if (s.signalsJmx()) opened.push(SignalsJmx.register(signals));
             // Before the backend sees anything: what waited for approval when the process last stopped is abandoned.
-            governor.abandon(PendingAtRestart.find(s.auditDirectory()));
+            governor.abandon(governor.waitingAtStart());
             LivePolicy live = reloadable ? LivePolicy.start(governor, s.policy(), s.watchPolicy(), s.shadowPolicy() == null) : null;
             if (live != null) opened.push(live); // closed before the governor: no reload after it
             backend.attach(live == null ? governor.approvalContext() : new ReloadingContext(governor.approvalContext(), live));

@@ -77,6 +77,7 @@ public final class Governor implements AutoCloseable {
     private final DenialStreaks streaks = new DenialStreaks();
     private volatile Shadow shadow;
     private final WindowCounters windows = new WindowCounters();
+    private final List<PendingAtRestart.Waiting> waitingAtStart;
     /** Where the window counters are rebuilt from; null for an audit sink that is not a Chronicle log. */
     private final Path auditDirectory;
 
@@ -97,7 +98,14 @@ public final class Governor implements AutoCloseable {
         this.signals = b.signals;
         this.shadow = b.shadow;
         this.auditDirectory = b.audit instanceof ChronicleAuditLog log ? log.directory() : null;
-        windows.track(auditDirectory, b.policy.windows(), clock.millis());
+        // One pass over the trail as the engine opens: the windows' counters, and the calls that waited for approval
+        // when the process stopped (Magistrate.open abandons them once everything is in place).
+        WindowCounters.Rebuild rebuild = windows.rebuild(auditDirectory, b.policy.windows(), clock.millis());
+        try {
+            this.waitingAtStart = auditDirectory == null ? List.of() : PendingAtRestart.find(auditDirectory, rebuild);
+        } catch (RuntimeException e) {
+            throw rebuild == null ? e : rebuild.failed(e);
+        }
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "magistrate-approval-timeouts");
             th.setDaemon(true);
@@ -594,6 +602,11 @@ public final class Governor implements AutoCloseable {
             MagistrateLog.error(Governor.class, "audit trail failing; intent " + intent.id() + " denied unrecorded", e);
         }
         return new DeniedException(intent.id(), intent.action(), stage, by, reason, allowedInstead, cause);
+    }
+
+    /** The intents that waited for approval when the process last stopped, read from the trail when this governor was built. */
+    public List<PendingAtRestart.Waiting> waitingAtStart() {
+        return waitingAtStart;
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The intents that waited for approval when the process stopped, found on start by reading the audit trail: an
@@ -53,30 +54,20 @@ public final class PendingAtRestart {
 
     /** Reads the whole log in {@code auditDir} (read-only; a directory without a log has nothing pending). */
     public static List<Waiting> find(Path auditDir) {
+        return find(auditDir, null);
+    }
+
+    /**
+     * As {@link #find(Path)}, in the same pass handing every entry to {@code alongside} too (when not null): the engine
+     * reads its trail once when it opens, for this and for the windows' counters.
+     */
+    static List<Waiting> find(Path auditDir, Consumer<CanonicalEntry.Decoded> alongside) {
         Map<String, InFlight> open = new LinkedHashMap<>();
         try (AuditLogReader reader = AuditLogReader.open(auditDir)) {
             CanonicalEntry.Decoded d;
             while ((d = reader.nextEntry()) != null) {
-                AuditEvent e = d.event();
-                AuditPayload p = d.payload();
-                if (p instanceof AuditPayload.IntentSubmitted s) {
-                    InFlight f = open.computeIfAbsent(e.intentId(), id -> new InFlight());
-                    f.submitted = s;
-                    f.submittedAt = e.time();
-                } else if (p instanceof AuditPayload.Decision x) {
-                    InFlight f = open.get(e.intentId());
-                    if (f != null) f.decision = x;
-                } else if (p instanceof AuditPayload.ApprovalRequested a) {
-                    InFlight f = open.get(e.intentId());
-                    if (f != null) {
-                        f.requested = a;
-                        f.requestedAt = e.time();
-                    }
-                } else if (p instanceof AuditPayload.WarrantIssued || p instanceof AuditPayload.IntentDenied
-                        || p instanceof AuditPayload.IntentTimedOut || p instanceof AuditPayload.InformationRequested
-                        || p instanceof AuditPayload.IntentAbandoned) {
-                    open.remove(e.intentId());
-                }
+                if (alongside != null) alongside.accept(d);
+                track(open, d);
             }
         }
         List<Waiting> waiting = new ArrayList<>();
@@ -86,6 +77,29 @@ public final class PendingAtRestart {
             waiting.add(new Waiting(id, f.submitted.agent(), f.submitted.action(), f.submitted.argsDigest(), f.requestedAt, request(id, f)));
         });
         return waiting;
+    }
+
+    private static void track(Map<String, InFlight> open, CanonicalEntry.Decoded d) {
+        AuditEvent e = d.event();
+        AuditPayload p = d.payload();
+        if (p instanceof AuditPayload.IntentSubmitted s) {
+            InFlight f = open.computeIfAbsent(e.intentId(), id -> new InFlight());
+            f.submitted = s;
+            f.submittedAt = e.time();
+        } else if (p instanceof AuditPayload.Decision x) {
+            InFlight f = open.get(e.intentId());
+            if (f != null) f.decision = x;
+        } else if (p instanceof AuditPayload.ApprovalRequested a) {
+            InFlight f = open.get(e.intentId());
+            if (f != null) {
+                f.requested = a;
+                f.requestedAt = e.time();
+            }
+        } else if (p instanceof AuditPayload.WarrantIssued || p instanceof AuditPayload.IntentDenied
+                || p instanceof AuditPayload.IntentTimedOut || p instanceof AuditPayload.InformationRequested
+                || p instanceof AuditPayload.IntentAbandoned) {
+            open.remove(e.intentId());
+        }
     }
 
     /** The request as approvers saw it, for the console's history; null when the recorded entries do not rebuild it. */

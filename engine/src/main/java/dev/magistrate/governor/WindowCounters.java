@@ -14,10 +14,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The state behind {@code count(...)} and {@code sum(...)}: one {@link SlidingWindow} per window
@@ -154,6 +155,21 @@ final class WindowCounters {
      * that entry's time.
      */
     void track(Path dir, List<Window> windows, long nowMillis) {
+        Rebuild rebuild = rebuild(dir, windows, nowMillis);
+        if (rebuild == null) return;
+        try (AuditLogReader reader = AuditLogReader.open(dir)) {
+            CanonicalEntry.Decoded entry;
+            while ((entry = reader.nextEntry()) != null) rebuild.accept(entry);
+        } catch (RuntimeException e) {
+            throw rebuild.failed(e);
+        }
+    }
+
+    /**
+     * As {@link #track}, but the entries come from a pass over the trail that the caller makes (and may share): null when
+     * no window needs rebuilding. A pass that fails must end with {@link Rebuild#failed}.
+     */
+    Rebuild rebuild(Path dir, List<Window> windows, long nowMillis) {
         Set<String> kept = new HashSet<>();
         for (Window w : windows) kept.add(w.definition());
         counters.keySet().retainAll(kept);
@@ -165,42 +181,57 @@ final class WindowCounters {
             reach = Math.max(reach, w.length().toMillis() + w.bucketMillis());
             counters.computeIfAbsent(w.definition(), d -> new ConcurrentHashMap<>());
         }
-        if (wanted.isEmpty() || dir == null) return;
-        long from = nowMillis - reach;
-        Map<String, String> agents = new HashMap<>();
-        Map<String, Reservation> decided = new HashMap<>();
-        try (AuditLogReader reader = AuditLogReader.open(dir)) {
-            CanonicalEntry.Decoded entry;
-            while ((entry = reader.nextEntry()) != null) {
-                AuditEvent e = entry.event();
-                long at = e.time().toEpochMilli();
-                if (at < from) continue;
-                switch (e.type()) {
-                    case INTENT_SUBMITTED -> agents.put(e.intentId(), ((AuditPayload.IntentSubmitted) entry.payload()).agent());
-                    case DECISION -> {
-                        String agent = agents.remove(e.intentId());
-                        List<String> spend = ((AuditPayload.Decision) entry.payload()).windowSpend();
-                        List<Spend> spends = new ArrayList<>();
-                        for (String s : spend) {
-                            int space = s.indexOf(' ');
-                            Window w = space < 0 ? null : wanted.get(s.substring(space + 1));
-                            if (w == null) continue;
-                            long millionths = new BigDecimal(s.substring(0, space)).movePointRight(Window.SCALE).longValueExact();
-                            spends.add(new Spend(w, key(w, agent), millionths));
-                        }
-                        if (!spends.isEmpty()) decided.put(e.intentId(), new Reservation(at, spends));
+        if (wanted.isEmpty() || dir == null) return null;
+        return new Rebuild(dir, wanted, nowMillis - reach);
+    }
+
+    /** Counts again, entry by entry, what the trail recorded for the windows being rebuilt. */
+    final class Rebuild implements Consumer<CanonicalEntry.Decoded> {
+        private final Path dir;
+        private final Map<String, Window> wanted;
+        private final long fromMillis;
+        private final Map<String, String> agents = new HashMap<>();
+        private final Map<String, Reservation> decided = new HashMap<>();
+
+        private Rebuild(Path dir, Map<String, Window> wanted, long fromMillis) {
+            this.dir = dir;
+            this.wanted = wanted;
+            this.fromMillis = fromMillis;
+        }
+
+        @Override
+        public void accept(CanonicalEntry.Decoded entry) {
+            AuditEvent e = entry.event();
+            long at = e.time().toEpochMilli();
+            if (at < fromMillis) return;
+            switch (e.type()) {
+                case INTENT_SUBMITTED -> agents.put(e.intentId(), ((AuditPayload.IntentSubmitted) entry.payload()).agent());
+                case DECISION -> {
+                    String agent = agents.remove(e.intentId());
+                    List<String> spend = ((AuditPayload.Decision) entry.payload()).windowSpend();
+                    List<Spend> spends = new ArrayList<>();
+                    for (String s : spend) {
+                        int space = s.indexOf(' ');
+                        Window w = space < 0 ? null : wanted.get(s.substring(space + 1));
+                        if (w == null) continue;
+                        long millionths = new BigDecimal(s.substring(0, space)).movePointRight(Window.SCALE).longValueExact();
+                        spends.add(new Spend(w, key(w, agent), millionths));
                     }
-                    case EXECUTION_STARTED -> {
-                        Reservation r = decided.remove(e.intentId());
-                        if (r != null) for (Spend s : r.spends) ring(s.window, s.key).add(r.atMillis, s.millionths);
-                    }
-                    default -> {
-                    }
+                    if (!spends.isEmpty()) decided.put(e.intentId(), new Reservation(at, spends));
+                }
+                case EXECUTION_STARTED -> {
+                    Reservation r = decided.remove(e.intentId());
+                    if (r != null) for (Spend s : r.spends) ring(s.window, s.key).add(r.atMillis, s.millionths);
+                }
+                default -> {
                 }
             }
-        } catch (RuntimeException e) {
+        }
+
+        /** Drops the half-rebuilt counters (they are rebuilt when next wanted); the exception to throw. */
+        IllegalStateException failed(RuntimeException e) {
             for (String d : wanted.keySet()) counters.remove(d);
-            throw new IllegalStateException("cannot rebuild the windows " + wanted.keySet() + " from the audit trail in " + dir + ": " + e.getMessage(), e);
+            return new IllegalStateException("cannot rebuild the windows " + wanted.keySet() + " from the audit trail in " + dir + ": " + e.getMessage(), e);
         }
     }
 }

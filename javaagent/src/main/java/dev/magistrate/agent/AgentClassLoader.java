@@ -2,21 +2,16 @@ package dev.magistrate.agent;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.List;
-import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
- * The agent's own class loader: the nested jars under {@code META-INF/magistrate/lib}, extracted to a
- * private temporary directory (owner-only, removed at exit), with the platform loader as parent.
+ * The agent's own class loader: the nested jars under {@code META-INF/magistrate/lib}, unpacked once into
+ * the per-user {@link NestedJarCache}, with the platform loader as parent.
  * The application's loader never sees these classes, and the agent never sees the application's
  * Jackson or Byte Buddy. One exception, on purpose: the OpenTelemetry API ({@code io.opentelemetry.api},
  * {@code io.opentelemetry.context}) is the application's, from the system class loader, so that the engine's spans
@@ -49,26 +44,19 @@ final class AgentClassLoader extends URLClassLoader {
     }
 
     static Extracted create(File agentJar) throws IOException {
-        Path dir = Files.createTempDirectory("magistrate-agent-");
-        // Deleted after every shutdown hook has run, so that the agent's own hooks can still load classes.
-        dir.toFile().deleteOnExit();
+        return create(agentJar, NestedJarCache.root(System.getProperties(), System.getenv()));
+    }
+
+    /** {@code cacheRoot} null: unpack into a private temporary directory. */
+    static Extracted create(File agentJar, Path cacheRoot) throws IOException {
         List<URL> urls = new ArrayList<>();
         File bootstrap = null;
         try (JarFile jar = new JarFile(agentJar)) {
-            Enumeration<JarEntry> entries = jar.entries();
-            while (entries.hasMoreElements()) {
-                JarEntry e = entries.nextElement();
-                String name = e.getName();
-                boolean lib = name.startsWith(LIB) && name.indexOf('/', LIB.length()) < 0;
-                boolean boot = name.startsWith(BOOT) && name.indexOf('/', BOOT.length()) < 0;
-                if (!name.endsWith(".jar") || !(lib || boot)) continue;
-                Path target = dir.resolve(name.substring(name.lastIndexOf('/') + 1));
-                try (InputStream in = jar.getInputStream(e)) {
-                    Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-                target.toFile().deleteOnExit();
-                if (lib) urls.add(target.toUri().toURL());
-                else bootstrap = target.toFile();
+            List<NestedJarCache.Nested> nested = NestedJarCache.nestedJars(jar, LIB, BOOT);
+            Path dir = NestedJarCache.unpack(jar, nested, cacheRoot);
+            for (NestedJarCache.Nested n : nested) {
+                if (n.entry().getName().startsWith(LIB)) urls.add(NestedJarCache.file(dir, n).toURI().toURL());
+                else bootstrap = NestedJarCache.file(dir, n);
             }
         }
         if (urls.isEmpty() || bootstrap == null) {

@@ -207,7 +207,8 @@ class InterceptionIT {
 
     @Test
     void withoutAnApprovalBackendCallsThatNeedAPersonAreDeniedAtOnce(@TempDir Path dir) throws Exception {
-        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), workDir(dir, ""), AgentRun.appClasspath(), APP, "approval-timeout");
+        // "class" first: the first governed call waits for the engine to start (on its own thread), the timed one must not.
+        AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), workDir(dir, ""), AgentRun.appClasspath(), APP, "class", "approval-timeout");
         assertTrue(r.outcome("approval-timeout").contains("no approval backend is configured"), r::toString);
         long waited = Long.parseLong(r.line("WAITED-MS ").substring("WAITED-MS ".length()));
         assertTrue(waited < 900, "denied without waiting for the timeout: " + waited + " ms");

@@ -36,7 +36,8 @@ class ShadowAndSignalConfigTest {
     @Test
     void aJmxSettingThatIsNotABooleanIsRefusedWithItsSource() {
         AgentConfig.ConfigException e = assertThrows(AgentConfig.ConfigException.class,
-                () -> AgentConfig.load("", Map.of(), Map.of("magistrate.signals.jmx", "off"), dir).settings());
-        assertTrue(e.getMessage().contains("system property -Dmagistrate.signals.jmx: magistrate.signals.jmx: 'off' is true or false"), e.getMessage());
+                () -> AgentConfig.load("", Map.of(), Map.of("magistrate.signals.jmx", "maybe"), dir).settings());
+        assertTrue(e.getMessage().contains("system property -Dmagistrate.signals.jmx: magistrate.signals.jmx: 'maybe' is not on or off (true or false)"), e.getMessage());
+        assertEquals(false, AgentConfig.load("", Map.of(), Map.of("magistrate.signals.jmx", "off"), dir).settings().signalsJmx(), "off is false, as for every switch");
     }
 }

@@ -39,6 +39,6 @@ class TelemetryConfigTest {
     void anyOtherValueIsAnErrorNamingItsSource() {
         AgentConfig.ConfigException e = assertThrows(AgentConfig.ConfigException.class,
                 () -> telemetry("", Map.of(), Map.of("magistrate.telemetry", "maybe")));
-        assertEquals("system property -Dmagistrate.telemetry: magistrate.telemetry: 'maybe' is not on or off", e.getMessage());
+        assertEquals("system property -Dmagistrate.telemetry: magistrate.telemetry: 'maybe' is not on or off (true or false)", e.getMessage());
     }
 }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +49,8 @@ public final class ReportRenderer {
                 suspension.add(JSON.readTree(p.toFile()));
             }
         }
-        Files.writeString(dir.resolve("results.md"), markdown(rows, machine, suspension));
+        JsonNode startup = Files.exists(dir.resolve("startup.json")) ? JSON.readTree(dir.resolve("startup.json").toFile()) : null;
+        Files.writeString(dir.resolve("results.md"), markdown(rows, machine, suspension, startup));
         chart(rows, dir.resolve("results.png"), machine.lines().findFirst().orElse(""));
         System.out.println("wrote " + dir.resolve("results.md") + " and " + dir.resolve("results.png"));
     }
@@ -128,10 +130,10 @@ public final class ReportRenderer {
 
     // ---------------------------------------------------------------- markdown
 
-    static String markdown(List<Row> rows, String machine, List<JsonNode> suspension) {
+    static String markdown(List<Row> rows, String machine, List<JsonNode> suspension, JsonNode startup) {
         StringBuilder md = new StringBuilder();
         md.append("Machine: ").append(machine.replace("\n", "; ")).append("\n\n");
-        md.append(targets(rows, suspension)).append('\n');
+        md.append(targets(rows, suspension, startup)).append('\n');
         Map<String, List<Row>> bySuite = new LinkedHashMap<>();
         for (Row r : rows) bySuite.computeIfAbsent(r.suite(), k -> new ArrayList<>()).add(r);
         md.append("| suite | benchmark | median (p50) | p99 | mean | mode |\n|---|---|---:|---:|---:|---|\n");
@@ -151,7 +153,31 @@ public final class ReportRenderer {
                 .append(s.get("timedOut").asInt()).append(" timed out and denied, ").append(s.get("wrong").asInt()).append(" wrong; all waiting after ")
                 .append(s.get("suspendMillis").asLong()).append(" ms; ").append(bytes(s.get("heapBytesPerCall").asLong())).append(" of heap and ")
                 .append(bytes(s.get("rssBytesPerCall").asLong())).append(" of resident memory per waiting call.\n"));
+        if (startup != null) md.append('\n').append(startup(startup));
         return md.toString();
+    }
+
+    /** The start-up suite: what the agent adds to each variant of the trivial application, and the split the agent logs. */
+    static String startup(JsonNode startup) {
+        StringBuilder md = new StringBuilder("Start-up added by the agent (JDK ").append(startup.get("jdk").asText()).append(", ")
+                .append(startup.get("runs").asInt()).append(" starts with and without it, alternating; the agent's split is the median of its own log line):\n\n")
+                .append("| application | added, median | added, p90 | without agent | with agent | first start | agent: unpack | instrumentation | engine |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (JsonNode v : startup.get("variants")) {
+            md.append("| ").append(v.get("name").asText().equals("governed") ? "one governed call" : "a main that returns")
+                    .append(" | ").append(v.get("addedMedianMillis").asLong()).append(" ms | ").append(v.get("addedP90Millis").asLong())
+                    .append(" ms | ").append(v.get("withoutMedianMillis").asLong()).append(" ms | ").append(v.get("withMedianMillis").asLong())
+                    .append(" ms | ").append(v.get("coldWithMillis").asLong()).append(" ms | ").append(agentMedian(v, "unpackMillis"))
+                    .append(" ms | ").append(agentMedian(v, "instrumentationMillis")).append(" ms | ").append(agentMedian(v, "engineMillis")).append(" ms |\n");
+        }
+        return md.toString();
+    }
+
+    private static long agentMedian(JsonNode variant, String field) {
+        long[] values = new long[variant.get("agent").size()];
+        for (int i = 0; i < values.length; i++) values[i] = variant.get("agent").get(i).get(field).asLong();
+        Arrays.sort(values);
+        return values.length == 0 ? -1 : values[(values.length - 1) / 2];
     }
 
     private static String modeName(String mode) {
@@ -183,7 +209,7 @@ public final class ReportRenderer {
     }
 
     /** The targets of issue 7, each as measured in this run, with met or missed. */
-    static String targets(List<Row> rows, List<JsonNode> suspension) {
+    static String targets(List<Row> rows, List<JsonNode> suspension, JsonNode startup) {
         StringBuilder t = new StringBuilder("| target | measured | |\n|---|---|---|\n");
         Optional<Row> m50 = find(rows, "DecisionBenchmark", "decide", "engine=magistrate, rules=50");
         m50.ifPresent(m -> {
@@ -247,6 +273,15 @@ public final class ReportRenderer {
                 s.get("granted").asInt() + " granted, " + s.get("timedOut").asInt() + " timed out, " + s.get("wrong").asInt() + " wrong; "
                         + bytes(s.get("heapBytesPerCall").asLong()) + " heap / " + bytes(s.get("rssBytesPerCall").asLong()) + " RSS per call",
                 s.get("passed").asBoolean()));
+        if (startup != null) {
+            long target = startup.get("targetMillis").asLong();
+            for (JsonNode v : startup.get("variants")) {
+                long median = v.get("addedMedianMillis").asLong();
+                line(t, "start-up added to a trivial app" + (v.get("name").asText().equals("governed") ? " making one governed call" : "")
+                                + " ≤ " + target + " ms (median of " + startup.get("runs").asInt() + ")",
+                        median + " ms median, " + v.get("addedP90Millis").asLong() + " ms p90", median <= target);
+            }
+        }
         return t.toString();
     }
 

@@ -57,9 +57,15 @@ public final class AgentConfig {
     public static final String SIGNALS_JMX = "magistrate.signals.jmx";
     /** Reload the policy when its files change ({@code watch: {policy: true}} in the file: {@code policy} itself is a path). */
     public static final String WATCH_POLICY = "magistrate.watch.policy";
+    /** How long a governed call waits for the engine to start (it starts beside the application), in seconds. */
+    public static final String START_TIMEOUT = "magistrate.start.timeout";
+    static final long DEFAULT_START_TIMEOUT_MILLIS = 120_000;
+    /** Read by the agent's entry point, before this configuration (see NestedJarCache): only as -D or environment variable. */
+    static final String AGENT_CACHE_DIR = "magistrate.agent.cache.dir";
 
     static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, CONSOLE_CHAT, AGENT_ID, GOVERN_ANNOTATIONS,
-            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL, TELEMETRY, SHADOW_POLICY, SIGNALS_JMX, WATCH_POLICY);
+            GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL, TELEMETRY, SHADOW_POLICY, SIGNALS_JMX, WATCH_POLICY,
+            START_TIMEOUT);
     private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT, SHADOW_POLICY);
 
     private final Map<String, String> values;
@@ -89,13 +95,13 @@ public final class AgentConfig {
             readFile(file, values, sources);
         }
         for (Map.Entry<String, String> e : env.entrySet()) {
-            if (!e.getKey().startsWith("MAGISTRATE_")) continue;
+            if (!e.getKey().startsWith("MAGISTRATE_") || e.getKey().equals("MAGISTRATE_AGENT_CACHE_DIR")) continue;
             String key = e.getKey().toLowerCase(Locale.ROOT).replace('_', '.');
             put(values, sources, key, resolve(key, e.getValue(), workingDir), "environment variable " + e.getKey());
         }
         for (Map.Entry<Object, Object> e : sysProps.entrySet()) {
             String key = String.valueOf(e.getKey());
-            if (!key.startsWith("magistrate.") || key.startsWith("magistrate.agent.jar") || key.startsWith("magistrate.testapp")
+            if (!key.startsWith("magistrate.") || key.startsWith("magistrate.agent.jar") || key.equals(AGENT_CACHE_DIR) || key.startsWith("magistrate.testapp")
                     || key.startsWith("magistrate.policy.dumpSource")
                     || key.startsWith(Magistrate.SIGNAL_PROPERTY_PREFIX)) continue; // signals: the engine reads them itself
             put(values, sources, key, resolve(key, String.valueOf(e.getValue()), workingDir), "system property -D" + key);
@@ -149,29 +155,43 @@ public final class AgentConfig {
                 .keysDirectory(keys)
                 .approvals(backend, backendSettings)
                 .agentId(get(AGENT_ID, "agent"))
-                .telemetry(telemetry())
-                .watchPolicy(watchPolicy());
+                // Telemetry: spans and metrics through the application's OpenTelemetry API, when it has one.
+                .telemetry(onOff(TELEMETRY, true))
+                // Off unless set: whoever can write the policy files would otherwise change what is allowed without signing in.
+                .watchPolicy(onOff(WATCH_POLICY, false));
         if (get(POLICY) != null) b.policy(Path.of(get(POLICY)));
         if (get(APPROVERS) != null) b.approvers(Path.of(get(APPROVERS)));
         if (get(SHADOW_POLICY) != null) b.shadowPolicy(Path.of(get(SHADOW_POLICY)));
-        String jmx = get(SIGNALS_JMX);
-        if (jmx != null) {
-            if (!jmx.strip().equalsIgnoreCase("true") && !jmx.strip().equalsIgnoreCase("false")) {
-                throw new ConfigException(source(SIGNALS_JMX) + ": " + SIGNALS_JMX + ": '" + jmx + "' is true or false");
-            }
-            b.signalsJmx(Boolean.parseBoolean(jmx.strip()));
-        }
+        if (get(SIGNALS_JMX) != null) b.signalsJmx(onOff(SIGNALS_JMX, false));
         return b.build();
     }
 
-    /** Off unless set: whoever can write the policy files would otherwise change what is allowed without signing in. */
-    private boolean watchPolicy() {
-        String value = get(WATCH_POLICY);
-        if (value == null) return false;
+    /** {@link #START_TIMEOUT} in milliseconds: a whole number of seconds, at least 1. */
+    long startTimeoutMillis() {
+        String value = get(START_TIMEOUT);
+        if (value == null) return DEFAULT_START_TIMEOUT_MILLIS;
+        try {
+            long seconds = Long.parseLong(value.strip());
+            if (seconds >= 1 && seconds <= 86_400) return seconds * 1000;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(source(START_TIMEOUT) + ": " + START_TIMEOUT + ": '" + value + "' is not a number of seconds from 1 to 86400");
+    }
+
+    /**
+     * A switch: {@code on}/{@code true} or {@code off}/{@code false} (YAML reads a bare {@code off} as false, so both
+     * spellings mean the same), {@code whenUnset} when not set.
+     *
+     * @throws ConfigException any other value, naming the setting and its source: a mistyped switch is neither on nor off
+     */
+    public boolean onOff(String key, boolean whenUnset) {
+        String value = get(key);
+        if (value == null) return whenUnset;
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new ConfigException(source(WATCH_POLICY) + ": " + WATCH_POLICY + ": '" + value + "' is true or false");
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new ConfigException(source(key) + ": " + key + ": '" + value + "' is not on or off (true or false)");
         };
     }
 
@@ -186,21 +206,16 @@ public final class AgentConfig {
         }
     }
 
-    /** On unless set off: spans and metrics through the application's OpenTelemetry API, when it has one. */
-    private boolean telemetry() {
-        String value = get(TELEMETRY, "on").strip().toLowerCase(Locale.ROOT);
-        // YAML reads a bare off as false: both spellings mean the same.
-        if (value.equals("on") || value.equals("true")) return true;
-        if (value.equals("off") || value.equals("false")) return false;
-        throw new ConfigException(source(TELEMETRY) + ": " + TELEMETRY + ": '" + get(TELEMETRY) + "' is not on or off");
-    }
-
     /** Where a key's value came from, for messages. */
     public String source(String key) {
         return sources.getOrDefault(key, "default");
     }
 
     private static void put(Map<String, String> values, Map<String, String> sources, String key, String value, String source) {
+        if (key.equals(AGENT_CACHE_DIR)) {
+            throw new ConfigException(source + ": " + key + " is read before the configuration file and the agent argument: set it with -D"
+                    + key + " or MAGISTRATE_AGENT_CACHE_DIR");
+        }
         if (!KEYS.contains(key)) {
             String hint = Suggest.closest(key, KEYS);
             throw new ConfigException(source + ": unknown setting '" + key + "'"

@@ -17,6 +17,7 @@ import java.io.File;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 
 import static net.bytebuddy.matcher.ElementMatchers.any;
@@ -31,9 +32,10 @@ import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
 /**
- * Runs inside the agent's class loader: reads the configuration into the engine's settings, starts the
- * engine with {@link Magistrate#open}, installs the dispatcher in the bridge and the Byte Buddy transformation.
- * Whatever fails, the application starts; a failure only means every governed call is denied.
+ * Runs inside the agent's class loader: reads the configuration, installs the Byte Buddy transformation and a
+ * dispatcher in the bridge, and starts the engine with {@link Magistrate#open} on its own thread while the application
+ * starts (the first governed call waits for it: {@link StartingDispatcher}). Whatever fails after the transformation
+ * is installed, the application starts; a failure only means every governed call is denied.
  */
 public final class AgentInstaller {
 
@@ -71,10 +73,14 @@ public final class AgentInstaller {
         GovernedMethods methods;
         AgentConfig config = null;
         Started started = null;
+        boolean asyncContext = true;
+        long startTimeoutMillis = AgentConfig.DEFAULT_START_TIMEOUT_MILLIS;
         try {
             config = AgentConfig.load(args, System.getenv(), System.getProperties(), Path.of("").toAbsolutePath());
             AgentLog.setLevel(config.get(AgentConfig.LOG_LEVEL));
             methods = GovernedMethods.configured(config);
+            asyncContext = config.onOff(AgentConfig.ASYNC_CONTEXT, true);
+            startTimeoutMillis = config.startTimeoutMillis();
         } catch (Throwable e) {
             // Without a usable configuration we still intercept @GovernedAction, and deny every call.
             methods = new GovernedMethods(List.of(), List.of(), List.of());
@@ -83,8 +89,7 @@ public final class AgentInstaller {
         }
         StartupLint lint = new StartupLint();
         installTransformer(inst, methods, lint, agentLoader); // throws: the agent, and with premain the JVM, does not start
-        String async = config == null ? null : config.get(AgentConfig.ASYNC_CONTEXT);
-        if (!"off".equals(async) && !"false".equals(async)) { // YAML reads a bare off as false
+        if (asyncContext) {
             try {
                 AsyncContext.install(inst);
             } catch (RuntimeException | LinkageError e) {
@@ -92,17 +97,40 @@ public final class AgentInstaller {
             }
         }
         long instrumented = System.nanoTime();
-        if (started == null) started = start(config, lint);
-        long engineStarted = System.nanoTime();
-        if (!MagistrateBridge.install(new GovernanceDispatcher(methods, started.magistrate, started.unavailable))) {
+        // The engine (policy compile, keys, audit log) starts on its own thread while the application starts; the first
+        // governed call waits for it. Until then, and if it fails, no governed call runs ungoverned.
+        AgentConfig startConfig = config;
+        Started early = started;
+        GovernedMethods governed = methods;
+        FutureTask<GovernanceDispatcher> start = new FutureTask<>(() -> {
+            Started s = early != null ? early : start(startConfig, lint);
+            long engineStarted = System.nanoTime();
+            AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, engineStarted) + " ms (unpack "
+                    + ms(startedNanos, unpacked) + ", instrumentation " + ms(unpacked, instrumented) + ", engine " + ms(instrumented, engineStarted)
+                    + "); governing " + governed.describe() + "; " + s.summary);
+            return new GovernanceDispatcher(governed, s.magistrate, s.unavailable);
+        });
+        StartingDispatcher dispatcher = new StartingDispatcher(start, startTimeoutMillis);
+        if (!MagistrateBridge.install(dispatcher)) {
             AgentLog.error("the bridge already had a dispatcher (was it set by someone else?): every governed call is denied");
         }
-        if (started.magistrate != null) {
-            Runtime.getRuntime().addShutdownHook(new Thread(started.magistrate::close, "magistrate-shutdown"));
+        // Registered now, so that an application that ends before the engine has started still closes it once it has.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                GovernanceDispatcher d = dispatcher.await();
+                if (d.magistrate() != null) d.magistrate().close();
+            } catch (RuntimeException e) {
+                AgentLog.log(AgentLog.Level.WARN, "the engine was not closed at exit", e);
+            }
+        }, "magistrate-shutdown"));
+        if (early != null) {
+            start.run(); // nothing to start: the dispatcher denies at once
+        } else {
+            Thread starter = new Thread(start, "magistrate-start");
+            starter.setDaemon(true);
+            starter.setContextClassLoader(agentLoader);
+            starter.start();
         }
-        AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, engineStarted) + " ms (unpack "
-                + ms(startedNanos, unpacked) + ", instrumentation " + ms(unpacked, instrumented) + ", engine " + ms(instrumented, engineStarted)
-                + "); governing " + methods.describe() + "; " + started.summary);
     }
 
     private static long ms(long fromNanos, long toNanos) {

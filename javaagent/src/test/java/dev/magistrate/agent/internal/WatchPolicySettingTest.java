@@ -27,6 +27,6 @@ class WatchPolicySettingTest {
         assertTrue(AgentConfig.load(null, Map.of(), Map.of("magistrate.watch.policy", "TRUE"), dir.resolve("elsewhere")).settings().watchPolicy());
         AgentConfig.ConfigException bad = assertThrows(AgentConfig.ConfigException.class,
                 () -> AgentConfig.load("watch.policy=yes", Map.of(), Map.of(), dir.resolve("elsewhere")).settings());
-        assertEquals("agent argument watch.policy: magistrate.watch.policy: 'yes' is true or false", bad.getMessage());
+        assertEquals("agent argument watch.policy: magistrate.watch.policy: 'yes' is not on or off (true or false)", bad.getMessage());
     }
 }
