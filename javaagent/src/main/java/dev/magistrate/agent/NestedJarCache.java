@@ -4,14 +4,17 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HexFormat;
@@ -35,12 +38,15 @@ import java.util.zip.CRC32;
  * unpacked into a private temporary directory removed at exit, as before the cache existed. The cache
  * lives in {@code $XDG_CACHE_HOME/magistrate/agent} (default {@code ~/.cache/magistrate/agent}); the
  * setting {@code magistrate.agent.cache.dir} ({@code -D} or {@code MAGISTRATE_AGENT_CACHE_DIR}: it is read
- * before the configuration file) moves it, and the value {@code off} turns it off.
+ * before the configuration file) moves it, and the value {@code off} turns it off. The directory of a build
+ * not started for {@link #UNUSED_FOR} is removed by the next start that uses the cache.
  */
 final class NestedJarCache {
 
     static final String SETTING = "magistrate.agent.cache.dir";
     static final String ENVIRONMENT = "MAGISTRATE_AGENT_CACHE_DIR";
+    /** Directories of other agent builds unused for this long are removed by the next start that uses the cache. */
+    static final Duration UNUSED_FOR = Duration.ofDays(7);
     private static final Set<PosixFilePermission> OTHERS_WRITE = Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
 
     private NestedJarCache() {
@@ -64,6 +70,7 @@ final class NestedJarCache {
                     Path file = dir.resolve(n.fileName());
                     if (!matches(file, n.entry())) copyAtomically(agentJar, n.entry(), file);
                 }
+                markUsedAndPrune(root, dir);
                 return dir;
             } catch (IOException | SecurityException | UnsupportedOperationException e) {
                 System.err.println("[magistrate] WARN the agent's jar cache in " + root + " is not used (" + e.getMessage()
@@ -81,6 +88,30 @@ final class NestedJarCache {
             target.toFile().deleteOnExit();
         }
         return dir;
+    }
+
+    /**
+     * Marks {@code current} as used now and removes the directories of other agent builds not used for {@link #UNUSED_FOR}:
+     * every rebuilt agent jar gets a directory of its own, and without this they would pile up. Best effort: a directory
+     * that cannot be removed only costs disk. A JVM still running an old build keeps its open jars (POSIX unlink).
+     */
+    static void markUsedAndPrune(Path root, Path current) {
+        try {
+            Files.setLastModifiedTime(current, FileTime.fromMillis(System.currentTimeMillis()));
+            long cutoff = System.currentTimeMillis() - UNUSED_FOR.toMillis();
+            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, d -> d.getFileName().toString().matches("[0-9a-f]{32}"))) {
+                for (Path d : dirs) {
+                    if (d.equals(current) || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) continue;
+                    if (Files.getLastModifiedTime(d, LinkOption.NOFOLLOW_LINKS).toMillis() >= cutoff) continue;
+                    try (DirectoryStream<Path> files = Files.newDirectoryStream(d)) {
+                        for (Path f : files) Files.deleteIfExists(f); // flat: jars and .part files, never followed links
+                    }
+                    Files.deleteIfExists(d);
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            System.err.println("[magistrate] WARN old agent builds in the jar cache " + root + " could not be removed: " + e.getMessage());
+        }
     }
 
     /** The cache's root from the setting, the environment or the platform's default; null when turned off. */

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -92,6 +93,22 @@ class NestedJarCacheTest {
         Path after = unpack(root);
         assertNotEquals(before, after);
         assertArrayEquals("a newer build".getBytes(), Files.readAllBytes(after.resolve("tools.jar")));
+    }
+
+    @Test
+    void directoriesOfOtherBuildsUnusedForAWeekAreRemovedAndRecentOnesKept() throws Exception {
+        Path current = unpack(root);
+        Path stale = Files.createDirectory(root.resolve("0123456789abcdef0123456789abcdef"));
+        Files.write(stale.resolve("tools.jar"), LIB_JAR);
+        Path recent = Files.createDirectory(root.resolve("fedcba9876543210fedcba9876543210"));
+        Path notOurs = Files.createDirectory(root.resolve("keep-me"));
+        long eightDaysAgo = System.currentTimeMillis() - java.time.Duration.ofDays(8).toMillis();
+        for (Path d : List.of(stale, notOurs, current)) Files.setLastModifiedTime(d, java.nio.file.attribute.FileTime.fromMillis(eightDaysAgo));
+        assertEquals(current, unpack(root), "the same build finds its directory");
+        assertFalse(Files.exists(stale), "a build not started for 8 days is removed");
+        assertTrue(Files.exists(recent), "a build started recently is kept");
+        assertTrue(Files.exists(notOurs), "only directories named like a cache key are touched");
+        assertTrue(Files.exists(current.resolve("tools.jar")), "the build in use is kept, however old its directory was");
     }
 
     @Test
