@@ -318,7 +318,18 @@ public final class BreakGlass {
 
     /** Rebuilds the grants, their uses and reviews from the audit trail in {@code dir}, on start. */
     void rebuild(Path dir) {
-        if (dir == null) return;
+        if (dir != null) grants.putAll(read(dir));
+    }
+
+    /**
+     * The grants recorded in the audit trail in {@code dir}, with their uses and reviews, oldest first: what
+     * {@code magistrate audit break-glass} lists. Reads only; the trail may be open for writing by a running engine.
+     */
+    public static List<Grant> inAuditTrail(Path dir) {
+        return read(dir).values().stream().map(State::view).toList();
+    }
+
+    private static Map<String, State> read(Path dir) {
         Map<String, State> found = new LinkedHashMap<>();
         try (AuditLogReader reader = AuditLogReader.open(dir)) {
             CanonicalEntry.Decoded entry;
@@ -344,9 +355,9 @@ public final class BreakGlass {
                 }
             }
         } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot rebuild the break-glass grants from the audit trail in " + dir + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the break-glass grants from the audit trail in " + dir + ": " + e.getMessage(), e);
         }
-        grants.putAll(found);
+        return found;
     }
 
     /** {@code *} matches any run of characters; everything else matches itself. */
