@@ -154,6 +154,11 @@ public final class BreakGlass {
         this.governor = governor;
     }
 
+    /** The policy's break_glass section in force now, or null when it has none (then no grant can be opened). */
+    public BreakGlassPolicy terms() {
+        return governor.policy().breakGlass();
+    }
+
     /** Every grant this engine knows (rebuilt from the audit trail on start), oldest first. */
     public List<Grant> grants() {
         List<Grant> all = new ArrayList<>();
