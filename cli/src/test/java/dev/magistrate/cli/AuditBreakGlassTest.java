@@ -3,6 +3,7 @@ package dev.magistrate.cli;
 import dev.magistrate.approval.ApproverCredential;
 import dev.magistrate.approval.ApproverToken;
 import dev.magistrate.approval.Totp;
+import dev.magistrate.audit.EvidenceBundle;
 import dev.magistrate.engine.Magistrate;
 import dev.magistrate.engine.MagistrateSettings;
 import dev.magistrate.governor.BreakGlass;
@@ -44,12 +45,21 @@ class AuditBreakGlassTest {
                 .auditDirectory(dir.resolve("audit")).keysDirectory(dir.resolve("keys")).signalsJmx(false).build();
         Path audit = dir.resolve("audit");
         String grant;
+        dev.magistrate.intent.Intent scale;
         try (Magistrate m = Magistrate.open(settings)) {
             String code = Totp.codeAt(Totp.decodeBase32(ERIN_SECRET), Instant.now());
             grant = m.governor().breakGlass().open(new BreakGlass.Opening("erin", new ApproverCredential.PersonalToken(erinToken), code,
                     "INC-9: checkout down", List.of("scale_web"), 2, Duration.ofMinutes(15))).id();
-            m.admit(m.intent("scale_web").arg("instances", 40).build()).completed("scaled");
+            scale = m.intent("scale_web").arg("instances", 40).build();
+            m.admit(scale).completed("scaled");
         }
+        // The call's evidence bundle holds its break-glass use, and verifies like any other.
+        Path bundle = dir.resolve("scale.zip");
+        EvidenceBundle.write(audit, scale.id(), dir.resolve("keys"), List.of(dir.resolve("policy.yaml")), bundle);
+        EvidenceBundle.Report report = EvidenceBundle.verify(bundle, List.of());
+        assertTrue(report.ok(), report.toString());
+        assertTrue(report.checks().stream().anyMatch(c -> c.detail().contains("BREAK_GLASS_USED > WARRANT_ISSUED")), report.toString());
+        assertTrue(report.checks().stream().anyMatch(c -> c.detail().contains("approved by break-glass:" + grant)), report.toString());
         EvidenceCommandTest.Run listed = cli("audit", "break-glass", audit.toString());
         assertEquals(1, listed.status(), listed.out());
         assertTrue(listed.out().startsWith("1 unreviewed break-glass grant (0 reviewed)\n" + grant + "  opened "), listed.out());

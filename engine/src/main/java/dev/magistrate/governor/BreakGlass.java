@@ -277,8 +277,9 @@ public final class BreakGlass {
      * approve is let through unless a matched rule is marked {@code break_glass: never}; a deny too, unless it is a
      * fail-closed denial (the policy could not decide) or a denying rule enforces a budget (reads a window).
      */
-    Cover cover(String action, Decision d, CompiledPolicy p, Instant now) {
-        if (grants.isEmpty() || d.effect() == Effect.ALLOW) return Cover.NONE;
+    Cover cover(String action, Decision d, CompiledPolicy p) {
+        if (grants.isEmpty() || d.effect() == Effect.ALLOW) return Cover.NONE; // the common path: nothing read, nothing allocated
+        Instant now = governor.clock().instant();
         Grant live = null;
         for (State s : grants.values()) {
             Grant g = s.view();

@@ -315,7 +315,7 @@ public final class Governor implements AutoCloseable {
         if (p.windows().isEmpty()) {
             in = input(intent, now);
             d = decide(intent, p, in);
-            cover = breakGlass.cover(intent.action(), d, p, clock.instant());
+            cover = breakGlass.cover(intent.action(), d, p);
         } else {
             // Decide and reserve as one step, so that two calls decided at once cannot both spend the last of a budget.
             synchronized (windows) {
@@ -323,7 +323,7 @@ public final class Governor implements AutoCloseable {
                 now = clock.millis();
                 in = input(intent, now);
                 d = decide(intent, p, in);
-                cover = breakGlass.cover(intent.action(), d, p, clock.instant());
+                cover = breakGlass.cover(intent.action(), d, p);
                 // A deny a grant overrides runs like any granted call: it spends from the windows as one.
                 if (d.effect() != Effect.DENY || cover.overrides()) {
                     try {

@@ -339,6 +339,35 @@ class BreakGlassTest {
     }
 
     @Test
+    void aGrantNeverLiftsABudgetAndTheCallsItLetsThroughSpendFromIt() {
+        GovernorHarness h = governor("""
+                default: T0
+                policies:
+                  - name: scale
+                    condition: "action == 'scale_web'"
+                    risk_tier: T2
+                  - name: hourly budget
+                    condition: "sum(args.instances, 'scale_*', 1h) + args.instances > 50"
+                    effect: deny
+                    reason: "the hourly budget of 50 instances is spent"
+                break_glass: {roles: [engineering_director], max_uses: 3, max_duration: 30m}
+                """, NOON);
+        BreakGlass.Grant g = openGrant(h, 3, Duration.ofMinutes(30), "scale_web");
+        Intent first = call("scale_web"); // 40 instances
+        Warrant w = h.governor.authorize(first);
+        h.governor.verify(w, first.action(), first.args()).completed("scaled");
+        AuditPayload.Decision spent = (AuditPayload.Decision) trail(first.id(), AuditEventType.DECISION).get(0).payload();
+        assertEquals(List.of("40 sum(args.instances, 'scale_*', 1h)"), spent.windowSpend(), "the call under the grant spends like any granted call");
+
+        Intent second = call("scale_web"); // 40 + 40 > 50
+        DeniedException e = assertThrows(DeniedException.class, () -> h.governor.authorize(second));
+        assertTrue(e.getMessage().contains("the hourly budget of 50 instances is spent"), e.getMessage());
+        assertTrue(e.getMessage().contains("break-glass grant " + g.id() + " covers this action, but rule 'hourly budget' enforces a budget"
+                + " (a sliding window): break-glass does not lift budgets"), e.getMessage());
+        assertEquals(2, h.governor.breakGlass().grant(g.id()).orElseThrow().usesLeft());
+    }
+
+    @Test
     void globsCoverActionNames() {
         assertTrue(BreakGlass.glob("scale_*", "scale_web"));
         assertTrue(BreakGlass.glob("*_web", "scale_web"));
