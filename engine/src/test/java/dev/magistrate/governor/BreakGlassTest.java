@@ -368,6 +368,32 @@ class BreakGlassTest {
     }
 
     @Test
+    void anOverriddenDenyCountsInTheWindowsLikeAnyGrantedCall() {
+        GovernorHarness h = governor("""
+                default: T0
+                policies:
+                  - name: cache-freeze
+                    condition: "action == 'drop_cache'"
+                    effect: deny
+                    reason: "cache drops are frozen this week"
+                  - name: two drops an hour
+                    condition: "count('drop_cache', 1h) >= 2"
+                    effect: deny
+                    reason: "two cache drops an hour at most"
+                break_glass: {roles: [engineering_director], max_uses: 3, max_duration: 30m}
+                """, NOON);
+        BreakGlass.Grant g = openGrant(h, 3, Duration.ofMinutes(30), "drop_cache");
+        for (int i = 0; i < 2; i++) {
+            Intent drop = call("drop_cache");
+            Warrant w = h.governor.authorize(drop);
+            h.governor.verify(w, drop.action(), drop.args()).completed("dropped");
+        }
+        DeniedException third = assertThrows(DeniedException.class, () -> h.governor.authorize(call("drop_cache")));
+        assertTrue(third.getMessage().contains("rule 'two drops an hour' enforces a budget"), third.getMessage());
+        assertEquals(1, h.governor.breakGlass().grant(g.id()).orElseThrow().usesLeft());
+    }
+
+    @Test
     void globsCoverActionNames() {
         assertTrue(BreakGlass.glob("scale_*", "scale_web"));
         assertTrue(BreakGlass.glob("*_web", "scale_web"));
