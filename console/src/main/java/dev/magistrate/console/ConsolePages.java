@@ -42,7 +42,8 @@ final class ConsolePages {
 
     static GrantLine grantLine(dev.magistrate.governor.BreakGlass.Grant g, Instant now, String viewer) {
         String state = g.reviewed() ? "reviewed" : g.live(now) ? "open" : g.usesLeft() == 0 ? "used up" : "expired";
-        String review = g.reviewed() ? g.review().verdict().wireName() + " by " + g.review().reviewer() + ": " + g.review().comment() : null;
+        String review = !g.reviewed() ? null : (g.review().verdict() == null ? "(unknown verdict)" : g.review().verdict().wireName())
+                + " by " + g.review().reviewer() + ": " + g.review().comment(); // a verdict this version does not know still ends the grant
         return new GrantLine(g.id(), g.openedBy(), g.roles(), g.reason(), g.actions(), g.used(), g.uses(), time(g.openedAt()),
                 time(g.expiresAt()), state, review, !g.reviewed() && !g.openedBy().equals(viewer));
     }
