@@ -15,6 +15,7 @@ import dev.magistrate.audit.JsonLinesExporter;
 import dev.magistrate.audit.LogProofs;
 import dev.magistrate.audit.ShadowReport;
 import dev.magistrate.audit.VerificationResult;
+import dev.magistrate.governor.BreakGlass;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,7 +46,7 @@ import static dev.magistrate.cli.MagistrateCli.OUT;
                 "DIR is the directory the agent writes as magistrate.audit.dir. Every command is read-only and safe beside a running agent."},
         subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.Consistency.class,
                 AuditCommand.Export.class, AuditCommand.Tail.class, AuditCommand.Report.class, AuditCommand.Timeline.class,
-                AuditCommand.Evidence.class})
+                AuditCommand.Evidence.class, AuditCommand.BreakGlassGrants.class})
 final class AuditCommand implements Callable<Integer> {
 
     @Spec
@@ -373,6 +374,40 @@ final class AuditCommand implements Callable<Integer> {
             OUT.print(r.toText());
             OUT.flush();
             return OK;
+        }
+    }
+
+    @Command(name = "break-glass", mixinStandardHelpOptions = true,
+            description = {"Lists the break-glass grants no one has reviewed yet, open or closed; exit 1 when there is one, so CI or ops can alarm.",
+                    "Each line: the grant, who opened it and when, the actions it covers, its uses, its expiry and whether it can still be used, and its reason."})
+    static final class BreakGlassGrants implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "the audit directory")
+        Path dir;
+
+        @Override
+        public Integer call() {
+            auditDirectory(dir);
+            List<BreakGlass.Grant> all;
+            try {
+                all = BreakGlass.inAuditTrail(dir);
+            } catch (IllegalStateException e) {
+                throw new CliException(dir + ": " + e.getMessage());
+            }
+            List<BreakGlass.Grant> unreviewed = all.stream().filter(g -> !g.reviewed()).toList();
+            java.time.Instant now = java.time.Instant.now();
+            PrintStream out = MagistrateCli.out(spec);
+            out.println(unreviewed.size() + (unreviewed.size() == 1 ? " unreviewed break-glass grant" : " unreviewed break-glass grants")
+                    + " (" + (all.size() - unreviewed.size()) + " reviewed)");
+            for (BreakGlass.Grant g : unreviewed) {
+                out.println(g.id() + "  opened " + g.openedAt() + " by " + g.openedBy() + " " + g.roles() + "  actions " + g.actions()
+                        + "  used " + g.used() + " of " + g.uses() + "  expires " + g.expiresAt() + (g.live(now) ? " (open)" : " (closed)"));
+                out.println("  reason: " + g.reason());
+            }
+            out.flush();
+            return unreviewed.isEmpty() ? OK : NO;
         }
     }
 

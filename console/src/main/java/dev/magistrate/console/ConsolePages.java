@@ -24,8 +24,28 @@ final class ConsolePages {
     }
 
     /** What every page shows: its title, who is signed in (null on the sign-in page), their CSRF token, and a one-time message. */
-    /** {@code policyAdmin}: the signed-in approver may reload the policy (the page shows the button). */
-    record Frame(String title, String approver, String csrf, String flash, String nav, boolean policyAdmin) {
+    /**
+     * {@code policyAdmin}: the signed-in approver may reload the policy (the page shows the button). {@code breakGlass}: the
+     * grants no one has reviewed yet, each shown as a banner on every page until it is (empty on the sign-in page).
+     */
+    record Frame(String title, String approver, String csrf, String flash, String nav, boolean policyAdmin, List<GrantLine> breakGlass) {
+    }
+
+    /** A break-glass grant as a banner and the break-glass page show it. {@code state}: open, used up, expired or reviewed. */
+    record GrantLine(String id, String openedBy, List<String> roles, String reason, List<String> actions, int used, int uses, String opened,
+                     String expires, String state, String review, boolean mayReview) {
+    }
+
+    /** The break-glass page: the grants, and whether this approver may open one (holds a role the policy names). */
+    record BreakGlassPage(Frame frame, List<GrantLine> grants, boolean mayOpen, List<String> roles, int maxUses, long maxMinutes) {
+    }
+
+    static GrantLine grantLine(dev.magistrate.governor.BreakGlass.Grant g, Instant now, String viewer) {
+        String state = g.reviewed() ? "reviewed" : g.live(now) ? "open" : g.usesLeft() == 0 ? "used up" : "expired";
+        String review = !g.reviewed() ? null : (g.review().verdict() == null ? "(unknown verdict)" : g.review().verdict().wireName())
+                + " by " + g.review().reviewer() + ": " + g.review().comment(); // a verdict this version does not know still ends the grant
+        return new GrantLine(g.id(), g.openedBy(), g.roles(), g.reason(), g.actions(), g.used(), g.uses(), time(g.openedAt()),
+                time(g.expiresAt()), state, review, !g.reviewed() && !g.openedBy().equals(viewer));
     }
 
     record SignInPage(Frame frame, String error) {

@@ -7,7 +7,10 @@ import dev.magistrate.approval.ApproverCredential;
 import dev.magistrate.approval.Verdict;
 import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
+import dev.magistrate.governor.BreakGlass;
+import dev.magistrate.governor.BreakGlassRefusedException;
 import dev.magistrate.governor.LivePolicy;
+import dev.magistrate.policy.BreakGlassPolicy;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.Utf8ByteOutput;
@@ -35,6 +38,8 @@ import java.util.Set;
  *                                                       POST /policy/reload   (an approver with the role policy_admin)
  * GET  /requests/{intent}    one request                POST /requests/{intent}/vote   approve | deny | approve with changes | more_info
  * GET  /history              recently ended intents     GET  /events     server-sent events: "changed" with an intent id
+ * GET  /break-glass          break-glass grants         POST /break-glass/open     (a role the policy's break_glass names, TOTP)
+ *                                                       POST /break-glass/review   (any approver but the one who opened it)
  * GET  /fragments/pending    the pending list's HTML    GET  /assets/console.css, /assets/console.js
  * </pre>
  *
@@ -119,6 +124,8 @@ final class WebConsole {
                 return redirect("/signin").with("Set-Cookie", ConsoleSessions.clearCookie(secure));
             }
             if (path.equals("/policy/reload")) return flash(s, "/", PolicyReloads.reload(context, s.approverId, "console").message());
+            if (path.equals("/break-glass/open")) return openBreakGlass(s, form);
+            if (path.equals("/break-glass/review")) return reviewBreakGlass(s, form);
             String intent = intentOf(path);
             if (intent != null && path.equals("/requests/" + intent + "/vote")) return vote(s, intent, form);
             return text(404, "no such page");
@@ -128,6 +135,7 @@ final class WebConsole {
             case "/" -> page("pending", new ConsolePages.PendingPage(frame("Pending", s, "pending"), cards()));
             case "/fragments/pending" -> fragment(cards());
             case "/history" -> page("history", history(s));
+            case "/break-glass" -> page("breakglass", breakGlassPage(s));
             case "/events" -> events();
             default -> {
                 String intent = intentOf(path);
@@ -143,7 +151,7 @@ final class WebConsole {
         // One token per browser, kept while its cookie lives: a second tab (or the favicon's fetch) must not void the first form.
         String token = ConsoleSessions.cookie(x.header("Cookie"), SIGNIN_COOKIE);
         if (token == null || !token.matches("[A-Za-z0-9_-]{43}")) token = ConsoleSessions.random();
-        String html = render("signin", Map.of("page", new ConsolePages.SignInPage(new ConsolePages.Frame("Sign in", null, null, null, null, false), error),
+        String html = render("signin", Map.of("page", new ConsolePages.SignInPage(new ConsolePages.Frame("Sign in", null, null, null, null, false, List.of()), error),
                 "signInToken", token));
         return new ConsoleHttpServer.Response(status, HTML, html.getBytes(StandardCharsets.UTF_8))
                 .with("Set-Cookie", SIGNIN_COOKIE + "=" + token + "; Path=/signin; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : ""));
@@ -173,7 +181,10 @@ final class WebConsole {
 
     private ConsolePages.Frame frame(String title, ConsoleSessions.Session s, String nav) {
         boolean policyAdmin = context.approvers().find(s.approverId).map(a -> a.roles().contains(LivePolicy.ADMIN_ROLE)).orElse(false);
-        return new ConsolePages.Frame(title, s.approverId, s.csrf, s.takeFlash(), nav, policyAdmin);
+        Instant now = context.clock().instant();
+        List<ConsolePages.GrantLine> unreviewed = context.breakGlass().map(bg -> bg.unreviewed().stream()
+                .map(g -> ConsolePages.grantLine(g, now, s.approverId)).toList()).orElse(List.of());
+        return new ConsolePages.Frame(title, s.approverId, s.csrf, s.takeFlash(), nav, policyAdmin, unreviewed);
     }
 
     private List<ConsolePages.Card> cards() {
@@ -208,6 +219,58 @@ final class WebConsole {
         return new ConsoleHttpServer.Response(200, "text/event-stream; charset=utf-8", start, Map.of(), live::adopt);
     }
 
+    // --- break-glass ---
+
+    private ConsolePages.BreakGlassPage breakGlassPage(ConsoleSessions.Session s) {
+        Instant now = context.clock().instant();
+        List<ConsolePages.GrantLine> grants = new java.util.ArrayList<>(context.breakGlass().map(bg -> bg.grants().stream()
+                .map(g -> ConsolePages.grantLine(g, now, s.approverId)).toList()).orElse(List.of()));
+        java.util.Collections.reverse(grants); // newest first
+        BreakGlassPolicy terms = context.breakGlass().map(BreakGlass::terms).orElse(null);
+        Set<String> held = context.approvers().find(s.approverId).map(a -> a.roles()).orElse(Set.of());
+        boolean mayOpen = terms != null && terms.roles().stream().anyMatch(held::contains);
+        return new ConsolePages.BreakGlassPage(frame("Break-glass", s, "break-glass"), grants, mayOpen,
+                terms == null ? List.of() : terms.roles(), terms == null ? 0 : terms.maxUses(), terms == null ? 0 : terms.maxDuration().toMinutes());
+    }
+
+    /** The engine checks everything (role, MFA, reason, caps) and audits a refusal; the page says what it said. */
+    private ConsoleHttpServer.Response openBreakGlass(ConsoleSessions.Session s, Map<String, String> form) {
+        Optional<BreakGlass> bg = context.breakGlass();
+        if (bg.isEmpty()) return flash(s, "/break-glass", "This engine has no break-glass.");
+        int uses;
+        long minutes;
+        try {
+            uses = Integer.parseInt(form.getOrDefault("uses", "").strip());
+            minutes = Long.parseLong(form.getOrDefault("minutes", "").strip());
+        } catch (NumberFormatException e) {
+            return flash(s, "/break-glass", "Not opened: uses and minutes are whole numbers.");
+        }
+        List<String> actions = java.util.Arrays.stream(form.getOrDefault("actions", "").split("[,\\s]+")).filter(a -> !a.isBlank()).toList();
+        try {
+            BreakGlass.Grant g = bg.get().open(new BreakGlass.Opening(s.approverId, signedIn(s), blankToNull(form.get("totp")),
+                    form.get("reason"), actions, uses, java.time.Duration.ofMinutes(minutes)));
+            return flash(s, "/break-glass", "Break-glass grant " + g.id() + " is open until " + ConsolePages.time(g.expiresAt()) + " for "
+                    + g.actions() + ", " + g.uses() + " use(s). Another approver must review it.");
+        } catch (BreakGlassRefusedException e) {
+            return flash(s, "/break-glass", "Not opened: " + e.getMessage());
+        }
+    }
+
+    private ConsoleHttpServer.Response reviewBreakGlass(ConsoleSessions.Session s, Map<String, String> form) {
+        Optional<BreakGlass> bg = context.breakGlass();
+        if (bg.isEmpty()) return flash(s, "/break-glass", "This engine has no break-glass.");
+        try {
+            BreakGlass.Grant g = bg.get().review(form.get("grant"), s.approverId, signedIn(s), form.get("verdict"), form.get("comment"));
+            return flash(s, "/break-glass", "Your review of " + g.id() + " (" + g.review().verdict().wireName() + ") is recorded.");
+        } catch (BreakGlassRefusedException e) {
+            return flash(s, "/break-glass", "Review not recorded: " + e.getMessage());
+        }
+    }
+
+    private static ApproverCredential signedIn(ConsoleSessions.Session s) {
+        return new ApproverCredential.SignedIn(s.approverId, "console sign-in (" + s.how + ", session)");
+    }
+
     // --- votes ---
 
     private ConsoleHttpServer.Response vote(ConsoleSessions.Session s, String intent, Map<String, String> form) {
@@ -230,8 +293,7 @@ final class WebConsole {
         } catch (IllegalArgumentException bad) {
             return flash(s, back, "Not sent: " + bad.getMessage());
         }
-        Vote vote = new Vote(s.approverId, verdict, comment, blankToNull(form.get("totp")), List.of(), edits,
-                new ApproverCredential.SignedIn(s.approverId, "console sign-in (" + s.how + ", session)"));
+        Vote vote = new Vote(s.approverId, verdict, comment, blankToNull(form.get("totp")), List.of(), edits, signedIn(s));
         VoteResult result = r.cast(vote, context.clock().instant());
         String what = switch (verdict) {
             case APPROVE -> edits.isEmpty() ? "approval" : "approval with changes";

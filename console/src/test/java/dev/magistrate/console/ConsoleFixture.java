@@ -52,6 +52,10 @@ final class ConsoleFixture implements AutoCloseable {
     final Governor governor;
 
     ConsoleFixture(Path dir) throws IOException {
+        this(dir, POLICY);
+    }
+
+    ConsoleFixture(Path dir, String policy) throws IOException {
         for (String id : List.of("alice", "bob", "carol", "dave", "erin", "ops-agent", "riya")) tokens.put(id, ApproverToken.mint());
         for (String id : List.of("alice", "bob", "dave", "erin", "ops-agent", "riya")) passwords.put(id, id + " likes long passphrases");
         String approvers = """
@@ -67,7 +71,7 @@ final class ConsoleFixture implements AutoCloseable {
                 ERIN_SECRET, hash("erin"), pw("erin"), hash("ops-agent"), pw("ops-agent"), hash("riya"), pw("riya"));
         Files.writeString(dir.resolve("approvers.yaml"), approvers);
         policyFile = dir.resolve("policy.yaml");
-        Files.writeString(policyFile, POLICY);
+        Files.writeString(policyFile, policy);
         consoleFile = dir.resolve("run/console.json");
         auditDir = dir.resolve("audit");
         magistrate = Magistrate.open(MagistrateSettings.builder().policy(dir.resolve("policy.yaml"))

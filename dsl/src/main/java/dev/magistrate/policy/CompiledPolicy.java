@@ -21,4 +21,9 @@ public interface CompiledPolicy {
     default java.util.List<Window> windowsOf(String rule) {
         return java.util.List.of();
     }
+
+    /** The policy's {@code break_glass} section, or null when it has none: then no break-glass grant can be opened. */
+    default BreakGlassPolicy breakGlass() {
+        return null;
+    }
 }

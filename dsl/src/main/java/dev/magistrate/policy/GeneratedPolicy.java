@@ -129,4 +129,9 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
         x ^= x >>> 33;
         return x;
     }
+
+    @Override
+    public BreakGlassPolicy breakGlass() {
+        return set.breakGlass();
+    }
 }

@@ -42,11 +42,12 @@ import java.util.stream.Stream;
  */
 public final class PolicyLoader {
 
-    private static final Set<String> FILE_KEYS = Set.of("policies", "default", "version", "description", "timezone");
+    private static final Set<String> FILE_KEYS = Set.of("policies", "default", "version", "description", "timezone", "break_glass");
     private static final Set<String> RULE_KEYS = Set.of("name", "description", "condition", "risk_tier", "effect",
-            "reason", "required_approvals", "required_roles", "timeout", "warrant_ttl", "requires_mfa", "raise_tier", "shadow");
+            "reason", "required_approvals", "required_roles", "timeout", "warrant_ttl", "requires_mfa", "raise_tier", "shadow", "break_glass");
     /** What a raise rule may say besides raise_tier: it sets nothing else, it raises what the other rules decide. */
-    private static final Set<String> RAISE_RULE_KEYS = Set.of("name", "description", "condition", "raise_tier", "shadow");
+    private static final Set<String> RAISE_RULE_KEYS = Set.of("name", "description", "condition", "raise_tier", "shadow", "break_glass");
+    private static final Set<String> BREAK_GLASS_KEYS = Set.of("roles", "max_uses", "max_duration");
     private static final Set<String> DEFAULT_KEYS = Set.of("description", "risk_tier", "effect", "reason",
             "required_approvals", "required_roles", "timeout", "warrant_ttl", "requires_mfa");
 
@@ -103,9 +104,23 @@ public final class PolicyLoader {
         SourceLocation zoneAt = null;
         Map<String, String> fileVersions = new LinkedHashMap<>();
         Map<String, Rule> byName = new LinkedHashMap<>();
+        BreakGlassPolicy breakGlass = null;
+        SourceLocation breakGlassAt = null;
+        Map<String, SourceLocation> neverRules = new LinkedHashMap<>();
+        List<FileReader> readers = new ArrayList<>();
         for (Map.Entry<String, String> source : sources.entrySet()) {
             FileReader reader = new FileReader(source.getKey(), source.getValue(), errors);
             reader.read();
+            readers.add(reader);
+            neverRules.putAll(reader.neverRules);
+            if (reader.breakGlassAt != null) {
+                if (breakGlassAt != null) {
+                    reader.error(reader.breakGlassAt, "a policy set has one break_glass section; another is at " + breakGlassAt);
+                } else {
+                    breakGlassAt = reader.breakGlassAt;
+                    breakGlass = reader.breakGlass;
+                }
+            }
             for (Rule r : reader.rules) {
                 Rule twin = byName.putIfAbsent(r.name(), r);
                 if (twin != null) {
@@ -132,6 +147,17 @@ public final class PolicyLoader {
             }
             if (reader.version != null) fileVersions.put(source.getKey(), reader.version);
         }
+        if (breakGlassAt == null) {
+            // A rule cannot refuse what the policy never allows: say so where the rule says it.
+            for (Map.Entry<String, SourceLocation> never : neverRules.entrySet()) {
+                for (FileReader r : readers) {
+                    if (r.file.equals(never.getValue().file())) {
+                        r.error(never.getValue(), "'break_glass: never' on rule '" + never.getKey() + "' has no meaning: this policy has no"
+                                + " top-level break_glass section, so no break-glass grant can be opened at all (add the section, or remove this line)");
+                    }
+                }
+            }
+        }
         if (!errors.isEmpty()) {
             List<String> order = new ArrayList<>(sources.keySet());
             errors.sort(Comparator.comparingInt((PolicyError e) -> order.indexOf(e.location().file()))
@@ -139,7 +165,9 @@ public final class PolicyLoader {
             throw new PolicyException(errors);
         }
         return new PolicySet(rules, defaultRule != null ? defaultRule : PolicySet.IMPLICIT_DEFAULT,
-                zone != null ? zone : ZoneOffset.UTC, hash(sources), fileVersions);
+                zone != null ? zone : ZoneOffset.UTC, hash(sources), fileVersions,
+                breakGlass == null ? null : new BreakGlassPolicy(breakGlass.roles(), breakGlass.maxUses(), breakGlass.maxDuration(),
+                        neverRules.keySet()));
     }
 
     private static String hash(Map<String, String> sources) {
@@ -176,6 +204,10 @@ public final class PolicyLoader {
         ZoneId zone;
         SourceLocation zoneAt;
         String version;
+        BreakGlassPolicy breakGlass;
+        SourceLocation breakGlassAt;
+        /** Rules marked {@code break_glass: never}, by name, where the key is. */
+        final Map<String, SourceLocation> neverRules = new LinkedHashMap<>();
 
         FileReader(String file, String text, List<PolicyError> errors) {
             this.file = file;
@@ -246,6 +278,11 @@ public final class PolicyLoader {
             }
             Entry d = top.entries().get("description");
             if (d != null) string(d);
+            Entry bg = top.entries().get("break_glass");
+            if (bg != null) {
+                breakGlassAt = bg.keyAt();
+                breakGlass = breakGlass(bg);
+            }
             Entry tz = top.entries().get("timezone");
             if (tz != null) {
                 String id = string(tz);
@@ -309,6 +346,17 @@ public final class PolicyLoader {
                     shadow = s.token() == JsonToken.VALUE_TRUE;
                 } else {
                     error(n.at(), "shadow is true or false");
+                }
+            }
+
+            boolean breakGlassNever = false;
+            if (e.containsKey("break_glass")) {
+                Node n = e.get("break_glass").value();
+                if (n instanceof Scalar s && s.token() == JsonToken.VALUE_STRING && s.text().equals("never")) {
+                    breakGlassNever = true;
+                } else {
+                    error(n.at(), "break_glass on a rule is 'never' (a break-glass grant cannot let through a call this rule"
+                            + " matches), not " + (n instanceof Scalar s && s.text() != null ? "'" + s.text() + "'" : "a " + kind(n)));
                 }
             }
 
@@ -421,8 +469,52 @@ public final class PolicyLoader {
                 }
             }
             if (errors.size() > before) return null;
+            if (breakGlassNever) neverRules.put(name, e.get("break_glass").keyAt());
             return new Rule(name, description, conditionText, condition, tier, effect, reason, approvals,
                     List.copyOf(roles), timeout, ttl, mfa, isDefault ? m.at() : keyOrMap(m, "name"), raise, shadow);
+        }
+
+        /**
+         * The top-level section; null after an error. Its values are checked here, the rules' {@code never} marks
+         * against it once every file is read.
+         */
+        BreakGlassPolicy breakGlass(Entry section) {
+            if (!(section.value() instanceof MapNode m)) {
+                error(section.value().at(), "'break_glass' is a mapping like {roles: [incident_commander], max_uses: 3, max_duration: \"30m\"}, not a "
+                        + kind(section.value()));
+                return null;
+            }
+            int before = errors.size();
+            unknownKeys(m, BREAK_GLASS_KEYS, "key in 'break_glass'");
+            Map<String, Entry> e = m.entries();
+            List<String> roles = null;
+            if (!e.containsKey("roles")) {
+                error(m.at(), "missing 'roles' in break_glass: the roles whose holders may open a grant, like [incident_commander]");
+            } else if (e.get("roles").value() instanceof ListNode list) {
+                roles = stringList(list, "break_glass roles");
+                if (roles != null && roles.isEmpty()) error(list.at(), "break_glass roles lists at least one role");
+            } else {
+                error(e.get("roles").value().at(), "break_glass roles is a list of role names, like [incident_commander]");
+            }
+            int maxUses = 0;
+            if (!e.containsKey("max_uses")) {
+                error(m.at(), "missing 'max_uses' in break_glass: the most calls one grant may let through, like 3");
+            } else {
+                Node n = e.get("max_uses").value();
+                if (n instanceof Scalar s && s.token() == JsonToken.VALUE_NUMBER_INT && s.text().matches("[1-9][0-9]{0,5}")) {
+                    maxUses = Integer.parseInt(s.text());
+                } else {
+                    error(n.at(), "max_uses is a whole number from 1 to 999999, not " + (n instanceof Scalar s && s.text() != null ? "'" + s.text() + "'" : "a " + kind(n)));
+                }
+            }
+            Duration maxDuration = null;
+            if (!e.containsKey("max_duration")) {
+                error(m.at(), "missing 'max_duration' in break_glass: the longest a grant may stay open, like \"30m\"");
+            } else {
+                maxDuration = duration(e.get("max_duration"));
+            }
+            if (errors.size() > before) return null;
+            return new BreakGlassPolicy(roles, maxUses, maxDuration, Set.of());
         }
 
         Expr condition(Scalar s) {

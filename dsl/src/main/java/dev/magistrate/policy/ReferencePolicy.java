@@ -42,4 +42,9 @@ public final class ReferencePolicy implements CompiledPolicy {
     public String version() {
         return set.version();
     }
+
+    @Override
+    public BreakGlassPolicy breakGlass() {
+        return set.breakGlass();
+    }
 }

@@ -49,4 +49,9 @@ public interface ApprovalContext {
     default Optional<dev.magistrate.governor.LivePolicy.Outcome> reloadPolicy(String trigger) {
         return Optional.empty();
     }
+
+    /** The engine's break-glass grants, for a backend that lets people open and review them (the console). */
+    default Optional<dev.magistrate.governor.BreakGlass> breakGlass() {
+        return Optional.empty();
+    }
 }

@@ -41,5 +41,14 @@ public enum AuditEventType {
     /** Not a step of a call: a new policy version was put in force (by the file watcher, the console or the CLI). */
     POLICY_LOADED,
     /** Not a step of a call: a policy change was refused (it does not load); the version named keeps deciding. */
-    POLICY_REJECTED
+    POLICY_REJECTED,
+    /**
+     * Not a step of a call: one person opened a break-glass grant (intent id: the grant id), letting the actions it names
+     * run without approvals, for a few uses and a short time.
+     */
+    BREAK_GLASS_OPENED,
+    /** A break-glass grant let this call through: it would have waited for approvals, or been denied by an overridable rule. */
+    BREAK_GLASS_USED,
+    /** Not a step of a call: a different approver reviewed a break-glass grant after the fact (intent id: the grant id). */
+    BREAK_GLASS_REVIEWED
 }

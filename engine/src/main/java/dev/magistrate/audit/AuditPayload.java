@@ -51,6 +51,9 @@ public sealed interface AuditPayload {
             case SHADOW_DECISION -> ShadowDecision.read(f);
             case POLICY_LOADED -> PolicyLoaded.read(f);
             case POLICY_REJECTED -> PolicyRejected.read(f);
+            case BREAK_GLASS_OPENED -> BreakGlassOpened.read(f);
+            case BREAK_GLASS_USED -> BreakGlassUsed.read(f);
+            case BREAK_GLASS_REVIEWED -> BreakGlassReviewed.read(f);
         };
     }
 
@@ -598,6 +601,103 @@ public sealed interface AuditPayload {
 
         static PolicyRejected read(StoredFields f) {
             return new PolicyRejected(f.string("trigger"), f.string("error"), f.string("kept_version"), f.string("source"));
+        }
+    }
+
+    /**
+     * A break-glass grant was opened (intent id: {@code grantId}) by {@code openedBy}, holding {@code roles} (those of the
+     * policy's break_glass roles they hold), authenticated by {@code credential} and {@code mfa} ({@code totp}), for the
+     * {@code actions} (names or globs), at most {@code uses} calls, until {@code expiresAt}.
+     */
+    record BreakGlassOpened(String grantId, String openedBy, List<String> roles, String credential, String mfa, String reason,
+                            List<String> actions, long uses, String expiresAt, String policyVersion) implements AuditPayload {
+        public BreakGlassOpened {
+            roles = List.copyOf(roles);
+            actions = List.copyOf(actions);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.BREAK_GLASS_OPENED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("grant_id", grantId);
+            m.put("opened_by", openedBy);
+            m.put("roles", roles);
+            m.put("credential", credential);
+            m.put("mfa", mfa);
+            m.put("reason", reason);
+            m.put("actions", actions);
+            m.put("uses", uses);
+            m.put("expires_at", expiresAt);
+            m.put("policy_version", policyVersion);
+            return m;
+        }
+
+        static BreakGlassOpened read(StoredFields f) {
+            return new BreakGlassOpened(f.string("grant_id"), f.string("opened_by"), f.strings("roles"), f.string("credential"),
+                    f.string("mfa"), f.string("reason"), f.strings("actions"), f.integer("uses"), f.string("expires_at"),
+                    f.string("policy_version"));
+        }
+    }
+
+    /**
+     * Grant {@code grantId} let this call through: {@code effect} is what the policy decided ({@code approve}: the approvals
+     * were skipped; {@code deny}: the denial was overridden), {@code overrode} the rules it decided by ({@code default} when
+     * none matched), {@code usesLeft} what the grant has left after this use.
+     */
+    record BreakGlassUsed(String grantId, String effect, List<String> overrode, long usesLeft) implements AuditPayload {
+        public BreakGlassUsed {
+            overrode = List.copyOf(overrode);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.BREAK_GLASS_USED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("grant_id", grantId);
+            m.put("effect", effect);
+            m.put("overrode", overrode);
+            m.put("uses_left", usesLeft);
+            return m;
+        }
+
+        static BreakGlassUsed read(StoredFields f) {
+            return new BreakGlassUsed(f.string("grant_id"), f.string("effect"), f.strings("overrode"), f.integer("uses_left"));
+        }
+    }
+
+    /**
+     * A break-glass grant was reviewed (intent id: {@code grantId}) by {@code reviewer}, another approver than the one who
+     * opened it, authenticated by {@code credential}: {@code verdict} is {@code ok} or {@code misuse}. The review ends the grant.
+     */
+    record BreakGlassReviewed(String grantId, String reviewer, String credential, String verdict, String comment) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.BREAK_GLASS_REVIEWED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("grant_id", grantId);
+            m.put("reviewer", reviewer);
+            m.put("credential", credential);
+            m.put("verdict", verdict);
+            m.put("comment", comment);
+            return m;
+        }
+
+        static BreakGlassReviewed read(StoredFields f) {
+            return new BreakGlassReviewed(f.string("grant_id"), f.string("reviewer"), f.string("credential"), f.string("verdict"),
+                    f.string("comment"));
         }
     }
 }

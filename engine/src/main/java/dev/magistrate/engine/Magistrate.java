@@ -343,5 +343,10 @@ public final class Magistrate implements AutoCloseable {
         public Optional<LivePolicy.Outcome> reloadPolicy(String trigger) {
             return Optional.of(live.reload(trigger));
         }
+
+        @Override
+        public Optional<dev.magistrate.governor.BreakGlass> breakGlass() {
+            return delegate.breakGlass();
+        }
     }
 }

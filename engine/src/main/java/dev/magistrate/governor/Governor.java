@@ -80,6 +80,7 @@ public final class Governor implements AutoCloseable {
     private final List<PendingAtRestart.Waiting> waitingAtStart;
     /** Where the window counters are rebuilt from; null for an audit sink that is not a Chronicle log. */
     private final Path auditDirectory;
+    private final BreakGlass breakGlass = new BreakGlass(this);
 
     private Governor(Builder b, KeyDirectory keys, ConsumedWarrantLedger ledger, boolean ownsLedger) {
         this.policy = new AtomicReference<>(b.policy);
@@ -106,6 +107,7 @@ public final class Governor implements AutoCloseable {
         } catch (RuntimeException e) {
             throw rebuild == null ? e : rebuild.failed(e);
         }
+        breakGlass.rebuild(auditDirectory);
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "magistrate-approval-timeouts");
             th.setDaemon(true);
@@ -215,7 +217,8 @@ public final class Governor implements AutoCloseable {
 
     /** Recheck and verification of an authorised call, after which its body may run. */
     Execution admitted(Intent intent, Authorization a) {
-        if (!a.warrant().approvedBy().isEmpty()) recheck(a);
+        // A grant's warrant was decided a moment ago, like a T0 one: its "approver" is the grant, not a person to recheck.
+        if (!a.warrant().approvedBy().isEmpty() && !BreakGlass.issuedUnder(a.warrant())) recheck(a);
         Execution run = verify(a.warrant(), a.approved().action(), a.args(), a.requested().args(), a.editedBy());
         if (a.editedBy() != null) {
             MagistrateLog.info(Governor.class, "intent " + intent.id() + " runs with changes approved by " + a.editedBy() + ": "
@@ -316,9 +319,11 @@ public final class Governor implements AutoCloseable {
         DecisionInput in;
         List<String> windowSpend = List.of();
         long now = 0;
+        BreakGlass.Cover cover;
         if (p.windows().isEmpty()) {
             in = input(intent, now);
             d = decide(intent, p, in);
+            cover = breakGlass.cover(intent.action(), d, p);
         } else {
             // Decide and reserve as one step, so that two calls decided at once cannot both spend the last of a budget.
             synchronized (windows) {
@@ -326,10 +331,13 @@ public final class Governor implements AutoCloseable {
                 now = clock.millis();
                 in = input(intent, now);
                 d = decide(intent, p, in);
-                if (d.effect() != Effect.DENY) {
+                cover = breakGlass.cover(intent.action(), d, p);
+                // A deny a grant overrides runs like any granted call: it spends from the windows as one.
+                if (d.effect() != Effect.DENY || cover.overrides()) {
                     try {
                         windowSpend = windows.reserve(intent, p.windows(), now);
                     } catch (RuntimeException e) {
+                        cover = BreakGlass.Cover.NONE;
                         d = Decision.failClosed("what this call adds to the policy's windows cannot be computed (" + e.getMessage()
                                 + "): denied to be safe", p.version());
                     }
@@ -345,12 +353,20 @@ public final class Governor implements AutoCloseable {
         }
         Shadow sh = shadow;
         if (sh != null) shadowDecide(intent, d, sh, in.again());
+        if (cover.overrides()) {
+            CompletableFuture<Authorization> underGrant = underGrant(intent, d, cover.grant());
+            if (underGrant != null) return underGrant;
+        }
         if (d.effect() == Effect.DENY) {
             List<Map.Entry<String, String>> reasons = new ArrayList<>(d.denyReasons().entrySet());
             StringBuilder why = new StringBuilder(withBudgets(p, reasons.get(0), intent, now));
             for (int i = 1; i < reasons.size(); i++) {
                 if (why.charAt(why.length() - 1) == '.') why.setLength(why.length() - 1);
                 why.append("; rule '").append(reasons.get(i).getKey()).append("' also denies: ").append(withBudgets(p, reasons.get(i), intent, now));
+            }
+            if (cover.refusal() != null) {
+                if (why.charAt(why.length() - 1) == '.') why.setLength(why.length() - 1);
+                why.append(" (break-glass grant ").append(cover.grant().id()).append(" covers this action, but ").append(cover.refusal()).append(')');
             }
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.POLICY, reasons.get(0).getKey(), why.toString(), null, null));
         }
@@ -362,6 +378,32 @@ public final class Governor implements AutoCloseable {
             }
         }
         return requestApproval(intent, d);
+    }
+
+    /**
+     * A live grant lets the call through without approvals: one use is taken (atomically), BREAK_GLASS_USED is written,
+     * then a warrant naming the grant. Null when the grant was used up, expired or reviewed meanwhile: the call then goes
+     * on as decided.
+     */
+    private CompletableFuture<Authorization> underGrant(Intent intent, Decision d, BreakGlass.Grant grant) {
+        int left = breakGlass.take(grant);
+        if (left < 0) return null;
+        try {
+            record(intent.id(), new AuditPayload.BreakGlassUsed(grant.id(), d.effect().wireName(), BreakGlass.overridden(d), left));
+            Warrant w = issueAndRecord(intent, d, List.of(BreakGlass.APPROVER_PREFIX + grant.id()), List.of());
+            MagistrateLog.warn(Governor.class, "intent " + intent.id() + " (" + intent.action() + ") runs under break-glass grant " + grant.id()
+                    + " opened by " + grant.openedBy() + " without " + (d.effect() == Effect.DENY ? "its denial" : "approvals") + "; "
+                    + left + " use(s) left", null);
+            return CompletableFuture.completedFuture(Authorization.unchanged(w, intent, d));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit",
+                    "the break-glass use could not be recorded: " + e, null, e));
+        }
+    }
+
+    /** Break-glass grants: open, review, list ({@link BreakGlass}). */
+    public BreakGlass breakGlass() {
+        return breakGlass;
     }
 
     /**
@@ -694,6 +736,11 @@ public final class Governor implements AutoCloseable {
             @Override
             public Optional<Path> auditDirectory() {
                 return audit instanceof ChronicleAuditLog log ? Optional.of(log.directory()) : Optional.empty();
+            }
+
+            @Override
+            public Optional<BreakGlass> breakGlass() {
+                return Optional.of(breakGlass);
             }
         };
     }

@@ -56,6 +56,10 @@ class AuditPayloadTest {
         put(m, "policy", new AuditPayload.PolicyLoaded("console: riya", "9a1e0c", "4b7f21", "/etc/magistrate/policy.yaml", 12));
         put(m, "policy", new AuditPayload.PolicyRejected("file watcher", "/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected",
                 "4b7f21", "/etc/magistrate/policy.yaml"));
+        put(m, "bg-1", new AuditPayload.BreakGlassOpened("bg-1", "riya", List.of("incident_commander"), "personal token", "totp",
+                "INC-4711: checkout down", List.of("scale_*"), 2, "2026-11-24T10:45:30Z", "4b7f21"));
+        put(m, "i-7", new AuditPayload.BreakGlassUsed("bg-1", "approve", List.of("scale"), 1));
+        put(m, "bg-1", new AuditPayload.BreakGlassReviewed("bg-1", "sam", "console sign-in", "ok", "needed during INC-4711"));
         return m;
     }
 

@@ -79,6 +79,15 @@ class CanonicalEntryGoldenTest {
         m.put(AuditEventType.POLICY_REJECTED, AuditEvent.of(AuditEventType.POLICY_REJECTED, "policy", T,
                 "trigger", "file watcher", "error", "/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected",
                 "kept_version", "4b7f21", "source", "/etc/magistrate/policy.yaml"));
+        // Added with break-glass (issue 15).
+        m.put(AuditEventType.BREAK_GLASS_OPENED, AuditEvent.of(AuditEventType.BREAK_GLASS_OPENED, "bg-1", T,
+                "grant_id", "bg-1", "opened_by", "riya", "roles", List.of("incident_commander"), "credential", "personal token", "mfa", "totp",
+                "reason", "INC-4711: checkout down", "actions", List.of("scale_*"), "uses", 2L, "expires_at", "2026-11-24T10:45:30Z",
+                "policy_version", "4b7f21"));
+        m.put(AuditEventType.BREAK_GLASS_USED, AuditEvent.of(AuditEventType.BREAK_GLASS_USED, "i-7", T,
+                "grant_id", "bg-1", "effect", "approve", "overrode", List.of("scale"), "uses_left", 1L));
+        m.put(AuditEventType.BREAK_GLASS_REVIEWED, AuditEvent.of(AuditEventType.BREAK_GLASS_REVIEWED, "bg-1", T,
+                "grant_id", "bg-1", "reviewer", "sam", "credential", "console sign-in", "verdict", "ok", "comment", "needed during INC-4711"));
         return m;
     }
 
@@ -129,6 +138,13 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"trigger\":\"console: riya\",\"previous_version\":\"9a1e0c\",\"version\":\"4b7f21\",\"source\":\"/etc/magistrate/policy.yaml\",\"rules\":12}}");
         m.put(AuditEventType.POLICY_REJECTED, P + "\"type\":\"POLICY_REJECTED\",\"intent_id\":\"policy\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"trigger\":\"file watcher\",\"error\":\"/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected\",\"kept_version\":\"4b7f21\",\"source\":\"/etc/magistrate/policy.yaml\"}}");
+        m.put(AuditEventType.BREAK_GLASS_OPENED, P + "\"type\":\"BREAK_GLASS_OPENED\",\"intent_id\":\"bg-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"grant_id\":\"bg-1\",\"opened_by\":\"riya\",\"roles\":[\"incident_commander\"],\"credential\":\"personal token\",\"mfa\":\"totp\""
+                + ",\"reason\":\"INC-4711: checkout down\",\"actions\":[\"scale_*\"],\"uses\":2,\"expires_at\":\"2026-11-24T10:45:30Z\",\"policy_version\":\"4b7f21\"}}");
+        m.put(AuditEventType.BREAK_GLASS_USED, P + "\"type\":\"BREAK_GLASS_USED\",\"intent_id\":\"i-7\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"grant_id\":\"bg-1\",\"effect\":\"approve\",\"overrode\":[\"scale\"],\"uses_left\":1}}");
+        m.put(AuditEventType.BREAK_GLASS_REVIEWED, P + "\"type\":\"BREAK_GLASS_REVIEWED\",\"intent_id\":\"bg-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"grant_id\":\"bg-1\",\"reviewer\":\"sam\",\"credential\":\"console sign-in\",\"verdict\":\"ok\",\"comment\":\"needed during INC-4711\"}}");
         return m;
     }
 
