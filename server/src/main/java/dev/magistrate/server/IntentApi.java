@@ -2,6 +2,7 @@ package dev.magistrate.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,6 +51,8 @@ final class IntentApi {
     private static final Set<String> VERIFY_FIELDS = Set.of("warrant", "action", "args");
     private static final Set<String> EXECUTION_FIELDS = Set.of("warrant", "outcome", "result_digest");
     private static final Set<String> OUTCOMES = Set.of("started", "succeeded", "failed");
+
+    private static final TypeReference<LinkedHashMap<String, Object>> ARGS = new TypeReference<>() { };
 
     private final FleetService service;
     /** Long polls hold a worker thread; at most this many wait at once, the rest are answered at once (the client polls again). */
@@ -126,7 +129,7 @@ final class IntentApi {
         JsonNode a = b.get("args");
         if (a != null && !a.isNull()) {
             if (!a.isObject()) throw ApiException.badField("args", "must be an object of argument names to values");
-            args = JSON.convertValue(a, LinkedHashMap.class);
+            args = JSON.convertValue(a, ARGS);
         }
         Number cost = null;
         JsonNode c = b.get("cost");
@@ -214,7 +217,7 @@ final class IntentApi {
         JsonNode a = b.get("args");
         if (a != null && !a.isNull()) {
             if (!a.isObject()) throw ApiException.badField("args", "must be an object of argument names to values");
-            args = JSON.convertValue(a, LinkedHashMap.class);
+            args = JSON.convertValue(a, ARGS);
         }
         FleetService.Verification v = service.verify(warrant, optionalText(b, "action"), args);
         Map<String, Object> out = new LinkedHashMap<>();
