@@ -7,12 +7,15 @@ import dev.magistrate.warrant.Warrant;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -284,6 +287,44 @@ class FleetReplicasTest {
         assertTrue(fleet.count("SELECT count(*) FROM refusals WHERE status = 401 AND route = 'POST /v1/intents'") >= 2);
         assertTrue(fleet.count("SELECT count(*) FROM refusals") - before >= 17, "every refusal is recorded");
         assertEquals(413, rawStatus(a, "POST /v1/intents HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n"));
+    }
+
+    @Test
+    void thePythonClientGovernsALangChainStyleToolAgainstARealService() throws Exception {
+        Assumptions.assumeTrue(onPath("python3"), "python3 is not on the PATH: the Python client (samples/python-client) is NOT tested");
+        Path sample = Path.of("..", "samples", "python-client").toAbsolutePath().normalize();
+        ProcessBuilder pb = new ProcessBuilder("python3", "example.py").directory(sample.toFile()).redirectErrorStream(true);
+        pb.environment().put("MAGISTRATE_URL", "http://127.0.0.1:" + b.port());
+        pb.environment().put("MAGISTRATE_TOKEN", agent);
+        pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+        Process p = pb.start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                lines.add(line);
+                if (line.startsWith("pending ")) {
+                    String id = line.substring("pending ".length()).strip();
+                    assertEquals("pending", fleet.vote(a, id, "alice", "approve").text("state"));
+                    assertEquals("approved", fleet.vote(b, id, "bob", "approve").text("state"));
+                }
+            }
+        } finally {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
+        assertEquals(0, p.exitValue(), String.join("\n", lines));
+        assertTrue(lines.contains("result: checkout scaled to 12 instances"), String.join("\n", lines));
+        assertTrue(lines.contains("denied: Dropping tables is never done by an agent."), String.join("\n", lines));
+        String id = lines.stream().filter(l -> l.startsWith("pending ")).findFirst().orElseThrow().substring(8).strip();
+        assertEquals(1, fleet.count("SELECT count(*) FROM consumptions WHERE request_id = ? AND outcome = 'succeeded'"
+                + " AND result_digest LIKE 'sha256:%'", id), "the tool ran once, with its warrant spent before and confirmed after");
+    }
+
+    private static boolean onPath(String program) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (java.nio.file.Files.isExecutable(Path.of(d, program))) return true;
+        }
+        return false;
     }
 
     private void assertField(Reply r, String field) {
