@@ -327,6 +327,50 @@ class FleetReplicasTest {
         return false;
     }
 
+    /** docs/fleet.md: its policy and approver directory start a replica, the flow its curl examples show works, on routes that exist. */
+    @Test
+    void theFleetDocsSnippetsRunAsDocumented() throws IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(Path.of("..", "docs", "fleet.md"));
+        List<String> yaml = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (!lines.get(i).strip().equals("```yaml")) continue;
+            StringBuilder sb = new StringBuilder();
+            for (i++; !lines.get(i).strip().equals("```"); i++) sb.append(lines.get(i)).append('\n');
+            yaml.add(sb.toString());
+        }
+        assertEquals(2, yaml.size(), "a policy and an approver directory");
+        Path docs = fleet.dir.resolve("docs");
+        java.nio.file.Files.createDirectories(docs);
+        java.nio.file.Files.writeString(docs.resolve("policy.yaml"), yaml.get(0));
+        java.nio.file.Files.writeString(docs.resolve("approvers.yaml"), yaml.get(1));
+        FleetServer d = FleetServer.start(ServerOptions.parse(List.of("--policy", docs.resolve("policy.yaml").toString(), "--approvers",
+                docs.resolve("approvers.yaml").toString(), "--keys", fleet.keys.toString(), "--db", fleet.jdbcUrl(), "--port", "0", "--replica", "docs")));
+        try {
+            Reply pending = fleet.post(d, "/v1/intents", agent, Map.of("action", "scale_service", "args", Map.of("service", "checkout", "instances", 12),
+                    "agent", "ops-agent", "justification", "p99 above SLO", "urgency", "high", "cost", 40));
+            assertEquals("pending", pending.text("status"), pending.body().toString());
+            String id = pending.text("request_id");
+            Reply first = fleet.post(d, "/v1/requests/" + id + "/votes", "test", Map.of("approver", "alice", "verdict", "approve", "comment", "fine"));
+            assertEquals(2, first.body().path("required_approvals").asInt(), first.body().toString());
+            assertEquals("approved", fleet.post(d, "/v1/requests/" + id + "/votes", "test2", Map.of("approver", "bob", "verdict", "approve")).text("state"));
+            String warrant = fleet.get(d, "/v1/intents/" + id + "?wait=30", agent).text("warrant");
+            assertEquals("consumed", fleet.post(d, "/v1/intents/" + id + "/execution", agent, Map.of("warrant", warrant, "outcome", "started")).text("status"));
+            assertEquals("replayed", fleet.post(d, "/v1/warrants/verify", agent, Map.of("warrant", warrant)).text("reason"));
+            assertEquals("allow", fleet.submit(d, agent, "read_metrics", Map.of()).text("status"));
+            assertEquals("Dropping tables is never done by an agent.", fleet.submit(d, agent, "drop_table", Map.of()).text("reason"));
+        } finally {
+            d.close();
+        }
+        java.util.regex.Matcher urls = java.util.regex.Pattern.compile("http://127\\.0\\.0\\.1:8443(/v1/[^\"?\\s]*)").matcher(String.join("\n", lines));
+        int seen = 0;
+        while (urls.find()) {
+            String path = urls.group(1);
+            assertTrue(java.util.Arrays.stream(ApiRoute.values()).anyMatch(r -> r.match(path) != null), "docs/fleet.md: no route " + path);
+            seen++;
+        }
+        assertTrue(seen >= 6, "the curl examples name the routes");
+    }
+
     private void assertField(Reply r, String field) {
         assertEquals(400, r.status(), r.body().toString());
         assertEquals(field, r.text("field"), r.body().toString());
