@@ -79,7 +79,7 @@ public final class FleetService implements AutoCloseable {
     /** A request as stored. */
     record RequestView(String id, String agent, String action, String argsJson, String tier, String state, String reason,
                        String decidedBy, int requiredApprovals, List<String> requiredRoles, boolean mfaRequired, Instant deadline,
-                       List<String> approvedBy, String warrantJson) {
+                       Duration warrantTtl, List<String> approvedBy, String warrantJson) {
         boolean isFinal() {
             return !state.equals(PENDING);
         }
@@ -279,7 +279,7 @@ public final class FleetService implements AutoCloseable {
 
     private static Optional<RequestView> load(Connection c, String id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT r.id, r.agent_id, r.action, r.args_json, r.tier, r.state, r.reason, r.decided_by,"
-                + " r.required_approvals, r.required_roles, r.mfa_required, r.deadline, w.warrant_json FROM requests r"
+                + " r.required_approvals, r.required_roles, r.mfa_required, r.deadline, r.warrant_ttl_ms, w.warrant_json FROM requests r"
                 + " LEFT JOIN warrants w ON w.request_id = r.id WHERE r.id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
@@ -287,7 +287,7 @@ public final class FleetService implements AutoCloseable {
                 Timestamp deadline = rs.getTimestamp(12);
                 return Optional.of(new RequestView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                         rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9), strings(rs.getString(10)), rs.getBoolean(11),
-                        deadline == null ? null : deadline.toInstant(), approvedBy(c, id), rs.getString(13)));
+                        deadline == null ? null : deadline.toInstant(), Duration.ofMillis(rs.getLong(13)), approvedBy(c, id), rs.getString(14)));
             }
         }
     }
@@ -372,18 +372,10 @@ public final class FleetService implements AutoCloseable {
         List<String> approvedBy = approvedBy(c, r.id());
         List<Approver> counted = new ArrayList<>();
         for (String id : approvedBy) approvers.find(id).ifPresent(counted::add);
+        // The engine's rule for "enough approvers, every role covered"; the intent and decision are not needed for it.
         ApprovalRequest request = new ApprovalRequest(null, null, r.requiredApprovals(), r.requiredRoles(), r.mfaRequired(), r.deadline());
         if (!request.satisfiedBy(counted)) return new VoteOutcome(PENDING, approvedBy.size(), r.requiredApprovals());
-        Intent intent = storedIntent(r);
-        long ttlMs;
-        try (PreparedStatement ps = c.prepareStatement("SELECT warrant_ttl_ms FROM requests WHERE id = ?")) {
-            ps.setString(1, r.id());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                ttlMs = rs.getLong(1);
-            }
-        }
-        issueWarrant(c, intent, Tier.valueOf(r.tier()), approvedBy, Duration.ofMillis(ttlMs));
+        issueWarrant(c, storedIntent(r), Tier.valueOf(r.tier()), approvedBy, r.warrantTtl());
         end(c, r.id(), APPROVED, null, String.join(",", approvedBy));
         return new VoteOutcome(APPROVED, approvedBy.size(), r.requiredApprovals());
     }

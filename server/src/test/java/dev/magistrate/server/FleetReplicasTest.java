@@ -152,6 +152,7 @@ class FleetReplicasTest {
             }
         }
         assertEquals(20, approved + denied);
+        System.out.println("racing votes: " + approved + " rounds approved, " + denied + " denied");
     }
 
     @Test
@@ -161,10 +162,13 @@ class FleetReplicasTest {
             int jitterMs = round * 40 - 120; // votes from 120 ms before the deadline to 80 ms after it
             rounds.add(pool.submit(() -> raceTheTimeout(jitterMs)));
         }
+        List<String> outcomes = new ArrayList<>();
         for (Future<String> f : rounds) {
             String state = f.get(60, TimeUnit.SECONDS);
             assertTrue(state.equals("approved") || state.equals("timed_out"), state);
+            outcomes.add(state);
         }
+        System.out.println("vote vs timeout, votes from 120 ms before to 80 ms after the deadline: " + outcomes);
     }
 
     private String raceTheTimeout(int jitterMs) throws Exception {
