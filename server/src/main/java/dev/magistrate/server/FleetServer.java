@@ -55,6 +55,10 @@ public final class FleetServer implements AutoCloseable {
         return service;
     }
 
+    FleetDatabase database() {
+        return database;
+    }
+
     @Override
     public void close() {
         http.close();

@@ -375,6 +375,19 @@ class FleetReplicasTest {
         assertTrue(seen >= 6, "the curl examples name the routes");
     }
 
+    @Test
+    void aReplicaThatLostItsDatabaseDecidesNothingAndGrantsNothing() {
+        FleetServer cut = fleet.replica("replica-cut-off");
+        cut.database().close(); // its pool is gone: every call it takes fails at the database
+        Reply submit = fleet.submit(cut, agent, "read_metrics", Map.of("service", "api"));
+        assertEquals(503, submit.status(), submit.body().toString());
+        assertTrue(submit.body().path("warrant").isMissingNode(), "no warrant without the database");
+        assertTrue(submit.text("error").contains("nothing was decided"), submit.text("error"));
+        assertEquals(503, fleet.post(cut, "/v1/requests/any-id/votes", fleet.approverTokens.get("alice"),
+                Map.of("approver", "alice", "verdict", "approve")).status());
+        fleet.stop(cut);
+    }
+
     private void assertField(Reply r, String field) {
         assertEquals(400, r.status(), r.body().toString());
         assertEquals(field, r.text("field"), r.body().toString());
