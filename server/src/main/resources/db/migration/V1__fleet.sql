@@ -48,6 +48,13 @@ CREATE TABLE votes (
     PRIMARY KEY (request_id, approver_id)
 );
 
+-- The last TOTP time step accepted from each approver, on any replica: a code is single-use across the fleet
+-- (each replica's MfaVerifier also spends it locally and counts wrong codes, per replica).
+CREATE TABLE totp_steps (
+    approver_id text PRIMARY KEY,
+    last_step   bigint NOT NULL
+);
+
 -- At most one warrant per request, whichever replica granted it.
 CREATE TABLE warrants (
     id           text PRIMARY KEY,

@@ -325,13 +325,16 @@ public final class FleetService implements AutoCloseable {
         RequestView r = find(null, requestId).orElseThrow(() -> new ApiException(404, null, "no request '" + requestId + "'"));
         if (r.isFinal()) throw new ApiException(409, null, "late vote: the request is already " + r.state());
         if (approverId.equals(r.agent())) throw new ApiException(403, "approver", "the requesting agent cannot approve its own intent");
+        long totpStep = Long.MIN_VALUE;
         if (approve && r.mfaRequired()) {
             MfaVerifier.Attempt a = mfa.attempt(approver, totp, clock.instant());
             if (!a.accepted()) throw new ApiException(a.locked() || a.lockoutStarted() != null ? 429 : 403, "totp", a.rejection());
+            totpStep = a.acceptedStep();
         }
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
+                if (totpStep != Long.MIN_VALUE) spendTotpStep(c, approver.id(), totpStep);
                 VoteOutcome o = voteLocked(c, r, approver, approve, comment);
                 c.commit();
                 return o;
@@ -341,6 +344,18 @@ public final class FleetService implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw unavailable(e);
+        }
+    }
+
+    /** Records the accepted code's step for the whole fleet; a step not after the last one recorded is a reused code. */
+    private static void spendTotpStep(Connection c, String approverId, long step) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO totp_steps (approver_id, last_step) VALUES (?, ?) ON CONFLICT (approver_id)"
+                + " DO UPDATE SET last_step = EXCLUDED.last_step WHERE totp_steps.last_step < EXCLUDED.last_step")) {
+            ps.setString(1, approverId);
+            ps.setLong(2, step);
+            if (ps.executeUpdate() != 1) {
+                throw new ApiException(403, "totp", "TOTP code already used (each code is accepted once across the fleet; wait for the next one)");
+            }
         }
     }
 

@@ -233,7 +233,7 @@ class FleetReplicasTest {
     }
 
     @Test
-    void anMfaRequestCountsAVoteOnlyWithTheApproversTotpCode() {
+    void anMfaRequestCountsAVoteOnlyWithTheApproversTotpCodeUsedOnceAcrossReplicas() {
         String id = fleet.submit(a, agent, "pay_invoice", Map.of("invoice", "INV-7")).text("request_id");
         Reply without = fleet.vote(b, id, "dana", "approve");
         assertEquals(403, without.status(), without.body().toString());
@@ -244,6 +244,14 @@ class FleetReplicasTest {
         Reply with = fleet.post(b, "/v1/requests/" + id + "/votes", fleet.approverTokens.get("dana"),
                 Map.of("approver", "dana", "verdict", "approve", "totp", code));
         assertEquals("approved", with.text("state"), with.body().toString());
+
+        // The same code on the other replica, for another request: that replica never saw it, the database did.
+        String next = fleet.submit(a, agent, "pay_invoice", Map.of("invoice", "INV-8")).text("request_id");
+        Reply reused = fleet.post(a, "/v1/requests/" + next + "/votes", fleet.approverTokens.get("dana"),
+                Map.of("approver", "dana", "verdict", "approve", "totp", code));
+        assertEquals(403, reused.status(), reused.body().toString());
+        assertTrue(reused.text("error").contains("already used"), reused.text("error"));
+        assertEquals("pending", fleet.get(a, "/v1/intents/" + next, agent).text("state"));
     }
 
     @Test
