@@ -49,8 +49,10 @@ import java.util.function.Function;
  * each request's headers on an executor thread with no per-connection read timeout, so two slow clients
  * block a two-thread pool; its only limits are JVM-wide {@code sun.net.httpserver.*} system properties
  * read once per JVM, which would also change the governed application's own servers.
+ * The fleet service (module {@code server}) serves its intent API with this same server, on an address and with as many
+ * workers as it is told ({@link #ConsoleHttpServer(InetAddress, int, int, String, Function)}).
  */
-final class ConsoleHttpServer implements AutoCloseable {
+public final class ConsoleHttpServer implements AutoCloseable {
 
     static final int MAX_HEADER_BYTES = 8 * 1024;
     static final int MAX_HEADERS = 64;
@@ -66,8 +68,8 @@ final class ConsoleHttpServer implements AutoCloseable {
             + "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n";
 
     /** {@code query}: the raw query string, or null; {@code remote}: the client's IP address. */
-    record Request(String method, String path, String query, Map<String, String> headers, byte[] body, String remote) {
-        String header(String name) {
+    public record Request(String method, String path, String query, Map<String, String> headers, byte[] body, String remote) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
@@ -76,12 +78,12 @@ final class ConsoleHttpServer implements AutoCloseable {
      * {@code headers}: extra response headers (Location, Set-Cookie); {@code stream}: when not null, the body is only the
      * start of the response and this takes the open connection over (non-blocking) after it is written.
      */
-    record Response(int status, String contentType, byte[] body, Map<String, String> headers, Consumer<SocketChannel> stream) {
-        Response(int status, String contentType, byte[] body) {
+    public record Response(int status, String contentType, byte[] body, Map<String, String> headers, Consumer<SocketChannel> stream) {
+        public Response(int status, String contentType, byte[] body) {
             this(status, contentType, body, Map.of(), null);
         }
 
-        Response with(String header, String value) {
+        public Response with(String header, String value) {
             Map<String, String> more = new LinkedHashMap<>(headers);
             more.put(header, value);
             return new Response(status, contentType, body, more, stream);
@@ -112,27 +114,32 @@ final class ConsoleHttpServer implements AutoCloseable {
     private volatile boolean running = true;
 
     ConsoleHttpServer(int port, Function<Request, Response> handler) {
+        this(InetAddress.getLoopbackAddress(), port, WORKERS, "magistrate-approval-console", handler);
+    }
+
+    /** {@code workers}: threads that run the handler (a long poll holds one); {@code threadName}: names them and the I/O thread. */
+    public ConsoleHttpServer(InetAddress bind, int port, int workers, String threadName, Function<Request, Response> handler) {
         this.handler = handler;
         try {
             server = ServerSocketChannel.open();
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+            server.bind(new InetSocketAddress(bind, port), 64);
             server.configureBlocking(false);
             selector = Selector.open();
             server.register(selector, SelectionKey.OP_ACCEPT);
         } catch (IOException e) {
-            throw new UncheckedIOException("approval console: cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(threadName + ": cannot listen on " + bind.getHostAddress() + ":" + port + ": " + e.getMessage(), e);
         }
-        workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
-            Thread t = new Thread(r, "magistrate-approval-console");
+        this.workers = new ThreadPoolExecutor(workers, workers, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
+            Thread t = new Thread(r, threadName);
             t.setDaemon(true);
             return t;
         });
-        loop = new Thread(this::run, "magistrate-approval-console-io");
+        loop = new Thread(this::run, threadName + "-io");
         loop.setDaemon(true); // never keeps the application's JVM alive
         loop.start();
     }
 
-    int port() {
+    public int port() {
         return server.socket().getLocalPort();
     }
 
@@ -340,7 +347,7 @@ final class ConsoleHttpServer implements AutoCloseable {
         closeQuietly(c.ch);
     }
 
-    static Response error(int status, String message) {
+    public static Response error(int status, String message) {
         String json = "{\"error\":\"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
         return new Response(status, "application/json; charset=utf-8", json.getBytes(StandardCharsets.UTF_8));
     }

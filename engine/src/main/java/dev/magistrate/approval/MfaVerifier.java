@@ -21,9 +21,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class MfaVerifier {
 
-    /** What one attempt came to. {@code rejection} is null when the code was accepted (and is from then on spent). */
+    /**
+     * What one attempt came to. {@code rejection} is null when the code was accepted (and is from then on spent);
+     * {@code acceptedStep} is then the code's time step, which a caller that shares approvals across processes records so
+     * the code stays single-use across them too (the fleet service does); {@link Long#MIN_VALUE} when refused.
+     */
     public record Attempt(String rejection, boolean wrongCode, Instant lockoutStarted, Instant lockedUntil, int failuresInARow,
-                          long refusedWhileLocked) {
+                          long refusedWhileLocked, long acceptedStep) {
+
+        Attempt(String rejection, boolean wrongCode, Instant lockoutStarted, Instant lockedUntil, int failuresInARow, long refusedWhileLocked) {
+            this(rejection, wrongCode, lockoutStarted, lockedUntil, failuresInARow, refusedWhileLocked, Long.MIN_VALUE);
+        }
 
         public boolean accepted() {
             return rejection == null;
@@ -76,7 +84,7 @@ public final class MfaVerifier {
             }
             st.lastAcceptedStep = s;
             st.limiter.success();
-            return new Attempt(null, false, null, null, 0, 0);
+            return new Attempt(null, false, null, null, 0, 0, s);
         }
     }
 

@@ -411,11 +411,7 @@ final class ApprovalSession implements VoteSink {
     }
 
     private boolean satisfied() {
-        if (approvals.size() < request.requiredApprovals()) return false;
-        for (String role : request.requiredRoles()) {
-            if (approvals.values().stream().noneMatch(a -> a.roles().contains(role))) return false;
-        }
-        return true;
+        return request.satisfiedBy(approvals.values());
     }
 
     @Override

@@ -487,25 +487,23 @@ public final class Governor implements AutoCloseable {
 
     /** How many approvals a decision needs: the policy's number, else its tier's default, and never none. */
     static int requiredApprovals(Decision d) {
-        return d.requiredApprovals() > 0 ? d.requiredApprovals() : Math.max(1, d.tier().defaultApprovals());
+        return ApprovalRequest.requiredApprovals(d);
     }
 
     static boolean mfaRequired(Decision d) {
-        return d.mfaRequired() || d.tier().impliesMfa();
+        return ApprovalRequest.mfaRequired(d);
     }
 
     private CompletableFuture<Authorization> requestApproval(Intent intent, Decision d) {
-        int required = requiredApprovals(d);
-        boolean mfaRequired = mfaRequired(d);
         Duration timeout = d.approvalTimeout().isZero() || d.approvalTimeout().isNegative() ? defaultApprovalTimeout : d.approvalTimeout();
-        ApprovalRequest request = new ApprovalRequest(intent, d, required, d.requiredRoles(), mfaRequired, clock.instant().plus(timeout));
+        ApprovalRequest request = ApprovalRequest.of(intent, d, clock.instant().plus(timeout));
         ApprovalSession session = new ApprovalSession(this, request, timeout);
         if (sessions.putIfAbsent(intent.id(), session) != null) {
             return CompletableFuture.failedFuture(new DeniedException(intent.id(), intent.action(), DenialStage.APPROVAL, null,
                     "this intent is already awaiting approval; submit a new intent for a new call", null, null));
         }
         try {
-            record(intent.id(), new AuditPayload.ApprovalRequested(backend.name(), required, d.requiredRoles(), timeout.toMillis()));
+            record(intent.id(), new AuditPayload.ApprovalRequested(backend.name(), request.requiredApprovals(), d.requiredRoles(), timeout.toMillis()));
         } catch (RuntimeException e) {
             session.deny(DenialStage.AUDIT, "audit", "the approval request could not be recorded: " + e, null);
             return session.result();

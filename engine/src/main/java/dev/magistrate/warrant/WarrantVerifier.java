@@ -29,8 +29,20 @@ public final class WarrantVerifier {
     private final Duration clockSkew;
 
     public WarrantVerifier(KeySet keys, ConsumedWarrantLedger ledger, Clock clock, Duration clockSkew) {
+        this(Objects.requireNonNull(ledger, "ledger"), keys, clock, clockSkew);
+    }
+
+    /**
+     * A verifier that checks everything except single use ({@link #checkWithoutConsuming}), for a caller that records
+     * consumption itself (the fleet service, in PostgreSQL); its {@link #verifyAndConsume} refuses to run.
+     */
+    public static WarrantVerifier withoutLedger(KeySet keys, Clock clock, Duration clockSkew) {
+        return new WarrantVerifier(null, keys, clock, clockSkew);
+    }
+
+    private WarrantVerifier(ConsumedWarrantLedger ledger, KeySet keys, Clock clock, Duration clockSkew) {
         this.keys = Objects.requireNonNull(keys, "keys");
-        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.ledger = ledger;
         this.clock = Objects.requireNonNull(clock, "clock");
         if (clockSkew.isNegative() || clockSkew.compareTo(Duration.ofMinutes(5)) > 0) {
             throw new IllegalArgumentException("clock skew must be between 0 and 5 minutes, got " + clockSkew);
@@ -45,6 +57,7 @@ public final class WarrantVerifier {
 
     /** Returns the warrant when the call may run; throws {@link WarrantRejectedException} otherwise. */
     public Warrant verifyAndConsume(Warrant w, String action, Map<String, ?> args) {
+        if (ledger == null) throw new IllegalStateException("this verifier has no ledger of consumed warrants; it only checks");
         checkWithoutConsuming(w, action, args);
         boolean first;
         try {

@@ -1,0 +1,68 @@
+package dev.magistrate.server;
+
+import dev.magistrate.approval.ApproverDirectory;
+import dev.magistrate.console.ConsoleHttpServer;
+import dev.magistrate.keys.KeyDirectory;
+import dev.magistrate.policy.PolicyCompiler;
+import dev.magistrate.policy.PolicyLoader;
+import dev.magistrate.policy.PolicySet;
+
+import java.time.Clock;
+
+/** One running replica: its database pool (and embedded PostgreSQL, with a data directory), the service and its HTTP API. */
+public final class FleetServer implements AutoCloseable {
+
+    private final FleetDatabase database;
+    private final FleetService service;
+    private final ConsoleHttpServer http;
+
+    private FleetServer(FleetDatabase database, FleetService service, ConsoleHttpServer http) {
+        this.database = database;
+        this.service = service;
+        this.http = http;
+    }
+
+    /** Loads the policy, approvers and keys first (each error names its file), then opens the database and listens. */
+    static FleetServer start(ServerOptions o) {
+        PolicySet set = PolicyLoader.load(o.policy());
+        var policy = PolicyCompiler.compile(set);
+        ApproverDirectory approvers = ApproverDirectory.load(o.approvers());
+        var keys = KeyDirectory.openOrCreate(o.keys()).warrantKeys();
+        FleetDatabase db = openDatabase(o);
+        FleetService service = null;
+        try {
+            service = new FleetService(db.dataSource(), set, policy, approvers, keys, o.replica(), Clock.systemUTC());
+            IntentApi api = new IntentApi(service, o.workers());
+            ConsoleHttpServer http = new ConsoleHttpServer(o.bind(), o.port(), o.workers(), "magistrate-server", api::handle);
+            return new FleetServer(db, service, http);
+        } catch (RuntimeException e) {
+            if (service != null) service.close();
+            db.close();
+            throw e;
+        }
+    }
+
+    static FleetDatabase openDatabase(ServerOptions o) {
+        return o.dataDir() != null ? FleetDatabase.embedded(o.dataDir())
+                : FleetDatabase.connect(o.dbUrl(), System.getenv("MAGISTRATE_DB_USER"), System.getenv("MAGISTRATE_DB_PASSWORD"));
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public FleetService service() {
+        return service;
+    }
+
+    FleetDatabase database() {
+        return database;
+    }
+
+    @Override
+    public void close() {
+        http.close();
+        service.close();
+        database.close();
+    }
+}
