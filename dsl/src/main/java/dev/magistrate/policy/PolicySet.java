@@ -30,9 +30,11 @@ public final class PolicySet {
     private final ZoneId zone;
     private final String version;
     private final Map<String, String> fileVersions;
+    private final List<RollbackTrigger> rollbacks;
 
     /** {@code rules} in file order, shadow rules among them: they are kept apart here and decide only in {@link #shadowPolicy()}. */
-    PolicySet(List<Rule> rules, Rule defaultRule, ZoneId zone, String version, Map<String, String> fileVersions) {
+    PolicySet(List<Rule> rules, Rule defaultRule, ZoneId zone, String version, Map<String, String> fileVersions,
+              List<RollbackTrigger> rollbacks) {
         this.rules = rules.stream().filter(r -> !r.shadow()).toList();
         this.shadowRules = rules.stream().filter(Rule::shadow).toList();
         this.allRules = List.copyOf(rules);
@@ -40,6 +42,7 @@ public final class PolicySet {
         this.zone = zone;
         this.version = version;
         this.fileVersions = Collections.unmodifiableMap(new LinkedHashMap<>(fileVersions));
+        this.rollbacks = List.copyOf(rollbacks);
     }
 
     /** The rules in force, in file order: every rule but the shadow rules. */
@@ -60,7 +63,12 @@ public final class PolicySet {
         if (shadowRules.isEmpty()) return null;
         List<Rule> all = new ArrayList<>(allRules.size());
         for (Rule r : allRules) all.add(r.shadow() ? r.unshadowed() : r);
-        return new PolicySet(all, defaultRule, zone, version, fileVersions);
+        return new PolicySet(all, defaultRule, zone, version, fileVersions, rollbacks);
+    }
+
+    /** The {@code rollbacks:} entries of every file, in file order: when a tool's compensating action runs. */
+    public List<RollbackTrigger> rollbacks() {
+        return rollbacks;
     }
 
     /** What applies when no rule matches. */
