@@ -41,5 +41,11 @@ public enum AuditEventType {
     /** Not a step of a call: a new policy version was put in force (by the file watcher, the console or the CLI). */
     POLICY_LOADED,
     /** Not a step of a call: a policy change was refused (it does not load); the version named keeps deciding. */
-    POLICY_REJECTED
+    POLICY_REJECTED,
+    /**
+     * A governed call's rollback was triggered (its body threw, or a watched condition held within the window after it): the
+     * entry's intent is the original call; the compensating call, if it could be made, is {@code rollback_intent_id}, a
+     * governed call of its own whose parent is the original.
+     */
+    ROLLBACK_TRIGGERED
 }

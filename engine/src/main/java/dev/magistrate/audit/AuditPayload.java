@@ -51,6 +51,7 @@ public sealed interface AuditPayload {
             case SHADOW_DECISION -> ShadowDecision.read(f);
             case POLICY_LOADED -> PolicyLoaded.read(f);
             case POLICY_REJECTED -> PolicyRejected.read(f);
+            case ROLLBACK_TRIGGERED -> RollbackTriggered.read(f);
         };
     }
 
@@ -598,6 +599,40 @@ public sealed interface AuditPayload {
 
         static PolicyRejected read(StoredFields f) {
             return new PolicyRejected(f.string("trigger"), f.string("error"), f.string("kept_version"), f.string("source"));
+        }
+    }
+
+    /**
+     * The original call's rollback was triggered: {@code trigger} is {@code failed} or the policy's condition as written;
+     * {@code signals} the dynamic values the condition read when it held ({@code name=value}, empty for {@code failed});
+     * {@code rollbackAction} the compensating action; {@code rollbackIntentId} the intent the compensating call is submitted as
+     * (its parent is this entry's intent), or null when it could not be made; {@code error} why not, null otherwise.
+     */
+    record RollbackTriggered(String trigger, List<String> signals, String rollbackAction, String rollbackIntentId, String error)
+            implements AuditPayload {
+        public RollbackTriggered {
+            signals = List.copyOf(signals);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.ROLLBACK_TRIGGERED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("trigger", trigger);
+            m.put("signals", signals);
+            m.put("rollback_action", rollbackAction);
+            m.put("rollback_intent_id", rollbackIntentId);
+            m.put("error", error);
+            return m;
+        }
+
+        static RollbackTriggered read(StoredFields f) {
+            return new RollbackTriggered(f.string("trigger"), f.strings("signals"), f.string("rollback_action"), f.string("rollback_intent_id"),
+                    f.string("error"));
         }
     }
 }

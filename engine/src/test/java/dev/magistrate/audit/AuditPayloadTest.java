@@ -56,6 +56,7 @@ class AuditPayloadTest {
         put(m, "policy", new AuditPayload.PolicyLoaded("console: riya", "9a1e0c", "4b7f21", "/etc/magistrate/policy.yaml", 12));
         put(m, "policy", new AuditPayload.PolicyRejected("file watcher", "/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected",
                 "4b7f21", "/etc/magistrate/policy.yaml"));
+        put(m, "i-7", new AuditPayload.RollbackTriggered("signal.error_rate > 0.05", List.of("signal.error_rate=0.07"), "scale_back", "i-8", null));
         return m;
     }
 

@@ -79,6 +79,10 @@ class CanonicalEntryGoldenTest {
         m.put(AuditEventType.POLICY_REJECTED, AuditEvent.of(AuditEventType.POLICY_REJECTED, "policy", T,
                 "trigger", "file watcher", "error", "/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected",
                 "kept_version", "4b7f21", "source", "/etc/magistrate/policy.yaml"));
+        // Added with rollback plans that run (issue 15).
+        m.put(AuditEventType.ROLLBACK_TRIGGERED, AuditEvent.of(AuditEventType.ROLLBACK_TRIGGERED, "i-7", T,
+                "trigger", "signal.error_rate > 0.05", "signals", List.of("signal.error_rate=0.07"), "rollback_action", "scale_back",
+                "rollback_intent_id", "i-8", "error", null));
         return m;
     }
 
@@ -129,6 +133,8 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"trigger\":\"console: riya\",\"previous_version\":\"9a1e0c\",\"version\":\"4b7f21\",\"source\":\"/etc/magistrate/policy.yaml\",\"rules\":12}}");
         m.put(AuditEventType.POLICY_REJECTED, P + "\"type\":\"POLICY_REJECTED\",\"intent_id\":\"policy\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"trigger\":\"file watcher\",\"error\":\"/etc/magistrate/policy.yaml:6:63: condition ends where a value was expected\",\"kept_version\":\"4b7f21\",\"source\":\"/etc/magistrate/policy.yaml\"}}");
+        m.put(AuditEventType.ROLLBACK_TRIGGERED, P + "\"type\":\"ROLLBACK_TRIGGERED\",\"intent_id\":\"i-7\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"trigger\":\"signal.error_rate > 0.05\",\"signals\":[\"signal.error_rate=0.07\"],\"rollback_action\":\"scale_back\",\"rollback_intent_id\":\"i-8\",\"error\":null}}");
         return m;
     }
 
