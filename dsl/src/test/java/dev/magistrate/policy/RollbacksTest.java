@@ -96,4 +96,14 @@ class RollbacksTest {
         assertEquals(3, errors(RULES + "rollbacks:\n  - action: a b\n    when: failed\n  - action: b\n  - action: c\n    when: failed\n"
                 + "    within: 1m\n").size());
     }
+
+    @Test
+    void theDocumentedExampleLoadsAndRollsBackAsItsProseSays() throws Exception {
+        PolicySet set = PolicyLoader.parse("doc.yaml", DynamicRiskDocsTest.snippet("Rollbacks"));
+        assertEquals(List.of("failed", "signal.error_rate > 0.05 and args.instances > 10"), set.rollbacks().stream().map(RollbackTrigger::when).toList());
+        assertEquals(Duration.ofMinutes(10), set.rollbacks().get(1).within());
+        CompiledPolicy p = PolicyCompiler.compile(set);
+        assertTrue(p.rollbacks().get(1).holds(call(25, new BigDecimal("0.07"))));
+        assertEquals(Tier.T1, p.decide(PolicyRequest.builder("scale_back").build()).tier(), "the rollback itself needs a person");
+    }
 }
