@@ -82,8 +82,10 @@ final class Rollbacks implements AutoCloseable {
     /** A governed call ended: the policy's rollbacks for its action decide whether it is rolled back, or watched. */
     void ran(ToolCalls.Runs call, Object returned, Throwable thrown) {
         if (call.rollbackOf() != null) return; // a compensating call is not compensated in turn
+        List<Rollback> all = governor.policy().rollbacks();
+        if (all.isEmpty()) return; // most policies: nothing to look at on the call's thread
         String action = call.intent().action();
-        List<Rollback> applying = governor.policy().rollbacks().stream().filter(r -> r.trigger().appliesTo(action)).toList();
+        List<Rollback> applying = all.stream().filter(r -> r.trigger().appliesTo(action)).toList();
         if (applying.isEmpty()) return;
         if (thrown != null) {
             applying.stream().filter(r -> r.trigger().onFailure()).findFirst()
