@@ -38,6 +38,14 @@ public @interface GovernedAction {
     /** The name of the parameter that carries the estimated cost, if any (policies see it as {@code cost}). */
     String cost() default "";
 
+    /**
+     * The action of this tool's compensating method, run when the policy's {@code rollbacks:} say so (the call failed, or a
+     * signal crossed a threshold soon after it); empty means none. It is a {@code @GovernedAction} method of the same class,
+     * run on the same object, and governed like any call. Its parameters are bound by name from the arguments this call ran
+     * with; a parameter named {@code result} (by {@code @Arg("result")} or {@code -parameters}) receives this call's result.
+     */
+    String rollback() default "";
+
     /** Risk tiers as a developer may name them in an annotation. */
     enum Tier { UNSPECIFIED, T0, T1, T2, T3 }
 }

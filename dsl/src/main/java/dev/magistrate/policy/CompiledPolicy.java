@@ -17,6 +17,11 @@ public interface CompiledPolicy {
         return java.util.List.of();
     }
 
+    /** The policy's {@code rollbacks:}, conditions compiled, in file order. Empty for most policies. */
+    default java.util.List<Rollback> rollbacks() {
+        return java.util.List.of();
+    }
+
     /** The windows one rule's condition reads, for explaining its denial. */
     default java.util.List<Window> windowsOf(String rule) {
         return java.util.List.of();

@@ -26,6 +26,7 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
     private final Object[] cache = new Object[CACHE_SIZE];
     private final List<Window> windows;
     private final java.util.Map<String, List<Window>> windowsByRule = new java.util.HashMap<>();
+    private List<Rollback> rollbacks = List.of();
 
     protected GeneratedPolicy(PolicySet set) {
         this.set = set;
@@ -85,6 +86,16 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
     @Override
     public final List<Window> windowsOf(String rule) {
         return windowsByRule.getOrDefault(rule, List.of());
+    }
+
+    @Override
+    public final List<Rollback> rollbacks() {
+        return rollbacks;
+    }
+
+    /** Set once by the compiler, before the policy is published. */
+    final void rollbacks(List<Rollback> compiled) {
+        this.rollbacks = List.copyOf(compiled);
     }
 
     public final PolicySet policySet() {

@@ -5,7 +5,7 @@ package dev.magistrate.policy;
  *
  * @param code       a stable name for the kind of finding: {@code unknown-argument}, {@code argument-type},
  *                   {@code unknown-action}, {@code never-matches}, {@code shadowed}, {@code conflict}
- * @param rule       the rule the finding is about
+ * @param rule       the rule the finding is about ({@code rollbacks} for an entry of that list)
  * @param location   where in the policy file: the condition's character where that is known, else the rule
  * @param suggestion what to write instead ("did you mean `instances`?"), or null
  */

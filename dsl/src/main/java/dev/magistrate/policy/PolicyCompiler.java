@@ -68,7 +68,9 @@ public final class PolicyCompiler {
             compiler.cook(g.simpleName + ".java", g.source);
             Class<?> cls = compiler.getClassLoader().loadClass(PACKAGE + "." + g.simpleName);
             GeneratedPolicy.handOff(id, g.constants.toArray());
-            return (CompiledPolicy) cls.getConstructor(PolicySet.class).newInstance(set);
+            GeneratedPolicy policy = (GeneratedPolicy) cls.getConstructor(PolicySet.class).newInstance(set);
+            if (!set.rollbacks().isEmpty()) policy.rollbacks(Rollback.compile(set));
+            return policy;
         } catch (CompileException e) {
             throw new IllegalStateException("generated policy source did not compile (a Magistrate bug): " + e.getMessage()
                     + "\n" + g.source, e);

@@ -94,6 +94,7 @@ public final class PolicyLint {
         PolicyLint lint = new PolicyLint(policy, code, new Locations(sources));
         if (logic) lint.run();
         else for (Rule r : policy.rules()) lint.walk(r, r.condition(), null);
+        lint.checkRollbackActions();
         List<String> files = new ArrayList<>(sources.keySet());
         lint.findings.sort(Comparator.comparingInt((LintFinding f) -> files.indexOf(f.location().file()))
                 .thenComparingInt(f -> f.location().line()).thenComparingInt(f -> f.location().column()));
@@ -225,6 +226,18 @@ public final class PolicyLint {
         report(Severity.ERROR, "unknown-argument", r, "'" + a.attribute().key() + "' is never set: " + scope
                 + " has an argument '" + name + "' (" + describeMethods(methods) + ")", a.pos(),
                 hint != null ? "did you mean `" + hint + "`?" : null);
+    }
+
+    /** A {@code rollbacks:} entry for an action no governed method has never triggers: reported like a rule's unknown action. */
+    private void checkRollbackActions() {
+        if (code == null || !code.complete()) return;
+        for (RollbackTrigger t : policy.rollbacks()) {
+            if (code.actions().stream().anyMatch(t::appliesTo)) continue;
+            String hint = Suggest.closest(t.action(), code.actions());
+            LintFinding f = new LintFinding(Severity.ERROR, "unknown-action", "rollbacks", "no governed action matches the rollback's action '"
+                    + t.action() + "', so it never triggers", t.location(), hint != null ? "did you mean `" + hint + "`?" : null);
+            if (reported.add(f.format())) findings.add(f);
+        }
     }
 
     private void checkActionNames(Rule r, Expr e) {

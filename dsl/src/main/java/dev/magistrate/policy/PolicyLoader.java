@@ -10,6 +10,7 @@ import dev.magistrate.policy.internal.Checker;
 import dev.magistrate.policy.internal.Durations;
 import dev.magistrate.policy.internal.Expr;
 import dev.magistrate.policy.internal.ExpressionError;
+import dev.magistrate.policy.internal.Glob;
 import dev.magistrate.policy.internal.Suggest;
 
 import java.io.IOException;
@@ -42,7 +43,8 @@ import java.util.stream.Stream;
  */
 public final class PolicyLoader {
 
-    private static final Set<String> FILE_KEYS = Set.of("policies", "default", "version", "description", "timezone", "break_glass");
+    private static final Set<String> FILE_KEYS = Set.of("policies", "default", "version", "description", "timezone", "break_glass", "rollbacks");
+    private static final Set<String> ROLLBACK_KEYS = Set.of("action", "when", "within");
     private static final Set<String> RULE_KEYS = Set.of("name", "description", "condition", "risk_tier", "effect",
             "reason", "required_approvals", "required_roles", "timeout", "warrant_ttl", "requires_mfa", "raise_tier", "shadow", "break_glass");
     /** What a raise rule may say besides raise_tier: it sets nothing else, it raises what the other rules decide. */
@@ -108,6 +110,7 @@ public final class PolicyLoader {
         SourceLocation breakGlassAt = null;
         Map<String, SourceLocation> neverRules = new LinkedHashMap<>();
         List<FileReader> readers = new ArrayList<>();
+        List<RollbackTrigger> rollbacks = new ArrayList<>();
         for (Map.Entry<String, String> source : sources.entrySet()) {
             FileReader reader = new FileReader(source.getKey(), source.getValue(), errors);
             reader.read();
@@ -146,6 +149,7 @@ public final class PolicyLoader {
                 }
             }
             if (reader.version != null) fileVersions.put(source.getKey(), reader.version);
+            rollbacks.addAll(reader.rollbacks);
         }
         if (breakGlassAt == null) {
             // A rule cannot refuse what the policy never allows: say so where the rule says it.
@@ -167,7 +171,7 @@ public final class PolicyLoader {
         return new PolicySet(rules, defaultRule != null ? defaultRule : PolicySet.IMPLICIT_DEFAULT,
                 zone != null ? zone : ZoneOffset.UTC, hash(sources), fileVersions,
                 breakGlass == null ? null : new BreakGlassPolicy(breakGlass.roles(), breakGlass.maxUses(), breakGlass.maxDuration(),
-                        neverRules.keySet()));
+                        neverRules.keySet()), rollbacks);
     }
 
     private static String hash(Map<String, String> sources) {
@@ -199,6 +203,7 @@ public final class PolicyLoader {
         final String text;
         final List<PolicyError> errors;
         final List<Rule> rules = new ArrayList<>();
+        final List<RollbackTrigger> rollbacks = new ArrayList<>();
         Rule defaultRule;
         SourceLocation defaultAt;
         ZoneId zone;
@@ -235,7 +240,7 @@ public final class PolicyLoader {
             }
             boolean misspelt = unknownKeys(top, FILE_KEYS, "top-level key");
             Entry policies = top.entries().get("policies");
-            if (policies == null && !top.entries().containsKey("default") && !misspelt) {
+            if (policies == null && !top.entries().containsKey("default") && !top.entries().containsKey("rollbacks") && !misspelt) {
                 error(top.at(), "missing 'policies': a policy file lists its rules under 'policies:'");
             }
             if (policies != null) {
@@ -283,6 +288,21 @@ public final class PolicyLoader {
                 breakGlassAt = bg.keyAt();
                 breakGlass = breakGlass(bg);
             }
+            Entry rb = top.entries().get("rollbacks");
+            if (rb != null) {
+                if (rb.value() instanceof ListNode list) {
+                    for (Node item : list.items()) {
+                        if (item instanceof MapNode m) {
+                            RollbackTrigger t = rollback(m);
+                            if (t != null) rollbacks.add(t);
+                        } else {
+                            error(item.at(), "each rollback is a mapping with action and when, not a " + kind(item));
+                        }
+                    }
+                } else {
+                    error(rb.value().at(), "'rollbacks' is a list (each starting with '- action:'), not a " + kind(rb.value()));
+                }
+            }
             Entry tz = top.entries().get("timezone");
             if (tz != null) {
                 String id = string(tz);
@@ -295,6 +315,66 @@ public final class PolicyLoader {
                     }
                 }
             }
+        }
+
+        /**
+         * One {@code rollbacks:} entry: {@code action} (a glob), {@code when} ({@code failed}, or a condition like a rule's),
+         * and for a condition {@code within} (how long it is watched after the call); null after an error.
+         */
+        RollbackTrigger rollback(MapNode m) {
+            int before = errors.size();
+            unknownKeys(m, ROLLBACK_KEYS, "rollback key");
+            Map<String, Entry> e = m.entries();
+            String action = requiredString(m, "action");
+            if (action != null) {
+                int bad = Glob.invalidAt(action);
+                if (action.isBlank()) {
+                    error(e.get("action").value().at(), "a rollback's action cannot be blank");
+                } else if (bad >= 0) {
+                    SourceLocation at = e.get("action").value().at();
+                    error(new SourceLocation(at.file(), at.line(), at.column() + bad + (quoted(at) ? 1 : 0)), "'" + action.charAt(bad)
+                            + "' cannot be part of an action name (a rollback's action is a name, or a glob with * and ?)");
+                }
+            }
+            String conditionText = null;
+            Expr condition = null;
+            boolean failed = false;
+            Entry when = e.get("when");
+            if (when == null) {
+                error(m.at(), "missing 'when': failed (the call threw), or a condition over signals, like \"signal.error_rate > 0.05\"");
+            } else if (when.value() instanceof Scalar s && s.token() == JsonToken.VALUE_STRING && !s.text().isBlank()) {
+                failed = s.text().strip().equals(RollbackTrigger.FAILED);
+                if (!failed) {
+                    conditionText = s.text();
+                    condition = condition(s);
+                    if (condition != null && !Window.in(condition).isEmpty()) {
+                        error(s.at(), "a rollback condition cannot read count() or sum(): they count calls, and a rollback watches signals");
+                        condition = null;
+                    }
+                }
+            } else {
+                error(when.value().at(), "'when' is failed, or a condition in quotes, like \"signal.error_rate > 0.05\"");
+            }
+            Duration within = null;
+            Entry w = e.get("within");
+            if (w != null) {
+                within = duration(w);
+                if (failed) {
+                    error(w.keyAt(), "'within' has no meaning with when: failed (the rollback runs as soon as the call fails)");
+                }
+            } else if (conditionText != null) {
+                error(m.at(), "missing 'within': how long after the call the condition is watched, like \"10m\"");
+            }
+            if (errors.size() > before) return null;
+            return new RollbackTrigger(action, conditionText, condition, within, m.at());
+        }
+
+        /** Whether the scalar at {@code at} starts with a quote (its text then starts one column later). */
+        boolean quoted(SourceLocation at) {
+            if (at.line() < 1 || at.line() > lines.length) return false;
+            String line = lines[at.line() - 1];
+            int i = at.column() - 1;
+            return i >= 0 && i < line.length() && (line.charAt(i) == '"' || line.charAt(i) == '\'');
         }
 
         /** A rule, or the map form of the default (no name, no condition); null after an error. */

@@ -31,10 +31,11 @@ public final class PolicySet {
     private final String version;
     private final Map<String, String> fileVersions;
     private final BreakGlassPolicy breakGlass;
+    private final List<RollbackTrigger> rollbacks;
 
     /** {@code rules} in file order, shadow rules among them: they are kept apart here and decide only in {@link #shadowPolicy()}. */
     PolicySet(List<Rule> rules, Rule defaultRule, ZoneId zone, String version, Map<String, String> fileVersions,
-              BreakGlassPolicy breakGlass) {
+              BreakGlassPolicy breakGlass, List<RollbackTrigger> rollbacks) {
         this.rules = rules.stream().filter(r -> !r.shadow()).toList();
         this.shadowRules = rules.stream().filter(Rule::shadow).toList();
         this.allRules = List.copyOf(rules);
@@ -43,6 +44,7 @@ public final class PolicySet {
         this.version = version;
         this.fileVersions = Collections.unmodifiableMap(new LinkedHashMap<>(fileVersions));
         this.breakGlass = breakGlass;
+        this.rollbacks = List.copyOf(rollbacks);
     }
 
     /** The rules in force, in file order: every rule but the shadow rules. */
@@ -63,12 +65,17 @@ public final class PolicySet {
         if (shadowRules.isEmpty()) return null;
         List<Rule> all = new ArrayList<>(allRules.size());
         for (Rule r : allRules) all.add(r.shadow() ? r.unshadowed() : r);
-        return new PolicySet(all, defaultRule, zone, version, fileVersions, breakGlass);
+        return new PolicySet(all, defaultRule, zone, version, fileVersions, breakGlass, rollbacks);
     }
 
     /** The {@code break_glass} section, or null when the policy has none (then no break-glass grant can be opened). */
     public BreakGlassPolicy breakGlass() {
         return breakGlass;
+    }
+
+    /** The {@code rollbacks:} entries of every file, in file order: when a tool's compensating action runs. */
+    public List<RollbackTrigger> rollbacks() {
+        return rollbacks;
     }
 
     /** What applies when no rule matches. */

@@ -215,6 +215,16 @@ class PolicyLintTest {
     }
 
     @Test
+    void aRollbackForAnActionNoMethodHasIsAnError() {
+        String yaml = rules("true") + "rollbacks:\n  - action: scale_servce\n    when: failed\n  - action: scale_*\n    when: failed\n";
+        LintFinding f = only(lint(yaml, OPS), "unknown-action");
+        assertEquals("rollbacks", f.rule());
+        assertEquals("did you mean `scale_service`?", f.suggestion());
+        assertEquals(6, f.location().line(), f.format());
+        assertClean(lint(rules("true") + "rollbacks:\n  - action: scale_*\n    when: failed\n", OPS));
+    }
+
+    @Test
     void withoutTheWholeClassPathNoActionIsUnknown() {
         GovernedCode partial = new GovernedCode.Builder().add("deploy", method("Tools#deploy", "environment:java.lang.String")).build(false);
         assertClean(lint(rules("action == 'scale_servce'"), partial));

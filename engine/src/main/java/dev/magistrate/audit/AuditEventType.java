@@ -50,5 +50,11 @@ public enum AuditEventType {
     /** A break-glass grant let this call through: it would have waited for approvals, or been denied by an overridable rule. */
     BREAK_GLASS_USED,
     /** Not a step of a call: a different approver reviewed a break-glass grant after the fact (intent id: the grant id). */
-    BREAK_GLASS_REVIEWED
+    BREAK_GLASS_REVIEWED,
+    /**
+     * A governed call's rollback was triggered (its body threw, or a watched condition held within the window after it): the
+     * entry's intent is the original call; the compensating call, if it could be made, is {@code rollback_intent_id}, a
+     * governed call of its own whose parent is the original.
+     */
+    ROLLBACK_TRIGGERED
 }

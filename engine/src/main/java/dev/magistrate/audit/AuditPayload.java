@@ -54,6 +54,7 @@ public sealed interface AuditPayload {
             case BREAK_GLASS_OPENED -> BreakGlassOpened.read(f);
             case BREAK_GLASS_USED -> BreakGlassUsed.read(f);
             case BREAK_GLASS_REVIEWED -> BreakGlassReviewed.read(f);
+            case ROLLBACK_TRIGGERED -> RollbackTriggered.read(f);
         };
     }
 
@@ -698,6 +699,40 @@ public sealed interface AuditPayload {
         static BreakGlassReviewed read(StoredFields f) {
             return new BreakGlassReviewed(f.string("grant_id"), f.string("reviewer"), f.string("credential"), f.string("verdict"),
                     f.string("comment"));
+        }
+    }
+
+    /**
+     * The original call's rollback was triggered: {@code trigger} is {@code failed} or the policy's condition as written;
+     * {@code signals} the dynamic values the condition read when it held ({@code name=value}, empty for {@code failed});
+     * {@code rollbackAction} the compensating action; {@code rollbackIntentId} the intent the compensating call is submitted as
+     * (its parent is this entry's intent), or null when it could not be made; {@code error} why not, null otherwise.
+     */
+    record RollbackTriggered(String trigger, List<String> signals, String rollbackAction, String rollbackIntentId, String error)
+            implements AuditPayload {
+        public RollbackTriggered {
+            signals = List.copyOf(signals);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.ROLLBACK_TRIGGERED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("trigger", trigger);
+            m.put("signals", signals);
+            m.put("rollback_action", rollbackAction);
+            m.put("rollback_intent_id", rollbackIntentId);
+            m.put("error", error);
+            return m;
+        }
+
+        static RollbackTriggered read(StoredFields f) {
+            return new RollbackTriggered(f.string("trigger"), f.strings("signals"), f.string("rollback_action"), f.string("rollback_intent_id"),
+                    f.string("error"));
         }
     }
 }

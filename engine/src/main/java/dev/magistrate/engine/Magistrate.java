@@ -65,14 +65,16 @@ public final class Magistrate implements AutoCloseable {
     private final Deque<AutoCloseable> opened;
 
     private final LivePolicy livePolicy;
+    private final Rollbacks rollbacks;
 
     private Magistrate(MagistrateSettings settings, KeyDirectory keys, Governor governor, String policyDescription, LivePolicy livePolicy,
-                       Deque<AutoCloseable> opened) {
+                       Rollbacks rollbacks, Deque<AutoCloseable> opened) {
         this.settings = settings;
         this.keys = keys;
         this.governor = governor;
         this.policyDescription = policyDescription;
         this.livePolicy = livePolicy;
+        this.rollbacks = rollbacks;
         this.opened = opened;
     }
 
@@ -165,8 +167,10 @@ public final class Magistrate implements AutoCloseable {
             governor.abandon(governor.waitingAtStart());
             LivePolicy live = reloadable ? LivePolicy.start(governor, s.policy(), s.watchPolicy(), s.shadowPolicy() == null) : null;
             if (live != null) opened.push(live); // closed before the governor: no reload after it
+            Rollbacks rollbacks = new Rollbacks(governor, s.clock());
+            opened.push(rollbacks); // closed before the governor: no compensating call after it
             backend.attach(live == null ? governor.approvalContext() : new ReloadingContext(governor.approvalContext(), live));
-            return new Magistrate(s, keys, governor, policyDescription, live, opened);
+            return new Magistrate(s, keys, governor, policyDescription, live, rollbacks, opened);
         } catch (RuntimeException | Error e) {
             closeAll(opened);
             throw e;
@@ -252,6 +256,11 @@ public final class Magistrate implements AutoCloseable {
 
     public ApprovalBackend approvalBackend() {
         return governor.approvalBackend();
+    }
+
+    /** What runs tools' compensating methods (the policy's {@code rollbacks:}). */
+    Rollbacks rollbacks() {
+        return rollbacks;
     }
 
     public KeyDirectory keys() {

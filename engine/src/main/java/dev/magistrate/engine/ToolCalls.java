@@ -30,8 +30,13 @@ public final class ToolCalls {
     public sealed interface Admission permits Runs, Stopped {
     }
 
-    /** The body may run, on {@code args} as the caller's array now holds them; close {@code execution} with its outcome. */
-    public record Runs(Intent intent, Execution execution) implements Admission {
+    /**
+     * The body may run, on {@code args} as the caller's array now holds them; close {@code execution} with its outcome
+     * ({@link #ran}). {@code target} is the object it runs on (its rollback runs there too), {@code rollbackOf} the intent
+     * this call compensates, or null.
+     */
+    public record Runs(Intent intent, Execution execution, Magistrate magistrate, ToolMethod method, Object target, String rollbackOf)
+            implements Admission {
     }
 
     /**
@@ -52,13 +57,25 @@ public final class ToolCalls {
      * could not start, {@code unavailable} then says why.
      */
     public static Admission admit(Magistrate magistrate, String unavailable, ToolMethod m, Object[] args, String parentIntentId) {
-        return admit(magistrate, unavailable, m, args, parentIntentId, null);
+        return admit(magistrate, unavailable, m, null, args, parentIntentId, null);
     }
 
-    /** As above; {@code described} (may be null) sees the intent just before the engine admits it: for metrics. */
-    public static Admission admit(Magistrate magistrate, String unavailable, ToolMethod m, Object[] args, String parentIntentId,
+    /**
+     * As above, for a call on {@code target} (null for a static method; a tool with a rollback needs it, since its compensating
+     * method runs on the same object); {@code described} (may be null) sees the intent just before the engine admits it: for
+     * metrics. A compensating call that the engine makes ({@link Rollbacks}) is governed here like any other, as the intent its
+     * {@code ROLLBACK_TRIGGERED} entry named, linked to the original call, and it waits for approvers rather than deferring.
+     */
+    public static Admission admit(Magistrate magistrate, String unavailable, ToolMethod m, Object target, Object[] args, String parentIntentId,
                                   Consumer<Intent> described) {
-        if (m.refusal() != null) return refuse(magistrate, m, parentIntentId, m.refusal());
+        Rollbacks.Pending rollback = Rollbacks.claim(m);
+        String id = null, justification = null;
+        if (rollback != null) {
+            id = rollback.intentId();
+            parentIntentId = rollback.originalIntentId();
+            justification = rollback.justification();
+        }
+        if (m.refusal() != null) return refuse(magistrate, m, id, parentIntentId, m.refusal());
         if (magistrate == null) {
             return stop(m, "ungovernable", "DENIED: '" + m.action() + "' was not allowed because Magistrate could not start: " + unavailable
                     + ". Every governed call is denied until this is fixed.");
@@ -68,7 +85,7 @@ public final class ToolCalls {
                 args[i] = ArgumentSnapshots.snapshot(args[i]);
             } catch (IllegalArgumentException | StackOverflowError e) {
                 String name = i < m.parameterNames().length ? m.parameterNames()[i] : "arg" + i;
-                return refuse(magistrate, m, parentIntentId, "its argument '" + name + "' cannot be governed: "
+                return refuse(magistrate, m, id, parentIntentId, "its argument '" + name + "' cannot be governed: "
                         + (e instanceof StackOverflowError ? "it nests too deeply" : e.getMessage()) + "; pass immutable values");
             }
         }
@@ -81,6 +98,7 @@ public final class ToolCalls {
                 b.justification(j == null ? null : String.valueOf(j));
             }
             if (m.costIndex() >= 0) b.estimatedCostFrom(args[m.costIndex()]);
+            if (rollback != null) b.id(id).justification(justification);
             intent = b.build();
         } catch (RuntimeException e) {
             MagistrateLog.error(ToolCalls.class, "cannot build an intent for " + m, e);
@@ -90,7 +108,7 @@ public final class ToolCalls {
         if (described != null) described.accept(intent);
         Execution execution;
         try {
-            execution = m.deferred() ? magistrate.admitOrDefer(intent) : magistrate.admit(intent);
+            execution = m.deferred() && rollback == null ? magistrate.admitOrDefer(intent) : magistrate.admit(intent);
         } catch (ApprovalPendingException e) {
             return new Stopped("pending", m.pendingAsMessage() ? e.getMessage() : null,
                     m.pendingAsMessage() ? null : new CallApprovalPendingException(e.getMessage(), e.intentId()));
@@ -112,10 +130,13 @@ public final class ToolCalls {
                 if (execution.changes().containsKey(names[i])) args[i] = execution.args().get(names[i]);
             }
         }
-        return new Runs(intent, execution);
+        return new Runs(intent, execution, magistrate, m, target, rollback == null ? null : rollback.originalIntentId());
     }
 
-    /** Records the outcome of a call that ran; an audit failure must not change what it returns or throws. */
+    /**
+     * Records the outcome of a call that ran, and hands it to the policy's rollbacks (which never hold this thread); an audit
+     * failure must not change what it returns or throws.
+     */
     public static void ran(Runs call, Object returned, Throwable thrown) {
         try {
             if (thrown != null) call.execution().failed(thrown);
@@ -123,13 +144,18 @@ public final class ToolCalls {
         } catch (RuntimeException e) {
             MagistrateLog.error(ToolCalls.class, "could not record the outcome of intent " + call.intent().id(), e);
         }
+        try {
+            call.magistrate().rollbacks().ran(call, returned, thrown);
+        } catch (RuntimeException e) {
+            MagistrateLog.error(ToolCalls.class, "could not look for a rollback of intent " + call.intent().id(), e);
+        }
     }
 
     /** A call that cannot be governed at all does not run; the engine, when there is one, audits it as submitted and denied. */
-    private static Stopped refuse(Magistrate magistrate, ToolMethod m, String parentIntentId, String reason) {
+    private static Stopped refuse(Magistrate magistrate, ToolMethod m, String id, String parentIntentId, String reason) {
         if (magistrate != null) {
             try {
-                Intent intent = magistrate.intent(m.action()).resource(m.resource()).parentIntentId(parentIntentId).build();
+                Intent intent = magistrate.intent(m.action()).id(id).resource(m.resource()).parentIntentId(parentIntentId).build();
                 return stop(m, "ungovernable", magistrate.governor().refuse(intent, reason).getMessage());
             } catch (RuntimeException e) {
                 MagistrateLog.error(ToolCalls.class, "cannot record the refusal of " + m, e);

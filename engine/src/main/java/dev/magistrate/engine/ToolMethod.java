@@ -21,10 +21,18 @@ import java.util.Map;
  * @param where              {@code Class#method}, for logs
  * @param refusal            why every call is denied without asking the policy (an action name that is not an identifier,
  *                           a parameter type that cannot be governed, a required tool left ungoverned), or null
+ * @param rollback           the compensating method it declares ({@code @GovernedAction(rollback = ...)}), or null
  */
 public record ToolMethod(String action, String resource, String[] parameterNames, int justificationIndex, int costIndex,
                          Tier minimumTier, boolean fallbackToMessage, boolean deferred, boolean pendingAsMessage, String where,
-                         String refusal) {
+                         String refusal, Compensation rollback) {
+
+    /** A tool that declares no rollback. */
+    public ToolMethod(String action, String resource, String[] parameterNames, int justificationIndex, int costIndex, Tier minimumTier,
+                      boolean fallbackToMessage, boolean deferred, boolean pendingAsMessage, String where, String refusal) {
+        this(action, resource, parameterNames, justificationIndex, costIndex, minimumTier, fallbackToMessage, deferred, pendingAsMessage,
+                where, refusal, null);
+    }
 
     /** The arguments by name, in parameter order. */
     public Map<String, Object> namedArguments(Object[] args) {
@@ -35,6 +43,8 @@ public record ToolMethod(String action, String resource, String[] parameterNames
 
     @Override
     public String toString() {
-        return action + " (" + where + ", args " + Arrays.toString(parameterNames) + (deferred ? ", approve later" : "") + ")";
+        return action + " (" + where + ", args " + Arrays.toString(parameterNames) + (deferred ? ", approve later" : "")
+                + (rollback == null ? "" : ", rollback " + rollback.action() + (rollback.problem() == null ? "" : " (BROKEN: " + rollback.problem() + ")"))
+                + ")";
     }
 }

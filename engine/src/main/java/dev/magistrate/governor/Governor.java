@@ -19,6 +19,7 @@ import dev.magistrate.keys.SignatureAlgorithm;
 import dev.magistrate.policy.CompiledPolicy;
 import dev.magistrate.policy.Decision;
 import dev.magistrate.policy.Effect;
+import dev.magistrate.policy.Rollback;
 import dev.magistrate.signal.SignalBoard;
 import dev.magistrate.warrant.ConsumedWarrantLedger;
 import dev.magistrate.warrant.Warrant;
@@ -275,6 +276,26 @@ public final class Governor implements AutoCloseable {
     private static String terms(Decision d) {
         return d.tier() + " (" + requiredApprovals(d) + " approvals" + (d.requiredRoles().isEmpty() ? "" : ", roles " + d.requiredRoles())
                 + (mfaRequired(d) ? ", MFA" : "") + ")";
+    }
+
+    /**
+     * Whether a rollback's condition holds for a call that ran (as it ran: {@code original} with the arguments it ran with),
+     * on the signals as they are now: the dynamic values the condition read ({@code name=value}) when it holds, else null.
+     * A condition that fails to evaluate does not hold (a rollback is a change of its own: nothing runs on an error).
+     */
+    public List<String> rollbackHolds(Rollback rollback, Intent original) {
+        DecisionInput in = new DecisionInput(original, signals.snapshot(), streaks.of(original.agent()), windows, clock.millis());
+        try {
+            return rollback.holds(in) ? in.read() : null;
+        } catch (RuntimeException e) {
+            MagistrateLog.warn(Governor.class, rollback + " could not be evaluated for intent " + original.id(), e);
+            return null;
+        }
+    }
+
+    /** Records that a call's rollback was triggered, under the original call's intent id. */
+    public void recordRollback(String originalIntentId, AuditPayload.RollbackTriggered triggered) {
+        record(originalIntentId, triggered);
     }
 
     /** Puts a new approver directory in force: votes from now on, and the recheck before an approved call runs, use it. */

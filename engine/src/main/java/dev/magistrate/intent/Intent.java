@@ -155,7 +155,7 @@ public final class Intent implements PolicyInput {
         private Builder() {
         }
 
-        /** Overrides the generated id; only for re-reading recorded intents. */
+        /** Overrides the generated id: for re-reading recorded intents, and for a rollback whose id its trigger announced. */
         public Builder id(String id) { this.id = id; return this; }
 
         public Builder action(String action) { this.action = action; return this; }

@@ -5,6 +5,8 @@ import dev.magistrate.policy.SignalSlots;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -16,6 +18,12 @@ import java.util.TreeMap;
 public final class SignalBoard {
 
     private volatile Snapshot current = new Snapshot(new Object[0]);
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+    /** Told after each change, on the publishing thread: it must return at once (hand the work to a thread of its own). */
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
 
     /**
      * Sets a signal; decisions from now on read it.
@@ -32,11 +40,14 @@ public final class SignalBoard {
         put(SignalSlots.of(name), null);
     }
 
-    private synchronized void put(int slot, BigDecimal value) {
-        Object[] values = current.values;
-        Object[] next = Arrays.copyOf(values, Math.max(values.length, slot + 1));
-        next[slot] = value;
-        current = new Snapshot(next);
+    private void put(int slot, BigDecimal value) {
+        synchronized (this) {
+            Object[] values = current.values;
+            Object[] next = Arrays.copyOf(values, Math.max(values.length, slot + 1));
+            next[slot] = value;
+            current = new Snapshot(next);
+        }
+        for (Runnable l : listeners) l.run();
     }
 
     /** The signals as they are now, for one decision. */

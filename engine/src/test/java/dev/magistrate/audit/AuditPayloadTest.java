@@ -60,6 +60,7 @@ class AuditPayloadTest {
                 "INC-4711: checkout down", List.of("scale_*"), 2, "2026-11-24T10:45:30Z", "4b7f21"));
         put(m, "i-7", new AuditPayload.BreakGlassUsed("bg-1", "approve", List.of("scale"), 1));
         put(m, "bg-1", new AuditPayload.BreakGlassReviewed("bg-1", "sam", "console sign-in", "ok", "needed during INC-4711"));
+        put(m, "i-7", new AuditPayload.RollbackTriggered("signal.error_rate > 0.05", List.of("signal.error_rate=0.07"), "scale_back", "i-8", null));
         return m;
     }
 

@@ -88,6 +88,10 @@ class CanonicalEntryGoldenTest {
                 "grant_id", "bg-1", "effect", "approve", "overrode", List.of("scale"), "uses_left", 1L));
         m.put(AuditEventType.BREAK_GLASS_REVIEWED, AuditEvent.of(AuditEventType.BREAK_GLASS_REVIEWED, "bg-1", T,
                 "grant_id", "bg-1", "reviewer", "sam", "credential", "console sign-in", "verdict", "ok", "comment", "needed during INC-4711"));
+        // Added with rollback plans that run (issue 15).
+        m.put(AuditEventType.ROLLBACK_TRIGGERED, AuditEvent.of(AuditEventType.ROLLBACK_TRIGGERED, "i-7", T,
+                "trigger", "signal.error_rate > 0.05", "signals", List.of("signal.error_rate=0.07"), "rollback_action", "scale_back",
+                "rollback_intent_id", "i-8", "error", null));
         return m;
     }
 
@@ -145,6 +149,8 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"grant_id\":\"bg-1\",\"effect\":\"approve\",\"overrode\":[\"scale\"],\"uses_left\":1}}");
         m.put(AuditEventType.BREAK_GLASS_REVIEWED, P + "\"type\":\"BREAK_GLASS_REVIEWED\",\"intent_id\":\"bg-1\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"grant_id\":\"bg-1\",\"reviewer\":\"sam\",\"credential\":\"console sign-in\",\"verdict\":\"ok\",\"comment\":\"needed during INC-4711\"}}");
+        m.put(AuditEventType.ROLLBACK_TRIGGERED, P + "\"type\":\"ROLLBACK_TRIGGERED\",\"intent_id\":\"i-7\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"trigger\":\"signal.error_rate > 0.05\",\"signals\":[\"signal.error_rate=0.07\"],\"rollback_action\":\"scale_back\",\"rollback_intent_id\":\"i-8\",\"error\":null}}");
         return m;
     }
 

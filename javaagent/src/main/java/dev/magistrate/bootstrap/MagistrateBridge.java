@@ -17,8 +17,11 @@ public final class MagistrateBridge {
 
     /** Implemented inside the agent's own class loader. */
     public interface Dispatcher {
-        /** Governs a call about to run: returns null to let it run, a fallback value to skip it, or throws the denial. */
-        Object enter(int methodId, Object[] args);
+        /**
+         * Governs a call about to run on {@code target} (null for a static method): returns null to let it run, a fallback
+         * value to skip it, or throws the denial.
+         */
+        Object enter(int methodId, Object target, Object[] args);
 
         /** Confirms the outcome of a call that ran; returns what the method returns. */
         Object exit(Object returned, Throwable thrown);
@@ -31,7 +34,7 @@ public final class MagistrateBridge {
 
     private static final Dispatcher NOT_STARTED = new Dispatcher() {
         @Override
-        public Object enter(int methodId, Object[] args) {
+        public Object enter(int methodId, Object target, Object[] args) {
             throw new CallDeniedException("DENIED: Magistrate has not started, so no governed call may run.");
         }
 
@@ -65,8 +68,8 @@ public final class MagistrateBridge {
         return installed ? Installed.DISPATCHER : NOT_STARTED;
     }
 
-    public static Object enter(int methodId, Object[] args) {
-        return dispatcher().enter(methodId, args);
+    public static Object enter(int methodId, Object target, Object[] args) {
+        return dispatcher().enter(methodId, target, args);
     }
 
     public static Object exit(Object returned, Throwable thrown) {

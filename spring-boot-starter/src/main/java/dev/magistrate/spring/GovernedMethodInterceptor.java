@@ -9,6 +9,7 @@ import dev.magistrate.policy.Decision;
 import dev.magistrate.policy.Effect;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ObjectProvider;
 
@@ -49,7 +50,9 @@ final class GovernedMethodInterceptor implements MethodInterceptor {
         GovernanceMetrics meter = meters;
         boolean[] waits = new boolean[1];
         long asked = System.nanoTime();
-        ToolCalls.Admission admission = ToolCalls.admit(m, null, g, args, OPEN_INTENTS.get().peek(), meter == GovernanceMetrics.NONE ? null : intent -> {
+        // The proxy, not the bean behind it: the tool's rollback is called on it, so that the proxy governs that call too.
+        Object target = call instanceof ProxyMethodInvocation p ? p.getProxy() : call.getThis();
+        ToolCalls.Admission admission = ToolCalls.admit(m, null, g, target, args, OPEN_INTENTS.get().peek(), meter == GovernanceMetrics.NONE ? null : intent -> {
             Decision decision = m.decide(intent); // side-effect free, for the meters only
             meter.decided(g.action(), decision);
             waits[0] = decision.effect() == Effect.APPROVE && !g.deferred();

@@ -2,6 +2,7 @@ package dev.magistrate.spring;
 
 import dev.magistrate.annotations.Arg;
 import dev.magistrate.annotations.GovernedAction;
+import dev.magistrate.engine.Compensation;
 import dev.magistrate.engine.ToolMethod;
 import dev.magistrate.intent.ActionNames;
 import dev.magistrate.intent.ArgumentSnapshots;
@@ -112,7 +113,10 @@ final class GovernedMethods {
         String resource = null;
         int justification = -1, cost = -1;
         Tier minimumTier = null;
+        Compensation rollback = null;
         if (ours) {
+            String rollbackAction = blankToNull(a.getString("rollback"));
+            if (rollbackAction != null) rollback = compensation(m, names, rollbackAction, where);
             resource = blankToNull(a.getString("resource"));
             justification = indexOf(names, a.getString("justification"), "justification", where);
             cost = indexOf(names, a.getString("cost"), "cost", where);
@@ -126,7 +130,49 @@ final class GovernedMethods {
             LOG.warn(action + " returns " + returns.getName() + ", not text: its denials throw instead of returning the denial message");
         }
         boolean deferred = deferActions.contains(action) || deferActions.contains("*");
-        return new ToolMethod(action, resource, names, justification, cost, minimumTier, fallback && text, deferred, deferred && text, where, refusal);
+        return new ToolMethod(action, resource, names, justification, cost, minimumTier, fallback && text, deferred, deferred && text, where, refusal,
+                rollback);
+    }
+
+    /**
+     * The compensating method {@code @GovernedAction(rollback = ...)} names: a {@code @GovernedAction} method of the same bean
+     * class with that action, which the proxy governs (not private, static or final). Reported when the bean is proxied; if
+     * triggered anyway, the trigger is audited and nothing runs.
+     */
+    private Compensation compensation(Method m, String[] names, String rollbackAction, String where) {
+        String wanted = ActionNames.normalize(rollbackAction);
+        List<Compensation.Candidate> candidates = new ArrayList<>();
+        String unproxied = null;
+        for (Method c : allMethods(m.getDeclaringClass())) {
+            GovernedAction g = AnnotatedElementUtils.findMergedAnnotation(c, GovernedAction.class);
+            if (g == null || !ActionNames.normalize(g.value().isBlank() ? c.getName() : g.value()).equals(wanted)) continue;
+            if (Modifier.isPrivate(c.getModifiers()) || Modifier.isFinal(c.getModifiers())) {
+                unproxied = c.getName() + " is " + (Modifier.isPrivate(c.getModifiers()) ? "private" : "final") + ", so the proxy cannot govern it";
+                continue;
+            }
+            candidates.add(new Compensation.Candidate(c.getName(), Modifier.isStatic(c.getModifiers()), Arrays.asList(parameterNames(c)),
+                    Arrays.stream(c.getParameterTypes()).map(Class::getName).toList()));
+        }
+        Compensation c = candidates.isEmpty() && unproxied != null ? new Compensation(wanted, null, List.of(), List.of(), unproxied)
+                : Compensation.bind(wanted, where, Modifier.isStatic(m.getModifiers()), names,
+                Arrays.stream(m.getParameterTypes()).map(Class::getName).toArray(String[]::new), m.getReturnType().getName(), candidates);
+        if (c.problem() != null) {
+            LOG.warn(where + ": @GovernedAction(rollback = \"" + rollbackAction + "\") cannot run: " + c.problem()
+                    + ". If the policy triggers it, the trigger is audited and nothing runs.");
+        }
+        return c;
+    }
+
+    /** The methods a class declares and inherits, most specific first; an overridden method once. */
+    private static List<Method> allMethods(Class<?> type) {
+        List<Method> out = new ArrayList<>();
+        for (Class<?> k = type; k != null && k != Object.class; k = k.getSuperclass()) {
+            for (Method d : k.getDeclaredMethods()) {
+                if (d.isBridge() || d.isSynthetic()) continue;
+                if (out.stream().noneMatch(o -> o.getName().equals(d.getName()) && Arrays.equals(o.getParameterTypes(), d.getParameterTypes()))) out.add(d);
+            }
+        }
+        return out;
     }
 
     private String[] parameterNames(Method m) {

@@ -29,22 +29,22 @@ record GovernanceDispatcher(GovernedMethods methods, Magistrate magistrate, Stri
     }
 
     @Override
-    public Object enter(int methodId, Object[] args) {
+    public Object enter(int methodId, Object target, Object[] args) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         // Chronicle, Jackson and ServiceLoader look at the context loader: they must see the agent's classes.
         thread.setContextClassLoader(agentLoader);
         try {
-            return govern(methodId, args);
+            return govern(methodId, target, args);
         } finally {
             thread.setContextClassLoader(previous);
         }
     }
 
-    private Object govern(int methodId, Object[] args) {
+    private Object govern(int methodId, Object target, Object[] args) {
         ToolMethod m = methods.get(methodId);
         if (m == null) throw new CallDeniedException("DENIED: Magistrate does not know this governed method (id " + methodId + ").");
-        ToolCalls.Admission a = ToolCalls.admit(magistrate, unavailable, m, args, parentIntentId());
+        ToolCalls.Admission a = ToolCalls.admit(magistrate, unavailable, m, target, args, parentIntentId(), null);
         if (a instanceof ToolCalls.Stopped stopped) return stopped.returnOrThrow();
         ToolCalls.Runs runs = (ToolCalls.Runs) a;
         FRAMES.get().push(runs);

@@ -17,12 +17,13 @@ final class GovernedAdvice {
     /**
      * Blocks until the call is authorised; a non-null result is a fallback value and skips the body. The
      * dispatcher replaces the arguments by immutable snapshots, which the body then receives: it runs on
-     * exactly the values that were decided on.
+     * exactly the values that were decided on. {@code self} is passed on because a tool's rollback runs on the same object.
      */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class)
-    static Object enter(@MethodId int methodId, @Advice.AllArguments(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object[] args) {
+    static Object enter(@MethodId int methodId, @Advice.This(optional = true) Object self,
+                        @Advice.AllArguments(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object[] args) {
         Object[] snapshot = args.clone();
-        Object fallback = MagistrateBridge.enter(methodId, snapshot);
+        Object fallback = MagistrateBridge.enter(methodId, self, snapshot);
         args = snapshot;
         return fallback;
     }

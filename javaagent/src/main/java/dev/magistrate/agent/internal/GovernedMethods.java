@@ -1,5 +1,6 @@
 package dev.magistrate.agent.internal;
 
+import dev.magistrate.engine.Compensation;
 import dev.magistrate.engine.ToolMethod;
 import dev.magistrate.intent.ActionNames;
 import dev.magistrate.policy.Tier;
@@ -126,13 +127,14 @@ final class GovernedMethods {
         // Matched only because magistrate.require names its tool annotation: nothing governs it, so every call is refused.
         AnnotationDescription ungoverned = governing == null ? requiredButUngoverned(type, method) : null;
         String action = actionName(type, method, governing != null ? governing : ungoverned);
-        String resource = null, justification = null, cost = null, minimumTier = null;
+        String resource = null, justification = null, cost = null, minimumTier = null, rollback = null;
         if (governing != null) {
             boolean ours = governing.getAnnotationType().getName().equals(GOVERNED_ACTION);
             if (ours) {
                 resource = blankToNull(string(governing, "resource"));
                 justification = blankToNull(string(governing, "justification"));
                 cost = blankToNull(string(governing, "cost"));
+                rollback = blankToNull(string(governing, "rollback"));
                 AnnotationValue<?, ?> tier = governing.getValue("minimumTier");
                 String t = tier.resolve(EnumerationDescription.class).getValue();
                 minimumTier = t.equals("UNSPECIFIED") ? null : t;
@@ -169,8 +171,9 @@ final class GovernedMethods {
             AgentLog.warn(action + " returns " + returns.getName() + ", not text: its denials throw instead of returning the denial message");
         }
         boolean deferred = deferActions.contains(action) || deferActions.contains("*");
+        Compensation compensation = rollback == null ? null : compensation(type, method, names, rollback);
         ToolMethod g = new ToolMethod(action, resource, names, justificationIndex, costIndex, minimumTier == null ? null : Tier.valueOf(minimumTier),
-                wantsFallback && canReturnText, deferred, deferred && canReturnText, type.getName() + "#" + method.getName(), refusal);
+                wantsFallback && canReturnText, deferred, deferred && canReturnText, type.getName() + "#" + method.getName(), refusal, compensation);
         if (count == byId.length) byId = Arrays.copyOf(byId, count * 2);
         ToolMethod[] a = byId;
         int id = count++;
@@ -178,6 +181,37 @@ final class GovernedMethods {
         byId = a; // publish
         AgentLog.info("governing " + g);
         return id;
+    }
+
+    /**
+     * The compensating method {@code @GovernedAction(rollback = ...)} names: a governed method of the same class (or one it
+     * inherits) with that action. A rollback that cannot be bound is reported now; if triggered anyway, it is audited and
+     * nothing runs.
+     */
+    private Compensation compensation(TypeDescription type, MethodDescription method, String[] names, String rollback) {
+        String wanted = ActionNames.normalize(rollback);
+        List<Compensation.Candidate> candidates = new ArrayList<>();
+        for (TypeDefinition t = type; t != null && !t.represents(Object.class); t = t.getSuperClass()) {
+            for (MethodDescription m : t.getDeclaredMethods()) {
+                if (!m.isMethod() || m.isAbstract() || m.isBridge() || governingAnnotation(type, m) == null) continue;
+                if (!ActionNames.normalize(actionName(type, m)).equals(wanted)) continue;
+                if (candidates.stream().anyMatch(c -> c.method().equals(m.getName()) && c.parameterTypes().equals(typeNames(m)))) continue; // overridden
+                candidates.add(new Compensation.Candidate(m.getName(), m.isStatic(), Arrays.asList(parameterNames(type, m)), typeNames(m)));
+            }
+        }
+        Compensation c = Compensation.bind(wanted, type.getName() + "#" + method.getName(), method.isStatic(), names,
+                typeNames(method).toArray(new String[0]), method.getReturnType().asErasure().getName(), candidates);
+        if (c.problem() != null) {
+            AgentLog.warn(type.getName() + "#" + method.getName() + ": @GovernedAction(rollback = \"" + rollback + "\") cannot run: " + c.problem()
+                    + ". If the policy triggers it, the trigger is audited and nothing runs.");
+        }
+        return c;
+    }
+
+    private static List<String> typeNames(MethodDescription m) {
+        List<String> out = new ArrayList<>();
+        for (ParameterDescription p : m.getParameters()) out.add(p.getType().asErasure().getName());
+        return out;
     }
 
     /** The tool annotation that {@code magistrate.require} names on a method nothing else governs, or null. */

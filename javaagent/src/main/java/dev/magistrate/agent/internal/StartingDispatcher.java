@@ -45,8 +45,8 @@ record StartingDispatcher(FutureTask<GovernanceDispatcher> start, long waitMilli
     }
 
     @Override
-    public Object enter(int methodId, Object[] args) {
-        return await().enter(methodId, args);
+    public Object enter(int methodId, Object target, Object[] args) {
+        return await().enter(methodId, target, args);
     }
 
     @Override
