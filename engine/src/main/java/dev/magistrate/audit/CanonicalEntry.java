@@ -98,11 +98,19 @@ public final class CanonicalEntry {
 
     /** Prepends index and previous leaf hash to a body from {@link #encodeBody}; runs under the append lock, so it builds bytes directly. */
     static byte[] withPosition(long index, byte[] prev, byte[] body) {
+        return withPosition(index, prev, body, 0);
+    }
+
+    /**
+     * As {@link #withPosition(long, byte[], byte[])}, with {@code room} bytes left free before the entry: the log puts its
+     * record kind there, so that the record is built in one array, not copied again.
+     */
+    static byte[] withPosition(long index, byte[] prev, byte[] body, int room) {
         if (index < 0) throw new IllegalArgumentException("negative index " + index);
         if (prev.length != 32) throw new IllegalArgumentException("prev must be a 32-byte hash");
         byte[] digits = Long.toString(index).getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[INDEX_KEY.length + digits.length + PREV_KEY.length + 64 + 2 + body.length];
-        int p = 0;
+        byte[] out = new byte[room + INDEX_KEY.length + digits.length + PREV_KEY.length + 64 + 2 + body.length];
+        int p = room;
         System.arraycopy(INDEX_KEY, 0, out, p, INDEX_KEY.length);
         p += INDEX_KEY.length;
         System.arraycopy(digits, 0, out, p, digits.length);

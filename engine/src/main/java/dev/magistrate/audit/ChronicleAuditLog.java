@@ -168,15 +168,15 @@ public final class ChronicleAuditLog implements AuditSink {
         try {
             checkUsable();
             long index = tree.size();
-            byte[] entry = CanonicalEntry.withPosition(index, lastLeaf, body);
+            byte[] record = LogRecord.encodeEntry(index, lastLeaf, body);
             try {
                 // A new daily cycle starts with a checkpoint, so that older cycles can be pruned.
                 if (index > 0 && queue.cycle() != lastCycle) {
                     writeCheckpoint();
                     if (options.retainCycles() > 0) RetentionPolicy.prune(options.directory(), options.retainCycles(), queue);
                 }
-                write(LogRecord.encodeEntry(entry));
-                byte[] leaf = MerkleTree.leafHash(sha256, entry);
+                write(record);
+                byte[] leaf = MerkleTree.leafHash(sha256, record, 1, record.length - 1);
                 tree.append(leaf);
                 lastLeaf = leaf;
                 if (options.durability() == Durability.SYNC_EACH_APPEND) sync();
