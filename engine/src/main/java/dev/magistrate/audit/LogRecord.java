@@ -39,13 +39,6 @@ public sealed interface LogRecord {
     record Torn(long queueIndex, int length) implements LogRecord {
     }
 
-    /** The record of an entry, built in one array: the kind byte, then the canonical bytes. */
-    static byte[] encodeEntry(long index, byte[] prev, byte[] body) {
-        byte[] out = CanonicalEntry.withPosition(index, prev, body, 1);
-        out[0] = ENTRY;
-        return out;
-    }
-
     static byte[] encodeEntry(byte[] canonical) {
         byte[] out = new byte[canonical.length + 1];
         out[0] = ENTRY;
