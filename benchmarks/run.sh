@@ -79,7 +79,8 @@ for s in "${SUITES[@]}"; do
     compile) jmh compile '\.CompileBenchmark\.' $SHOTS ;;
     governed)
       AGENT_ARGS=$("$JAVA" -Dmagistrate.agent.jar="$AGENT" -cp "$JAR" dev.magistrate.benchmarks.GovernedCallSetup "$TMP/governed")
-      jmh governed '\.GovernedCallBenchmark\.' $GOVERNED -jvmArgsAppend "$AGENT_ARGS" ;;
+      jmh governed '\.GovernedCallBenchmark\.' $GOVERNED -jvmArgsAppend "$AGENT_ARGS"
+      jmh governed-threads '\.GovernedThreadsBenchmark\.' $GOVERNED -jvmArgsAppend "$AGENT_ARGS" ;;
     telemetry) jmh telemetry '\.TelemetryBenchmark\.' $TIMED ;;
     suspension)
       echo "== SuspensionCheck ($CALLS calls)"

@@ -75,12 +75,20 @@ class BenchmarksSmokeTest {
                 .build();
         Collection<RunResult> governedResults = new Runner(governed).run();
         assertEquals(2, governedResults.size(), "governed and plain call ran under the agent");
+        Options threads = once()
+                .include(GovernedThreadsBenchmark.class.getName() + "\\.")
+                .forks(1)
+                .jvmArgsAppend(agent.split(" "))
+                .result(dir.resolve("governed-threads.jmh.json").toString())
+                .build();
+        assertEquals(4, new Runner(threads).run().size(), "governed calls from 1, 2, 8 and 64 threads ran under the agent");
 
         Files.writeString(dir.resolve("machine.txt"), "smoke test, numbers meaningless\n");
         ReportRenderer.main(new String[] {dir.toString()});
         String md = Files.readString(dir.resolve("results.md"));
         assertTrue(md.contains("| DecisionBenchmark | decide [engine=cedar, rules=50]"), md);
         assertTrue(md.contains("governed T0 call overhead"), md);
+        for (int n : new int[] {2, 8, 64}) assertTrue(md.contains("governed T0 calls from " + n + " threads"), md);
         assertTrue(Files.size(dir.resolve("results.png")) > 1000, "a chart was drawn");
     }
 

@@ -59,6 +59,8 @@ public record AuditReport(long entries, Map<String, Long> intentsByAction, Map<S
                     List<String> denying = d.denyingRules();
                     if (denying.isEmpty()) denials.merge("(default deny)", 1L, Long::sum);
                     for (String r : denying) denials.merge(r, 1L, Long::sum);
+                } else if ("allow".equals(d.effect())) {
+                    outcomeOf.put(id, "approved"); // a T0 grant: the decision is the approval (a warrant, when one follows, says the same)
                 }
             } else if (payload instanceof AuditPayload.ApprovalRequested) {
                 approvalStart.putIfAbsent(id, e.time());

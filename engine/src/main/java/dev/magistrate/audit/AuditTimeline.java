@@ -55,6 +55,10 @@ public final class AuditTimeline {
             b.tier = d.tier();
             b.effect = d.effect();
             if ("deny".equals(b.effect)) b.outcome = "denied by policy";
+            if ("allow".equals(b.effect)) { // a T0 grant: decided here (a warrant, when one follows, moves it to its own time)
+                b.decided = e.time();
+                b.outcome = "granted";
+            }
         } else if (payload instanceof AuditPayload.Vote v) {
             if (v.accepted() && "approve".equals(v.verdict())) b.approvers.add(v.approver());
         } else if (payload instanceof AuditPayload.WarrantIssued w) {

@@ -78,45 +78,164 @@ public final class CanonicalEntry {
      * with {@code "type":} and ending with the closing brace; computed outside the append lock.
      */
     static byte[] encodeBody(AuditEvent event) {
-        StringBuilder sb = new StringBuilder(128);
-        sb.append("\"type\":\"").append(event.type().name()).append("\",\"intent_id\":");
-        string(sb, event.intentId());
-        sb.append(",\"time\":\"");
-        time(sb, event.time());
-        sb.append("\",\"fields\":{");
-        boolean first = true;
-        for (Map.Entry<String, Object> f : event.fields().entrySet()) {
-            if (!first) sb.append(',');
-            first = false;
-            string(sb, f.getKey());
-            sb.append(':');
-            value(sb, f.getKey(), f.getValue());
-        }
-        sb.append("}}");
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        Buffer b = new Buffer();
+        b.body(event);
+        return b.toArray();
     }
 
-    /** Prepends index and previous leaf hash to a body from {@link #encodeBody}; runs under the append lock, so it builds bytes directly. */
-    static byte[] withPosition(long index, byte[] prev, byte[] body) {
-        if (index < 0) throw new IllegalArgumentException("negative index " + index);
-        if (prev.length != 32) throw new IllegalArgumentException("prev must be a 32-byte hash");
-        byte[] digits = Long.toString(index).getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[INDEX_KEY.length + digits.length + PREV_KEY.length + 64 + 2 + body.length];
-        int p = 0;
-        System.arraycopy(INDEX_KEY, 0, out, p, INDEX_KEY.length);
-        p += INDEX_KEY.length;
-        System.arraycopy(digits, 0, out, p, digits.length);
-        p += digits.length;
-        System.arraycopy(PREV_KEY, 0, out, p, PREV_KEY.length);
-        p += PREV_KEY.length;
-        for (byte b : prev) {
-            out[p++] = HEX_DIGITS[(b >> 4) & 0xf];
-            out[p++] = HEX_DIGITS[b & 0xf];
+    /**
+     * Canonical bytes built in an array that is reused from one entry to the next: the log encodes each body into its
+     * thread's buffer outside the append lock, and each record into its own under the lock, so that an append allocates
+     * nothing for its bytes. Strings go through {@link CanonicalJson#appendString} unless they are plain ASCII, and
+     * times through {@link #time}: one definition of the canonical form, whichever way it is written.
+     */
+    static final class Buffer {
+        /** A buffer that grew past this (one huge entry) is dropped on the next clear, not kept for ever. */
+        private static final int KEPT_BYTES = 1 << 16;
+
+        private byte[] bytes = new byte[512];
+        private int length;
+        private final StringBuilder scratch = new StringBuilder(64);
+
+        byte[] bytes() {
+            return bytes;
         }
-        out[p++] = '"';
-        out[p++] = ',';
-        System.arraycopy(body, 0, out, p, body.length);
-        return out;
+
+        int length() {
+            return length;
+        }
+
+        byte[] toArray() {
+            return Arrays.copyOf(bytes, length);
+        }
+
+        void clear() {
+            if (bytes.length > KEPT_BYTES) bytes = new byte[512];
+            length = 0;
+        }
+
+        /** Clears, then writes the body of {@code event} (see {@link #encodeBody}). */
+        void body(AuditEvent event) {
+            clear();
+            ascii("\"type\":\"");
+            ascii(event.type().name());
+            ascii("\",\"intent_id\":");
+            string(event.intentId());
+            ascii(",\"time\":\"");
+            scratch.setLength(0);
+            time(scratch, event.time());
+            ascii(scratch);
+            ascii("\",\"fields\":{");
+            boolean first = true;
+            for (Map.Entry<String, Object> f : event.fields().entrySet()) {
+                if (!first) put((byte) ',');
+                first = false;
+                string(f.getKey());
+                put((byte) ':');
+                value(f.getKey(), f.getValue());
+            }
+            ascii("}}");
+        }
+
+        /** Clears, then writes {@code kind} followed by an entry's canonical bytes: its position, then {@code body}. */
+        void record(byte kind, long index, byte[] prev, Buffer body) {
+            clear();
+            put(kind);
+            position(index, prev);
+            put(body.bytes, body.length);
+        }
+
+        /** Writes {@code {"index":I,"prev":"<hex>",}: where an entry stands. */
+        void position(long index, byte[] prev) {
+            if (index < 0) throw new IllegalArgumentException("negative index " + index);
+            if (prev.length != 32) throw new IllegalArgumentException("prev must be a 32-byte hash");
+            ensure(INDEX_KEY.length + 20 + PREV_KEY.length + 66);
+            put(INDEX_KEY);
+            scratch.setLength(0);
+            ascii(scratch.append(index));
+            put(PREV_KEY);
+            for (byte b : prev) {
+                bytes[length++] = HEX_DIGITS[(b >> 4) & 0xf];
+                bytes[length++] = HEX_DIGITS[b & 0xf];
+            }
+            bytes[length++] = '"';
+            bytes[length++] = ',';
+        }
+
+        private void value(String name, Object v) {
+            if (v == null) {
+                ascii("null");
+            } else if (v instanceof String s) {
+                string(s);
+            } else if (v instanceof Long || v instanceof Boolean) {
+                scratch.setLength(0);
+                ascii(scratch.append(v));
+            } else if (v instanceof List<?> list) {
+                put((byte) '[');
+                for (int i = 0; i < list.size(); i++) {
+                    if (i > 0) put((byte) ',');
+                    string((String) list.get(i));
+                }
+                put((byte) ']');
+            } else {
+                throw new IllegalArgumentException("field " + name + ": unsupported value type " + v.getClass().getName());
+            }
+        }
+
+        /** A JSON string in canonical form, as UTF-8. */
+        private void string(String s) {
+            int n = s.length();
+            ensure(n + 2);
+            int p = length;
+            bytes[p++] = '"';
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                    // Escapes or non-ASCII: the one definition of the canonical form writes it, then it is UTF-8 encoded.
+                    scratch.setLength(0);
+                    CanonicalJson.appendString(scratch, s);
+                    put(scratch.toString().getBytes(StandardCharsets.UTF_8));
+                    return;
+                }
+                bytes[p++] = (byte) c;
+            }
+            bytes[p++] = '"';
+            length = p;
+        }
+
+        /** Characters known to be ASCII (keys, numbers, the time). */
+        private void ascii(CharSequence s) {
+            int n = s.length();
+            ensure(n);
+            for (int i = 0; i < n; i++) bytes[length++] = (byte) s.charAt(i);
+        }
+
+        private void put(byte b) {
+            ensure(1);
+            bytes[length++] = b;
+        }
+
+        private void put(byte[] b) {
+            put(b, b.length);
+        }
+
+        private void put(byte[] b, int n) {
+            ensure(n);
+            System.arraycopy(b, 0, bytes, length, n);
+            length += n;
+        }
+
+        private void ensure(int more) {
+            if (length + more > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+        }
+    }
+
+    /** Prepends index and previous leaf hash to a body from {@link #encodeBody}. */
+    static byte[] withPosition(long index, byte[] prev, byte[] body) {
+        Buffer b = new Buffer();
+        b.position(index, prev);
+        b.put(body);
+        return b.toArray();
     }
 
     private static final byte[] INDEX_KEY = "{\"index\":".getBytes(StandardCharsets.US_ASCII);
@@ -251,25 +370,6 @@ public final class CanonicalEntry {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    private static void value(StringBuilder sb, String name, Object v) {
-        if (v == null) {
-            sb.append("null");
-        } else if (v instanceof String s) {
-            string(sb, s);
-        } else if (v instanceof Long || v instanceof Boolean) {
-            sb.append(v);
-        } else if (v instanceof List<?> list) {
-            sb.append('[');
-            for (int i = 0; i < list.size(); i++) {
-                if (i > 0) sb.append(',');
-                string(sb, (String) list.get(i));
-            }
-            sb.append(']');
-        } else {
-            throw new IllegalArgumentException("field " + name + ": unsupported value type " + v.getClass().getName());
-        }
-    }
-
     /** The stored form of a time: yyyy-MM-ddTHH:mm:ss.uuuuuuZ in UTC, always six fractional digits. */
     public static String formatTime(Instant t) {
         StringBuilder sb = new StringBuilder(27);
@@ -309,8 +409,4 @@ public final class CanonicalEntry {
         return r;
     }
 
-    /** JSON string with the minimal escapes, exactly as everything Magistrate signs or hashes (one place: CanonicalJson). */
-    static void string(StringBuilder sb, String s) {
-        CanonicalJson.appendString(sb, s);
-    }
 }

@@ -62,6 +62,10 @@ public final class ChronicleAuditLog implements AuditSink {
     private final ReentrantLock lock = new ReentrantLock();
     private final MessageDigest sha256 = MerkleTree.sha256();
     private final Bytes<?> buffer = Bytes.allocateElasticOnHeap(512);
+    /** Each appending thread encodes its entry's body here, outside the lock; reused, so an append allocates no bytes for it. */
+    private static final ThreadLocal<CanonicalEntry.Buffer> BODY = ThreadLocal.withInitial(CanonicalEntry.Buffer::new);
+    /** The record being written (guarded by lock). */
+    private final CanonicalEntry.Buffer record = new CanonicalEntry.Buffer();
     private final ScheduledExecutorService checkpointTimer;
 
     // Guarded by lock.
@@ -158,25 +162,26 @@ public final class ChronicleAuditLog implements AuditSink {
 
     @Override
     public long append(AuditEvent event) {
-        byte[] body = CanonicalEntry.encodeBody(event);
-        if (body.length > AuditLimits.MAX_ENTRY_BYTES - 128) { // 128: room for {"index":I,"prev":"<64 hex>",
+        CanonicalEntry.Buffer body = BODY.get();
+        body.body(event);
+        if (body.length() > AuditLimits.MAX_ENTRY_BYTES - 128) { // 128: room for {"index":I,"prev":"<64 hex>",
             // Refused before it reaches the queue: this entry only; the log stays usable.
             throw new IllegalArgumentException("audit entry too large: " + event.type() + " for intent " + AuditLimits.bounded(event.intentId())
-                    + " encodes to " + body.length + " bytes, the log accepts at most " + AuditLimits.MAX_ENTRY_BYTES);
+                    + " encodes to " + body.length() + " bytes, the log accepts at most " + AuditLimits.MAX_ENTRY_BYTES);
         }
         lock.lock();
         try {
             checkUsable();
             long index = tree.size();
-            byte[] entry = CanonicalEntry.withPosition(index, lastLeaf, body);
             try {
                 // A new daily cycle starts with a checkpoint, so that older cycles can be pruned.
                 if (index > 0 && queue.cycle() != lastCycle) {
                     writeCheckpoint();
                     if (options.retainCycles() > 0) RetentionPolicy.prune(options.directory(), options.retainCycles(), queue);
                 }
-                write(LogRecord.encodeEntry(entry));
-                byte[] leaf = MerkleTree.leafHash(sha256, entry);
+                record.record(LogRecord.ENTRY, index, lastLeaf, body);
+                write(record.bytes(), record.length());
+                byte[] leaf = MerkleTree.leafHash(sha256, record.bytes(), 1, record.length() - 1);
                 tree.append(leaf);
                 lastLeaf = leaf;
                 if (options.durability() == Durability.SYNC_EACH_APPEND) sync();
@@ -257,8 +262,12 @@ public final class ChronicleAuditLog implements AuditSink {
     }
 
     private void write(byte[] record) {
+        write(record, record.length);
+    }
+
+    private void write(byte[] record, int length) {
         buffer.clear();
-        buffer.write(record);
+        buffer.write(record, 0, length);
         appender.writeBytes(buffer);
         lastCycle = appender.queue().rollCycle().toCycle(appender.lastIndexAppended());
     }

@@ -70,8 +70,13 @@ public final class MerkleTree {
     }
 
     static byte[] leafHash(MessageDigest sha256, byte[] entry) {
+        return leafHash(sha256, entry, 0, entry.length);
+    }
+
+    /** The leaf hash of the entry bytes at {@code offset}, {@code length} long. */
+    static byte[] leafHash(MessageDigest sha256, byte[] bytes, int offset, int length) {
         sha256.update((byte) 0);
-        sha256.update(entry);
+        sha256.update(bytes, offset, length);
         return sha256.digest();
     }
 

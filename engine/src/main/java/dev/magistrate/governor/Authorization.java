@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * A granted intent: the warrant, the call as the agent asked for it, and the call as approved. They differ
  * when an approver approved with changes ({@code editedBy}); the warrant then binds the approved arguments,
  * and only those. Without an edit {@code approved} is {@code requested}. {@code decision} is what the policy
- * decided when the intent was submitted, the terms the approvers met.
+ * decided when the intent was submitted, the terms the approvers met. {@code warrant} is null for a T0 call granted
+ * in this process: its DECISION entry, written ahead, is the authorisation, and nothing is signed.
  */
 public record Authorization(Warrant warrant, Intent requested, Intent approved, String editedBy, Decision decision) {
 
@@ -26,17 +27,21 @@ public record Authorization(Warrant warrant, Intent requested, Intent approved, 
     }
 
     public Authorization {
-        Objects.requireNonNull(warrant, "warrant");
         Objects.requireNonNull(requested, "requested");
         Objects.requireNonNull(approved, "approved");
         Objects.requireNonNull(decision, "decision");
+    }
+
+    /** A T0 call granted in this process, without a warrant (see {@code Governor.submit}). */
+    static Authorization granted(Intent intent, Decision decision) {
+        return new Authorization(null, intent, intent, null, decision);
     }
 
     static Authorization unchanged(Warrant warrant, Intent intent, Decision decision) {
         return new Authorization(warrant, intent, intent, null, decision);
     }
 
-    /** The arguments the call must run with: what the warrant binds. */
+    /** The arguments the call must run with: what the warrant (or the decision, for a T0 grant) binds. */
     public Map<String, Object> args() {
         return approved.args();
     }

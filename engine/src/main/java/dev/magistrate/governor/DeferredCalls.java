@@ -61,7 +61,7 @@ final class DeferredCalls {
                 }
             }
         }
-        CompletableFuture<Authorization> result = governor.submit(intent);
+        CompletableFuture<Authorization> result = governor.submit(intent, true);
         if (result.isDone()) return governor.admitted(intent, join(result, intent)); // allowed or denied outright
         ApprovalRequest request = governor.waitingRequest(intent.id());
         Deferred d = new Deferred(intent, describe(request), result, new AtomicReference<>());

@@ -15,6 +15,7 @@ public final class Execution {
     private static final int SUMMARY_CHARS = 200;
 
     private final Governor governor;
+    private final String intentId;
     private final Warrant warrant;
     private final Map<String, Object> requestedArgs;
     private final Map<String, Object> args;
@@ -22,9 +23,10 @@ public final class Execution {
     private final long startedNanos;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Execution(Governor governor, Warrant warrant, Map<String, Object> requestedArgs, Map<String, Object> args, String changedBy,
+    Execution(Governor governor, String intentId, Warrant warrant, Map<String, Object> requestedArgs, Map<String, Object> args, String changedBy,
               long startedNanos) {
         this.governor = governor;
+        this.intentId = intentId;
         this.warrant = warrant;
         this.requestedArgs = requestedArgs;
         this.args = args;
@@ -32,6 +34,12 @@ public final class Execution {
         this.startedNanos = startedNanos;
     }
 
+    /** The intent this call belongs to. */
+    public String intentId() {
+        return intentId;
+    }
+
+    /** The warrant the call was verified against; null for a T0 call granted in this process (its DECISION entry authorised it). */
     public Warrant warrant() {
         return warrant;
     }
@@ -67,17 +75,17 @@ public final class Execution {
         } catch (IllegalArgumentException e) {
             bytes = text.getBytes(StandardCharsets.UTF_8);
         }
-        governor.record(warrant.intentId(), new AuditPayload.ExecutionCompleted(summary, CanonicalJson.sha256Hex(bytes), elapsedMs()));
+        governor.record(intentId, new AuditPayload.ExecutionCompleted(summary, CanonicalJson.sha256Hex(bytes), elapsedMs()));
     }
 
     /** Records that the call threw. */
     public void failed(Throwable error) {
         close();
-        governor.record(warrant.intentId(), new AuditPayload.ExecutionFailed(error.getClass().getName(), error.getMessage(), elapsedMs()));
+        governor.record(intentId, new AuditPayload.ExecutionFailed(error.getClass().getName(), error.getMessage(), elapsedMs()));
     }
 
     private void close() {
-        if (!closed.compareAndSet(false, true)) throw new IllegalStateException("execution of intent " + warrant.intentId() + " already confirmed");
+        if (!closed.compareAndSet(false, true)) throw new IllegalStateException("execution of intent " + intentId + " already confirmed");
     }
 
     private long elapsedMs() {

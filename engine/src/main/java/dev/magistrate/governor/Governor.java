@@ -20,6 +20,7 @@ import dev.magistrate.policy.CompiledPolicy;
 import dev.magistrate.policy.Decision;
 import dev.magistrate.policy.Effect;
 import dev.magistrate.policy.Rollback;
+import dev.magistrate.policy.Tier;
 import dev.magistrate.signal.SignalBoard;
 import dev.magistrate.warrant.ConsumedWarrantLedger;
 import dev.magistrate.warrant.Warrant;
@@ -167,7 +168,10 @@ public final class Governor implements AutoCloseable {
 
     /** As {@link #authorize}, with the call as requested and as approved. */
     public Authorization authorizeCall(Intent intent) {
-        CompletableFuture<Authorization> f = submit(intent);
+        return await(submit(intent, false), intent);
+    }
+
+    private Authorization await(CompletableFuture<Authorization> f, Intent intent) {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -190,7 +194,7 @@ public final class Governor implements AutoCloseable {
      * call's outcome. When an approver changed arguments, the call must run with {@link Execution#args()}.
      */
     public Execution admit(Intent intent) {
-        return admitted(intent, authorizeCall(intent));
+        return admitted(intent, await(submit(intent, true), intent));
     }
 
     /**
@@ -218,6 +222,7 @@ public final class Governor implements AutoCloseable {
 
     /** Recheck and verification of an authorised call, after which its body may run. */
     Execution admitted(Intent intent, Authorization a) {
+        if (a.warrant() == null) return startGranted(a);
         // A grant's warrant was decided a moment ago, like a T0 one: its "approver" is the grant, not a person to recheck.
         if (!a.warrant().approvedBy().isEmpty() && !BreakGlass.issuedUnder(a.warrant())) recheck(a);
         Execution run = verify(a.warrant(), a.approved().action(), a.args(), a.requested().args(), a.editedBy());
@@ -310,7 +315,7 @@ public final class Governor implements AutoCloseable {
 
     /** Submits the intent; the future completes with a warrant or fails with {@link DeniedException}. */
     public CompletableFuture<Warrant> authorizeAsync(Intent intent) {
-        return submit(intent).thenApply(Authorization::warrant);
+        return submit(intent, false).thenApply(Authorization::warrant);
     }
 
     /** The request that a waiting intent's approvers see, or null when it does not wait. */
@@ -323,7 +328,12 @@ public final class Governor implements AutoCloseable {
         return timer;
     }
 
-    CompletableFuture<Authorization> submit(Intent submitted) {
+    /**
+     * Submits the intent. With {@code grantInProcess}, a T0 allow is granted without a warrant ({@link Authorization#warrant()}
+     * null): the call runs in this process at once, so the DECISION entry, durable before the body runs, is its authorisation
+     * and there is nothing to sign, present or spend. Without it (a caller that wants the warrant itself), one is issued.
+     */
+    CompletableFuture<Authorization> submit(Intent submitted, boolean grantInProcess) {
         Objects.requireNonNull(submitted, "intent");
         Intent intent = followUps.link(submitted);
         if (sessions.containsKey(intent.id())) {
@@ -392,6 +402,10 @@ public final class Governor implements AutoCloseable {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.POLICY, reasons.get(0).getKey(), why.toString(), null, null));
         }
         if (d.effect() == Effect.ALLOW) {
+            if (grantInProcess && d.tier() == Tier.T0) {
+                streaks.granted(intent.agent());
+                return CompletableFuture.completedFuture(Authorization.granted(intent, d));
+            }
             try {
                 return CompletableFuture.completedFuture(Authorization.unchanged(issueAndRecord(intent, d, List.of(), List.of()), intent, d));
             } catch (RuntimeException e) {
@@ -556,8 +570,16 @@ public final class Governor implements AutoCloseable {
         } catch (WarrantRejectedException e) {
             throw rejected(warrant.intentId(), warrant.warrantId(), action, e);
         }
-        started(warrant, action);
-        return new Execution(this, warrant, readOnly(requested), readOnly(args), changedBy, System.nanoTime());
+        started(warrant.intentId(), warrant.warrantId(), action);
+        return new Execution(this, warrant.intentId(), warrant, readOnly(requested), readOnly(args), changedBy, System.nanoTime());
+    }
+
+    /** A T0 call granted in this process (see {@link #submit}): it starts on its DECISION entry, no warrant involved. */
+    private Execution startGranted(Authorization a) {
+        Intent call = a.approved();
+        started(call.id(), null, call.action());
+        Map<String, Object> args = readOnly(call.args());
+        return new Execution(this, call.id(), null, args, args, null, System.nanoTime());
     }
 
     private static Map<String, Object> readOnly(Map<String, ?> args) {
@@ -584,18 +606,19 @@ public final class Governor implements AutoCloseable {
         return new DeniedException(intentId, action, DenialStage.VERIFICATION, e.reason().wireName(), e.detail(), null, e);
     }
 
-    private void started(Warrant w, String action) {
+    /** Records that the call starts ({@code warrantId} null for a T0 grant, which has no warrant to verify). */
+    private void started(String intentId, String warrantId, String action) {
         try {
-            record(w.intentId(), new AuditPayload.WarrantVerified(w.warrantId(), "valid for this call"));
-            record(w.intentId(), new AuditPayload.ExecutionStarted(w.warrantId()));
+            if (warrantId != null) record(intentId, new AuditPayload.WarrantVerified(warrantId, "valid for this call"));
+            record(intentId, new AuditPayload.ExecutionStarted(warrantId));
         } catch (RuntimeException e) {
             try {
-                record(w.intentId(), new AuditPayload.IntentDenied("execution could not be recorded: " + e, "audit",
+                record(intentId, new AuditPayload.IntentDenied("execution could not be recorded: " + e, "audit",
                         DenialStage.AUDIT.wireName()));
             } catch (RuntimeException again) {
-                MagistrateLog.error(Governor.class, "audit trail failing; intent " + w.intentId() + " denied unrecorded", again);
+                MagistrateLog.error(Governor.class, "audit trail failing; intent " + intentId + " denied unrecorded", again);
             }
-            throw new DeniedException(w.intentId(), action, DenialStage.AUDIT, "audit", "execution could not be recorded: " + e, null, e);
+            throw new DeniedException(intentId, action, DenialStage.AUDIT, "audit", "execution could not be recorded: " + e, null, e);
         }
     }
 

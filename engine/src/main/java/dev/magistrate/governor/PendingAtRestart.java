@@ -88,7 +88,8 @@ public final class PendingAtRestart {
             f.submittedAt = e.time();
         } else if (p instanceof AuditPayload.Decision x) {
             InFlight f = open.get(e.intentId());
-            if (f != null) f.decision = x;
+            if ("allow".equals(x.effect())) open.remove(e.intentId()); // a T0 grant: it never waits (and no warrant entry follows)
+            else if (f != null) f.decision = x;
         } else if (p instanceof AuditPayload.ApprovalRequested a) {
             InFlight f = open.get(e.intentId());
             if (f != null) {

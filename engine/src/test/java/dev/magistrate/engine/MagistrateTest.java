@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,7 +42,7 @@ class MagistrateTest {
     }
 
     @Test
-    void admitDecidesIssuesAndVerifiesTheWarrantForTheIntentsOwnCall() throws Exception {
+    void admitRunsAT0CallOnItsWriteAheadDecisionAndDeniesTheRest() throws Exception {
         try (Magistrate m = Magistrate.open(settings("""
                 policies:
                   - name: reads
@@ -53,8 +54,9 @@ class MagistrateTest {
                     reason: "never"
                 """).build())) {
             Execution run = m.admit(m.intent("health_check").arg("service", "web").build());
-            assertEquals("health_check", run.warrant().action());
+            assertNull(run.warrant(), "a T0 call granted in the process needs no warrant: its DECISION entry authorises it");
             run.completed("healthy");
+            assertThrows(IllegalStateException.class, () -> run.completed("again"), "the grant runs one call, once");
             DeniedException denied = assertThrows(DeniedException.class, () -> m.admit(m.intent("db").arg("sql", "DROP TABLE x").build()));
             assertTrue(denied.getMessage().contains("'no drops'"), denied.getMessage());
             DeniedException noOne = assertThrows(DeniedException.class, () -> m.admit(m.intent("deploy").build()));
@@ -63,8 +65,8 @@ class MagistrateTest {
                     m.describe());
         }
         List<AuditEventType> types = auditTypes();
-        assertEquals(List.of(AuditEventType.INTENT_SUBMITTED, AuditEventType.DECISION, AuditEventType.WARRANT_ISSUED, AuditEventType.WARRANT_VERIFIED,
-                AuditEventType.EXECUTION_STARTED, AuditEventType.EXECUTION_COMPLETED), types.subList(0, 6));
+        assertEquals(List.of(AuditEventType.INTENT_SUBMITTED, AuditEventType.DECISION, AuditEventType.EXECUTION_STARTED,
+                AuditEventType.EXECUTION_COMPLETED), types.subList(0, 4));
         assertEquals(AuditEventType.INTENT_DENIED, types.get(types.size() - 1));
     }
 

@@ -136,15 +136,27 @@ class AuditBoundsTest {
     }
 
     /**
-     * Capacity (docs/audit-trail.md, "Capacity"): the audit bytes of one T0 call, INTENT_SUBMITTED to
-     * EXECUTION_COMPLETED, with small arguments; prints them, and guards against an accidental blow-up.
+     * Capacity (docs/audit-trail.md, "Capacity"): the audit bytes of one T0 call through {@code authorize} and a warrant,
+     * INTENT_SUBMITTED to EXECUTION_COMPLETED, with small arguments; prints them, and guards against an accidental blow-up.
      */
     @Test
     void auditBytesPerT0Call() throws Exception {
+        assertTrue(auditBytesPerCall("AUDIT-CAPACITY", (h, args) -> call(h, args, "42 lines")) < 4096);
+    }
+
+    /** The same for a T0 call admitted in the process (as the agent's are): no warrant, four entries. */
+    @Test
+    void auditBytesPerAdmittedT0Call() throws Exception {
+        long perCall = auditBytesPerCall("AUDIT-CAPACITY-ADMITTED", (h, args) -> h.governor.admit(
+                GovernorHarness.intent("read_logs").args(args).build()).completed("42 lines"));
+        assertTrue(perCall < 2048);
+    }
+
+    private long auditBytesPerCall(String label, java.util.function.BiConsumer<GovernorHarness, Map<String, Object>> call) throws Exception {
         int calls = 2_000;
         try (ChronicleAuditLog log = open();
              GovernorHarness h = new GovernorHarness(tmp, TestPolicy.always(TestPolicy.allow()), null, log)) {
-            for (int i = 0; i < calls; i++) call(h, Map.of("service", "web", "lines", 100, "since", "2026-11-24T10:00:00Z"), "42 lines");
+            for (int i = 0; i < calls; i++) call.accept(h, Map.of("service", "web", "lines", 100, "since", "2026-11-24T10:00:00Z"));
         }
         long entryBytes = 0;
         long records = 0;
@@ -158,8 +170,8 @@ class AuditBoundsTest {
             }
         }
         long perCall = (entryBytes + checkpointBytes + 4 * records) / calls; // 4: Chronicle's header per document
-        System.out.printf("AUDIT-CAPACITY %d T0 calls: %d entry bytes, %d checkpoint bytes, %d documents; %d bytes per call"
-                + " (records and their 4-byte headers)%n", calls, entryBytes, checkpointBytes, records, perCall);
-        assertTrue(perCall < 4096, perCall + " bytes per T0 call");
+        System.out.printf("%s %d T0 calls: %d entry bytes, %d checkpoint bytes, %d documents; %d bytes per call"
+                + " (records and their 4-byte headers)%n", label, calls, entryBytes, checkpointBytes, records, perCall);
+        return perCall;
     }
 }

@@ -237,6 +237,16 @@ public final class ReportRenderer {
             line(t, "governed T0 call overhead ≤ 1 µs median", time(p50), p50 <= 1_000);
             line(t, "governed T0 call overhead ≤ 5 µs p99", time(p99), p99 <= 5_000);
         }
+        find(rows, "GovernedThreadsBenchmark", "threads1", "").ifPresent(one -> {
+            double single = 1e9 / one.meanNs();
+            for (int n : new int[] {2, 8, 64}) {
+                find(rows, "GovernedThreadsBenchmark", "threads" + n, "").ifPresent(r -> {
+                    double total = r.threads() * 1e9 / r.meanNs();
+                    line(t, "governed T0 calls from " + n + " threads ≥ 1 thread's throughput", String.format(Locale.ROOT,
+                            "%,.0f /s (%s of 1 thread's %,.0f /s)", total, ratio(total / single), single), total >= single);
+                });
+            }
+        });
         Optional<Row> chained = find(rows, "AuditAppendBenchmark", "chained", "");
         Optional<Row> raw = find(rows, "AuditAppendBenchmark", "rawChronicle", "");
         chained.ifPresent(c -> {
