@@ -75,8 +75,10 @@ class RollbackIT {
         assertEquals(original, submitted.parentIntentId());
         assertEquals("{\"result\":null,\"service\":\"web\"}", submitted.args());
         assertTrue(submitted.justification().endsWith("triggered by failed"), submitted.justification());
-        assertTrue(events.stream().anyMatch(e -> e.intentId().equals(rollback) && e.payload() instanceof AuditPayload.WarrantIssued),
-                "decided and authorised like any call");
+        // Decided like any call: here a T0 allow, whose write-ahead DECISION entry is its authorisation (docs/warrants.md).
+        assertTrue(events.stream().anyMatch(e -> e.intentId().equals(rollback) && e.payload() instanceof AuditPayload.Decision d
+                && d.effect().equals("allow")), "decided like any call");
+        assertTrue(events.stream().anyMatch(e -> e.intentId().equals(rollback) && e.payload() instanceof AuditPayload.ExecutionStarted));
         assertTrue(events.stream().anyMatch(e -> e.intentId().equals(rollback) && e.payload() instanceof AuditPayload.ExecutionCompleted));
         assertTrue(events.stream().noneMatch(e -> e.payload() instanceof AuditPayload.IntentSubmitted s && s.action().equals("delete_service")),
                 "the broken tool was never called");
