@@ -322,9 +322,9 @@ public final class BreakGlass {
         return w.approvedBy().size() == 1 && w.approvedBy().get(0).startsWith(APPROVER_PREFIX);
     }
 
-    /** Rebuilds the grants, their uses and reviews from the audit trail in {@code dir}, on start. */
-    void rebuild(Path dir) {
-        if (dir != null) grants.putAll(read(dir));
+    /** Takes one audit entry of the trail being read at start (the engine's one pass, {@code PendingAtRestart.find}). */
+    void rebuild(CanonicalEntry.Decoded entry) {
+        track(grants, entry.event());
     }
 
     /**
@@ -332,38 +332,35 @@ public final class BreakGlass {
      * {@code magistrate audit break-glass} lists. Reads only; the trail may be open for writing by a running engine.
      */
     public static List<Grant> inAuditTrail(Path dir) {
-        return read(dir).values().stream().map(State::view).toList();
-    }
-
-    private static Map<String, State> read(Path dir) {
         Map<String, State> found = new LinkedHashMap<>();
         try (AuditLogReader reader = AuditLogReader.open(dir)) {
             CanonicalEntry.Decoded entry;
-            while ((entry = reader.nextEntry()) != null) {
-                AuditEvent e = entry.event();
-                switch (e.type()) {
-                    case BREAK_GLASS_OPENED -> {
-                        AuditPayload.BreakGlassOpened o = (AuditPayload.BreakGlassOpened) e.payload();
-                        found.put(o.grantId(), new State(o.grantId(), o.openedBy(), o.roles(), o.reason(), o.actions(), (int) o.uses(),
-                                e.time(), Instant.parse(o.expiresAt())));
-                    }
-                    case BREAK_GLASS_USED -> {
-                        State s = found.get(((AuditPayload.BreakGlassUsed) e.payload()).grantId());
-                        if (s != null) s.used.incrementAndGet();
-                    }
-                    case BREAK_GLASS_REVIEWED -> {
-                        AuditPayload.BreakGlassReviewed r = (AuditPayload.BreakGlassReviewed) e.payload();
-                        State s = found.get(r.grantId());
-                        if (s != null) s.review = new Review(r.reviewer(), Verdict.of(r.verdict()), r.comment(), e.time());
-                    }
-                    default -> {
-                    }
-                }
-            }
+            while ((entry = reader.nextEntry()) != null) track(found, entry.event());
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot read the break-glass grants from the audit trail in " + dir + ": " + e.getMessage(), e);
         }
-        return found;
+        return found.values().stream().map(State::view).toList();
+    }
+
+    private static void track(Map<String, State> found, AuditEvent e) {
+        switch (e.type()) {
+            case BREAK_GLASS_OPENED -> {
+                AuditPayload.BreakGlassOpened o = (AuditPayload.BreakGlassOpened) e.payload();
+                found.put(o.grantId(), new State(o.grantId(), o.openedBy(), o.roles(), o.reason(), o.actions(), (int) o.uses(),
+                        e.time(), Instant.parse(o.expiresAt())));
+            }
+            case BREAK_GLASS_USED -> {
+                State s = found.get(((AuditPayload.BreakGlassUsed) e.payload()).grantId());
+                if (s != null) s.used.incrementAndGet();
+            }
+            case BREAK_GLASS_REVIEWED -> {
+                AuditPayload.BreakGlassReviewed r = (AuditPayload.BreakGlassReviewed) e.payload();
+                State s = found.get(r.grantId());
+                if (s != null) s.review = new Review(r.reviewer(), Verdict.of(r.verdict()), r.comment(), e.time());
+            }
+            default -> {
+            }
+        }
     }
 
     /** {@code *} matches any run of characters; everything else matches itself. */

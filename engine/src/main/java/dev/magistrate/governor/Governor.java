@@ -11,6 +11,7 @@ import dev.magistrate.audit.AuditEvent;
 import dev.magistrate.audit.AuditObserver;
 import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.audit.AuditSink;
+import dev.magistrate.audit.CanonicalEntry;
 import dev.magistrate.audit.ChronicleAuditLog;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeyDirectory;
@@ -47,6 +48,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The engine's one entry point: decides intents against the policy, routes those that need people
@@ -101,15 +103,15 @@ public final class Governor implements AutoCloseable {
         this.signals = b.signals;
         this.shadow = b.shadow;
         this.auditDirectory = b.audit instanceof ChronicleAuditLog log ? log.directory() : null;
-        // One pass over the trail as the engine opens: the windows' counters, and the calls that waited for approval
-        // when the process stopped (Magistrate.open abandons them once everything is in place).
+        // One pass over the trail as the engine opens: the windows' counters, the break-glass grants, and the calls that
+        // waited for approval when the process stopped (Magistrate.open abandons them once everything is in place).
         WindowCounters.Rebuild rebuild = windows.rebuild(auditDirectory, b.policy.windows(), clock.millis());
+        Consumer<CanonicalEntry.Decoded> alongside = rebuild == null ? breakGlass::rebuild : rebuild.andThen(breakGlass::rebuild);
         try {
-            this.waitingAtStart = auditDirectory == null ? List.of() : PendingAtRestart.find(auditDirectory, rebuild);
+            this.waitingAtStart = auditDirectory == null ? List.of() : PendingAtRestart.find(auditDirectory, alongside);
         } catch (RuntimeException e) {
             throw rebuild == null ? e : rebuild.failed(e);
         }
-        breakGlass.rebuild(auditDirectory);
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "magistrate-approval-timeouts");
             th.setDaemon(true);
