@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,9 +109,23 @@ final class AuditCommand implements Callable<Integer> {
                         + "detects truncation, rollback or rewrite behind it")
         Path checkpoint;
 
+        @Option(names = "--witness", paramLabel = "URL",
+                description = "the fleet service that witnessed this log's checkpoints (docs/fleet.md): the log must also contain "
+                        + "the head it witnessed, checked with a consistency proof; exit 1 when the log is shorter (ROLLED BACK) "
+                        + "or its history does not hold the head's root (FORKED)")
+        URI witness;
+
+        @Option(names = "--token-file", paramLabel = "FILE",
+                description = "with --witness: the file holding the agent's token (the witness keeps one head per agent)")
+        Path tokenFile;
+
         @Override
         public Integer call() {
             auditDirectory(dir);
+            if (witness != null && tokenFile == null) {
+                throw new CliException("--witness needs --token-file FILE: the agent's token (the witness keeps one head per agent)");
+            }
+            if (witness == null && tokenFile != null) throw new CliException("--token-file is only used with --witness URL");
             CheckpointVerifier verifier = key.verifier();
             AuditLogVerifier logVerifier = new AuditLogVerifier(verifier);
             VerificationResult r;
@@ -130,6 +145,7 @@ final class AuditCommand implements Callable<Integer> {
                 OUT.println("note: the log starts at entry " + r.firstIndex() + "; entries before it were pruned by retention"
                         + " and are covered by the signed checkpoint it starts from");
             }
+            if (witness != null && !r.tampered()) return WitnessCheck.check(dir, verifier, witness, tokenFile);
             return r.tampered() ? NO : OK;
         }
     }

@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -110,26 +108,10 @@ final class LogKeyOptions {
 
     /** The signed-note verifier key form: {@code name+hex(4-byte key id)+base64(0x01 || 32-byte key)}. */
     private static CheckpointVerifier fromVerifierKey(Path file, String vkey) {
-        String[] parts = vkey.split("\\+", 3);
-        if (parts.length != 3 || parts[1].length() != 8) {
-            throw new CliException(file + ": a verifier key is NAME+HEXID+BASE64, got something else");
-        }
-        byte[] typed;
         try {
-            typed = Base64.getDecoder().decode(parts[2]);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(file + ": the key part of the verifier key is not base64");
-        }
-        if (typed.length != 33 || typed[0] != 1) throw new CliException(file + ": not an Ed25519 verifier key (type 0x01, 32 bytes)");
-        CheckpointVerifier v;
-        try {
-            v = new CheckpointVerifier(parts[0], Arrays.copyOfRange(typed, 1, 33));
+            return CheckpointVerifier.fromVerifierKey(vkey);
         } catch (IllegalArgumentException e) {
             throw new CliException(file + ": " + e.getMessage());
         }
-        if (!HexFormat.of().formatHex(v.keyId()).equals(parts[1])) {
-            throw new CliException(file + ": the key id " + parts[1] + " does not belong to this name and key");
-        }
-        return v;
     }
 }

@@ -56,5 +56,10 @@ public enum AuditEventType {
      * entry's intent is the original call; the compensating call, if it could be made, is {@code rollback_intent_id}, a
      * governed call of its own whose parent is the original.
      */
-    ROLLBACK_TRIGGERED
+    ROLLBACK_TRIGGERED,
+    /**
+     * Not a step of a call: the fleet service, acting as this log's witness, refused a signed checkpoint (a fork, a rollback,
+     * a bad signature, an unknown agent): the log is no longer witnessed until the engine restarts (docs/fleet.md).
+     */
+    WITNESS_REFUSED
 }

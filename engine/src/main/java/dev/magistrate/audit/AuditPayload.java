@@ -55,6 +55,7 @@ public sealed interface AuditPayload {
             case BREAK_GLASS_USED -> BreakGlassUsed.read(f);
             case BREAK_GLASS_REVIEWED -> BreakGlassReviewed.read(f);
             case ROLLBACK_TRIGGERED -> RollbackTriggered.read(f);
+            case WITNESS_REFUSED -> WitnessRefused.read(f);
         };
     }
 
@@ -733,6 +734,36 @@ public sealed interface AuditPayload {
         static RollbackTriggered read(StoredFields f) {
             return new RollbackTriggered(f.string("trigger"), f.strings("signals"), f.string("rollback_action"), f.string("rollback_intent_id"),
                     f.string("error"));
+        }
+    }
+
+    /**
+     * The checkpoint witness (the fleet service at {@code witness}) refused this log's checkpoint of {@code treeSize} entries
+     * with HTTP {@code status}: {@code refusal} is its kind ({@code fork}, {@code rollback}, {@code bad_signature}, ... or
+     * {@code http_STATUS}), {@code witnessedSize} the head it holds (-1: none known), {@code reason} its words. Intent id
+     * {@link LogRecovered#LOG_INTENT_ID}: an entry about the log itself.
+     */
+    record WitnessRefused(String witness, long status, String refusal, long treeSize, long witnessedSize, String reason) implements AuditPayload {
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.WITNESS_REFUSED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("witness", witness);
+            m.put("status", status);
+            m.put("refusal", refusal);
+            m.put("tree_size", treeSize);
+            m.put("witnessed_size", witnessedSize);
+            m.put("reason", reason);
+            return m;
+        }
+
+        static WitnessRefused read(StoredFields f) {
+            return new WitnessRefused(f.string("witness"), f.integer("status"), f.string("refusal"), f.integer("tree_size"),
+                    f.integer("witnessed_size"), f.string("reason"));
         }
     }
 }

@@ -81,6 +81,29 @@ public final class CheckpointVerifier {
         return vkey(single());
     }
 
+    /**
+     * The verifier for a signed-note verifier key {@code name+hex(4-byte key id)+base64(0x01 || 32-byte key)}, as
+     * {@link #verifierKey()} writes it.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public static CheckpointVerifier fromVerifierKey(String vkey) {
+        String[] parts = vkey == null ? new String[0] : vkey.strip().split("\\+", 3);
+        if (parts.length != 3 || parts[1].length() != 8) throw new IllegalArgumentException("a verifier key is NAME+HEXID+BASE64, got something else");
+        byte[] typed;
+        try {
+            typed = Base64.getDecoder().decode(parts[2]);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the key part of the verifier key is not base64");
+        }
+        if (typed.length != 33 || typed[0] != 1) throw new IllegalArgumentException("not an Ed25519 verifier key (type 0x01, 32 bytes)");
+        CheckpointVerifier v = new CheckpointVerifier(parts[0], Arrays.copyOfRange(typed, 1, 33));
+        if (!java.util.HexFormat.of().formatHex(v.keyId()).equals(parts[1])) {
+            throw new IllegalArgumentException("the key id " + parts[1] + " does not belong to this name and key");
+        }
+        return v;
+    }
+
     private static String vkey(TrustedKey k) {
         byte[] typed = new byte[33];
         typed[0] = 1;

@@ -83,6 +83,8 @@ public final class ChronicleAuditLog implements AuditSink {
     private long lastSpaceCheckNanos;
     private boolean lowSpaceWarned;
     private boolean closed;
+    /** Told each new signed checkpoint note (the fleet witness's shipper); must return at once. */
+    private volatile java.util.function.Consumer<String> checkpointListener;
 
     private ChronicleAuditLog(AuditLogOptions options, FileChannel lockChannel, FileLock fileLock,
                               AuditLogVerifier.Scan scan) {
@@ -215,6 +217,14 @@ public final class ChronicleAuditLog implements AuditSink {
         }
     }
 
+    /**
+     * Tells {@code listener} each checkpoint signed from now on (its signed note), on the thread that signs it and under
+     * the log's lock: it must only hand the note on (the witness's shipper queues it for its own thread).
+     */
+    public void onCheckpoint(java.util.function.Consumer<String> listener) {
+        checkpointListener = listener;
+    }
+
     /** Entries in the log, which is also the index the next entry gets. */
     public long size() {
         lock.lock();
@@ -258,6 +268,14 @@ public final class ChronicleAuditLog implements AuditSink {
         writeCheckpointFile(note);
         signedSize = tree.size();
         lastCheckpointNanos = System.nanoTime();
+        java.util.function.Consumer<String> listener = checkpointListener;
+        if (listener != null) {
+            try {
+                listener.accept(note);
+            } catch (RuntimeException e) {
+                MagistrateLog.warn(ChronicleAuditLog.class, "a checkpoint listener failed (the checkpoint is written)", e);
+            }
+        }
         return note;
     }
 

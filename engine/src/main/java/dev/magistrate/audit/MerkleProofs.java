@@ -38,8 +38,44 @@ public final class MerkleProofs {
         if (size1 < 0 || size1 > size2) throw new IllegalArgumentException("need 0 <= size1 <= size2, got " + size1 + ", " + size2);
         List<byte[]> proof = new ArrayList<>();
         if (size1 == 0 || size1 == size2) return proof;
-        subproof(MerkleTree.sha256(), leafHashes, (int) size1, 0, (int) size2, true, proof);
+        MessageDigest sha = MerkleTree.sha256();
+        subproof((from, to) -> subtreeHash(sha, leafHashes, from, to), (int) size1, 0, (int) size2, true, proof);
         return proof;
+    }
+
+    /**
+     * PROOF(size1, D[0:size2]) from the older tree's frontier and only the leaf hashes after it ({@code newerLeaves}: leaves
+     * size1 .. size2-1), so that proving a new checkpoint against the last witnessed one costs the entries since then, not
+     * the whole log. The proof needs no other node of the older tree: the nodes it takes from there are the frontier's.
+     */
+    public static List<byte[]> consistencyProof(MerkleTree older, List<byte[]> newerLeaves, long size2) {
+        long size1 = older.size();
+        if (size2 < size1 || newerLeaves.size() < size2 - size1) {
+            throw new IllegalArgumentException("need " + (size2 - size1) + " leaves after " + size1 + ", got " + newerLeaves.size());
+        }
+        List<byte[]> proof = new ArrayList<>();
+        if (size1 == 0 || size1 == size2) return proof;
+        List<byte[]> frontier = older.frontier();
+        MessageDigest sha = MerkleTree.sha256();
+        Subtrees hashes = (from, to) -> {
+            if (from >= size1) return subtreeHash(sha, newerLeaves, (int) (from - size1), (int) (to - size1));
+            long start = 0;
+            int node = 0;
+            for (long bit = Long.highestOneBit(size1); bit > 0; bit >>>= 1) {
+                if ((size1 & bit) == 0) continue;
+                if (start == from && start + bit == to) return frontier.get(node);
+                start += bit;
+                node++;
+            }
+            throw new IllegalStateException("[" + from + ", " + to + ") is not a frontier node of a tree of " + size1);
+        };
+        subproof(hashes, (int) size1, 0, (int) size2, true, proof);
+        return proof;
+    }
+
+    /** MTH(D[from:to]) of an aligned subtree. */
+    private interface Subtrees {
+        byte[] hash(int from, int to);
     }
 
     /** RFC 9162 section 2.1.3.2. */
@@ -142,19 +178,19 @@ public final class MerkleProofs {
         }
     }
 
-    private static void subproof(MessageDigest sha, List<byte[]> leaves, int m, int from, int to, boolean complete, List<byte[]> out) {
+    private static void subproof(Subtrees hashes, int m, int from, int to, boolean complete, List<byte[]> out) {
         int n = to - from;
         if (m == n) {
-            if (!complete) out.add(subtreeHash(sha, leaves, from, to));
+            if (!complete) out.add(hashes.hash(from, to));
             return;
         }
         int k = split(n);
         if (m <= k) {
-            subproof(sha, leaves, m, from, from + k, complete, out);
-            out.add(subtreeHash(sha, leaves, from + k, to));
+            subproof(hashes, m, from, from + k, complete, out);
+            out.add(hashes.hash(from + k, to));
         } else {
-            subproof(sha, leaves, m - k, from + k, to, false, out);
-            out.add(subtreeHash(sha, leaves, from, from + k));
+            subproof(hashes, m - k, from + k, to, false, out);
+            out.add(hashes.hash(from, from + k));
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.magistrate.approval.VoteSink;
 import dev.magistrate.audit.AuditLogOptions;
 import dev.magistrate.audit.ChronicleAuditLog;
 import dev.magistrate.audit.Durability;
+import dev.magistrate.fleet.CheckpointShipper;
 import dev.magistrate.governor.ApprovalStatus;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
@@ -150,6 +151,8 @@ public final class Magistrate implements AutoCloseable {
             ChronicleAuditLog audit = ChronicleAuditLog.open(AuditLogOptions.defaults(s.auditDirectory(), AUDIT_ORIGIN, keys.logKeys())
                     .withDurability(s.auditDurability()).withClock(s.clock()));
             opened.push(audit);
+            // The fleet's witness gets each signed checkpoint from the shipper's own thread, never on a call's path.
+            if (s.fleet() != null) opened.push(CheckpointShipper.start(s.fleet(), audit, s.clock()));
             ConsumedWarrantLedger ledger = ConsumedWarrantLedger.open(s.auditDirectory().resolve(LEDGER_FILE), s.clock(),
                     s.auditDurability() == Durability.SYNC_EACH_APPEND);
             opened.push(ledger);

@@ -92,6 +92,10 @@ class CanonicalEntryGoldenTest {
         m.put(AuditEventType.ROLLBACK_TRIGGERED, AuditEvent.of(AuditEventType.ROLLBACK_TRIGGERED, "i-7", T,
                 "trigger", "signal.error_rate > 0.05", "signals", List.of("signal.error_rate=0.07"), "rollback_action", "scale_back",
                 "rollback_intent_id", "i-8", "error", null));
+        // Added with the checkpoint witness (issue 17).
+        m.put(AuditEventType.WITNESS_REFUSED, AuditEvent.of(AuditEventType.WITNESS_REFUSED, "audit-log", T,
+                "witness", "http://10.0.0.5:8443", "status", 409L, "refusal", "fork", "tree_size", 12L, "witnessed_size", 12L,
+                "reason", "fork: a checkpoint of 12 entries with another root than the witnessed one"));
         return m;
     }
 
@@ -151,6 +155,9 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"grant_id\":\"bg-1\",\"reviewer\":\"sam\",\"credential\":\"console sign-in\",\"verdict\":\"ok\",\"comment\":\"needed during INC-4711\"}}");
         m.put(AuditEventType.ROLLBACK_TRIGGERED, P + "\"type\":\"ROLLBACK_TRIGGERED\",\"intent_id\":\"i-7\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"trigger\":\"signal.error_rate > 0.05\",\"signals\":[\"signal.error_rate=0.07\"],\"rollback_action\":\"scale_back\",\"rollback_intent_id\":\"i-8\",\"error\":null}}");
+        m.put(AuditEventType.WITNESS_REFUSED, P + "\"type\":\"WITNESS_REFUSED\",\"intent_id\":\"audit-log\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"witness\":\"http://10.0.0.5:8443\",\"status\":409,\"refusal\":\"fork\",\"tree_size\":12,\"witnessed_size\":12"
+                + ",\"reason\":\"fork: a checkpoint of 12 entries with another root than the witnessed one\"}}");
         return m;
     }
 

@@ -8,6 +8,8 @@ final class ApiException extends RuntimeException {
 
     private final int status;
     private final String field;
+    /** More fields of the error body (the witness's refusal kind and head), in order. */
+    private final java.util.Map<String, Object> details = new java.util.LinkedHashMap<>();
 
     ApiException(int status, String field, String message) {
         super(message, null, false, false);
@@ -17,6 +19,15 @@ final class ApiException extends RuntimeException {
 
     static ApiException badField(String field, String problem) {
         return new ApiException(400, field, field + ": " + problem);
+    }
+
+    ApiException with(String name, Object value) {
+        details.put(name, value);
+        return this;
+    }
+
+    java.util.Map<String, Object> details() {
+        return details;
     }
 
     int status() {

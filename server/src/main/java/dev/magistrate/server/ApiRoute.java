@@ -10,7 +10,9 @@ enum ApiRoute {
     REPORT_EXECUTION("POST", "/v1/intents/{id}/execution"),
     CAST_VOTE("POST", "/v1/requests/{id}/votes"),
     VERIFY_WARRANT("POST", "/v1/warrants/verify"),
-    WARRANT_KEYS("GET", "/v1/keys/warrant");
+    WARRANT_KEYS("GET", "/v1/keys/warrant"),
+    SUBMIT_CHECKPOINT("POST", "/v1/checkpoints"),
+    CHECKPOINT_HEAD("GET", "/v1/checkpoints/head");
 
     /** Path parameters: intent and request ids (UUIDv7 and the like), never a slash. */
     private static final String ID = "([A-Za-z0-9._:-]{1,128})";

@@ -32,7 +32,7 @@ public final class FleetServer implements AutoCloseable {
         FleetService service = null;
         try {
             service = new FleetService(db.dataSource(), set, policy, approvers, keys, o.replica(), Clock.systemUTC());
-            IntentApi api = new IntentApi(service, o.workers());
+            IntentApi api = new IntentApi(service, new CheckpointWitness(db.dataSource(), o.replica()), o.workers());
             ConsoleHttpServer http = new ConsoleHttpServer(o.bind(), o.port(), o.workers(), "magistrate-server", api::handle);
             return new FleetServer(db, service, http);
         } catch (RuntimeException e) {

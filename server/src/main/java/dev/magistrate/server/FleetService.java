@@ -8,6 +8,7 @@ import dev.magistrate.approval.Approver;
 import dev.magistrate.approval.ApproverDirectory;
 import dev.magistrate.approval.ApproverToken;
 import dev.magistrate.approval.MfaVerifier;
+import dev.magistrate.audit.CheckpointVerifier;
 import dev.magistrate.intent.Intent;
 import dev.magistrate.keys.KeySet;
 import dev.magistrate.keys.SignatureAlgorithm;
@@ -132,18 +133,29 @@ public final class FleetService implements AutoCloseable {
 
     /** Enrolls an agent and returns its new token, to be shown once: only its SHA-256 is stored. */
     public String enrollAgent(String agentId) {
-        return enrollAgent(db, agentId);
+        return enrollAgent(db, agentId, null);
     }
 
-    static String enrollAgent(DataSource db, String agentId) {
+    /** As {@link #enrollAgent(String)}, pinning the public key its audit log's checkpoints are signed with (a verifier key). */
+    public String enrollAgent(String agentId, String logKey) {
+        return enrollAgent(db, agentId, logKey);
+    }
+
+    /**
+     * {@code logKey}: the signed-note verifier key ({@code NAME+HEXID+BASE64}) the witness checks this agent's checkpoints
+     * with, or null (its checkpoints are then refused).
+     */
+    static String enrollAgent(DataSource db, String agentId, String logKey) {
+        if (logKey != null) CheckpointVerifier.fromVerifierKey(logKey); // IllegalArgumentException saying what is wrong
         if (agentId == null || !AGENT_ID.matcher(agentId).matches()) {
             throw new IllegalArgumentException("agent id must be 1 to 128 of [A-Za-z0-9._@+-], got '" + agentId + "'");
         }
         String token = ApproverToken.mint();
         try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO agents (id, token_sha256) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")) {
+             PreparedStatement ps = c.prepareStatement("INSERT INTO agents (id, token_sha256, log_key) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
             ps.setString(1, agentId);
             ps.setBytes(2, sha256(token));
+            ps.setString(3, logKey == null ? null : logKey.strip());
             if (ps.executeUpdate() != 1) throw new IllegalArgumentException("agent '" + agentId + "' is already enrolled");
         } catch (SQLException e) {
             throw new IllegalStateException("the agent could not be enrolled: " + e.getMessage(), e);
@@ -570,7 +582,7 @@ public final class FleetService implements AutoCloseable {
 
     // ---- helpers ---------------------------------------------------------------------------------------------------
 
-    private static ApiException unavailable(SQLException e) {
+    static ApiException unavailable(SQLException e) {
         MagistrateLog.warn(FleetService.class, "the fleet database failed", e);
         return new ApiException(503, null, "the service's database is unavailable; nothing was decided or recorded (" + e.getSQLState() + ")");
     }

@@ -50,16 +50,19 @@ final class IntentApi {
     private static final Set<String> VOTE_FIELDS = Set.of("approver", "verdict", "comment", "totp");
     private static final Set<String> VERIFY_FIELDS = Set.of("warrant", "action", "args");
     private static final Set<String> EXECUTION_FIELDS = Set.of("warrant", "outcome", "result_digest");
+    private static final Set<String> CHECKPOINT_FIELDS = Set.of("checkpoint", "from_size", "proof");
     private static final Set<String> OUTCOMES = Set.of("started", "succeeded", "failed");
 
     private static final TypeReference<LinkedHashMap<String, Object>> ARGS = new TypeReference<>() { };
 
     private final FleetService service;
+    private final CheckpointWitness witness;
     /** Long polls hold a worker thread; at most this many wait at once, the rest are answered at once (the client polls again). */
     private final Semaphore waiters;
 
-    IntentApi(FleetService service, int workers) {
+    IntentApi(FleetService service, CheckpointWitness witness, int workers) {
         this.service = service;
+        this.witness = witness;
         this.waiters = new Semaphore(Math.max(1, workers / 2));
     }
 
@@ -93,6 +96,8 @@ final class IntentApi {
                 case INTENT_STATUS -> status(principal, id, waitSeconds(x.query()));
                 case REPORT_EXECUTION -> execution(principal, id, body(x, EXECUTION_FIELDS));
                 case VERIFY_WARRANT -> verify(body(x, VERIFY_FIELDS));
+                case SUBMIT_CHECKPOINT -> checkpoint(principal, body(x, CHECKPOINT_FIELDS));
+                case CHECKPOINT_HEAD -> witness.head(principal).json();
                 default -> throw new IllegalStateException(route.name());
             });
         } catch (ApiException e) {
@@ -100,6 +105,7 @@ final class IntentApi {
             Map<String, Object> err = new LinkedHashMap<>();
             err.put("error", e.getMessage());
             if (e.field() != null) err.put("field", e.field());
+            err.putAll(e.details());
             Response r = json(e.status(), err);
             return e.status() == 401 ? r.with("WWW-Authenticate", "Bearer realm=\"magistrate\"") : r;
         }
@@ -238,6 +244,35 @@ final class IntentApi {
             throw ApiException.badField("result_digest", "must be sha256: and 64 lower-case hex digits");
         }
         return Map.of("status", service.execute(agent, id, warrant, outcome, digest));
+    }
+
+    private Map<String, Object> checkpoint(String agent, ObjectNode b) {
+        String note = requiredText(b, "checkpoint");
+        Long fromSize = null;
+        JsonNode f = b.get("from_size");
+        if (f != null && !f.isNull()) {
+            if (!f.canConvertToLong() || !f.isIntegralNumber() || f.longValue() < 0) throw ApiException.badField("from_size", "must be a whole number >= 0");
+            fromSize = f.longValue();
+        }
+        List<byte[]> proof = new ArrayList<>();
+        JsonNode p = b.get("proof");
+        if (p != null && !p.isNull()) {
+            if (!p.isArray()) throw ApiException.badField("proof", "must be an array of base64 SHA-256 hashes");
+            if (p.size() > CheckpointWitness.MAX_PROOF_NODES) throw ApiException.badField("proof", "at most " + CheckpointWitness.MAX_PROOF_NODES + " hashes");
+            for (int i = 0; i < p.size(); i++) {
+                byte[] h = null;
+                if (p.get(i).isTextual()) {
+                    try {
+                        h = Base64.getDecoder().decode(p.get(i).textValue());
+                    } catch (IllegalArgumentException e) {
+                        h = null;
+                    }
+                }
+                if (h == null || h.length != 32) throw ApiException.badField("proof[" + i + "]", "must be the base64 of a 32-byte SHA-256 hash");
+                proof.add(h);
+            }
+        }
+        return witness.submit(agent, note, fromSize, proof);
     }
 
     private Map<String, Object> warrantKeys() {

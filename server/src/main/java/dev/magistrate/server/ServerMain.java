@@ -44,9 +44,20 @@ public final class ServerMain {
     }
 
     private static void enroll(ServerOptions o) {
+        String logKey = null;
+        if (o.logKey() != null) {
+            try {
+                logKey = java.nio.file.Files.readString(o.logKey(), java.nio.charset.StandardCharsets.UTF_8).strip();
+                dev.magistrate.audit.CheckpointVerifier.fromVerifierKey(logKey);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("--log-key: cannot read " + o.logKey() + ": " + e);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--log-key " + o.logKey() + ": " + e.getMessage());
+            }
+        }
         try (FleetDatabase db = FleetServer.openDatabase(o)) {
             // Enrolling touches only the agents table: no policy or keys are needed.
-            String token = FleetService.enrollAgent(db.dataSource(), o.agentToEnroll());
+            String token = FleetService.enrollAgent(db.dataSource(), o.agentToEnroll(), logKey);
             System.out.println(token);
             System.err.println("agent " + o.agentToEnroll() + " enrolled; the token above is shown once (the service keeps only its SHA-256)");
         }

@@ -13,18 +13,20 @@ import java.util.Set;
  * Each problem names the option at fault.
  */
 record ServerOptions(String command, String agentToEnroll, Path policy, Path approvers, Path keys, String dbUrl, Path dataDir,
-                     int port, InetAddress bind, String replica, int workers) {
+                     int port, InetAddress bind, String replica, int workers, Path logKey) {
 
     static final String USAGE = """
             usage: java -jar magistrate-server.jar [serve] --policy FILE --approvers FILE --keys DIR
                                                    (--db jdbc:postgresql://HOST/DB | --data-dir DIR)
                                                    [--port 8443] [--bind 127.0.0.1] [--replica NAME] [--workers 32]
-                   java -jar magistrate-server.jar enroll-agent AGENT_ID (--db URL | --data-dir DIR)
+                   java -jar magistrate-server.jar enroll-agent AGENT_ID (--db URL | --data-dir DIR) [--log-key FILE]
               --db: user and password in the URL, or in MAGISTRATE_DB_USER and MAGISTRATE_DB_PASSWORD
-              --data-dir: an embedded PostgreSQL keeps its data there, across restarts""";
+              --data-dir: an embedded PostgreSQL keeps its data there, across restarts
+              --log-key: the agent's audit-log verifier key (NAME+HEXID+BASE64, as 'magistrate keys generate' prints it),
+                         pinned for the checkpoint witness""";
 
     private static final Set<String> VALUED = Set.of("--policy", "--approvers", "--keys", "--db", "--data-dir", "--port", "--bind",
-            "--replica", "--workers");
+            "--replica", "--workers", "--log-key");
 
     static ServerOptions parse(List<String> args) {
         String command = "serve";
@@ -62,6 +64,7 @@ record ServerOptions(String command, String agentToEnroll, Path policy, Path app
                 if (!values.containsKey(required)) throw new IllegalArgumentException(required + ": required");
             }
         }
+        if (serve && values.containsKey("--log-key")) throw new IllegalArgumentException("--log-key: only with enroll-agent");
         if (values.containsKey("--db") == values.containsKey("--data-dir")) {
             throw new IllegalArgumentException("--db / --data-dir: give exactly one (a PostgreSQL URL, or a directory for the embedded one)");
         }
@@ -76,7 +79,7 @@ record ServerOptions(String command, String agentToEnroll, Path policy, Path app
         String replica = values.getOrDefault("--replica", defaultReplica(port));
         if (!replica.matches("[A-Za-z0-9._-]{1,64}")) throw new IllegalArgumentException("--replica: 1 to 64 of [A-Za-z0-9._-]");
         return new ServerOptions(command, agent, path(values, "--policy"), path(values, "--approvers"), path(values, "--keys"),
-                values.get("--db"), path(values, "--data-dir"), port, bind, replica, workers);
+                values.get("--db"), path(values, "--data-dir"), port, bind, replica, workers, path(values, "--log-key"));
     }
 
     private static String defaultReplica(int port) {
