@@ -291,6 +291,46 @@ class CheckpointWitnessTest {
         assertEquals(head, headSize(token), "the head does not move");
     }
 
+    @Test
+    void checkpointsSignedWhileNoReplicaAnswersAreCoveredByTheNextShipmentOnceOneDoes() throws Exception {
+        Path keys = dir.resolve("late-keys");
+        Path audit = dir.resolve("late-audit");
+        Ed25519Key logKey = (Ed25519Key) KeyDirectory.openOrCreate(keys).keys(KeyPurpose.LOG).signingKey(SignatureAlgorithm.ED25519);
+        String token = a.service().enrollAgent("late-agent", logKey.checkpointVerifier().verifierKey());
+        Path tokenFile = dir.resolve("late-agent.token");
+        Files.writeString(tokenFile, token);
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort(); // nothing listens there until the replica below starts
+        }
+        MagistrateSettings settings = MagistrateSettings.builder().policy(fleet.policy).keysDirectory(keys).auditDirectory(audit)
+                .agentId("late-agent").telemetry(false).signalsJmx(false)
+                .fleet(new FleetSettings(List.of(URI.create("http://127.0.0.1:" + port)), tokenFile, null)).build();
+        try (Magistrate m = Magistrate.open(settings)) {
+            for (int i = 0; i < 3; i++) m.admit(m.intent("read_metrics").arg("service", "api").build()).completed("ok");
+            long signed = 0;
+            for (long deadline = System.nanoTime() + 60_000_000_000L; signed < entries(audit) && System.nanoTime() < deadline; ) {
+                Thread.sleep(200);
+                signed = signedSize(audit);
+            }
+            assertEquals(entries(audit), signed, "the calls' entries are signed while no replica answers");
+            assertEquals(-1, headSize(token));
+            try (FleetServer late = FleetServer.start(ServerOptions.parse(List.of("--policy", fleet.policy.toString(), "--approvers",
+                    fleet.approvers.toString(), "--keys", fleet.keys.toString(), "--db", fleet.jdbcUrl(), "--port", String.valueOf(port),
+                    "--replica", "replica-late", "--workers", "4")))) {
+                m.admit(m.intent("read_metrics").arg("service", "db").build()).completed("ok");
+                awaitEverythingWitnessed(token, audit);
+                // Only the newest checkpoint is shipped: the first one witnessed already covers everything signed while down.
+                assertTrue(fleet.count("SELECT min(tree_size) FROM checkpoints WHERE agent_id = 'late-agent'") >= signed);
+            }
+        }
+    }
+
+    private static long signedSize(Path audit) throws IOException {
+        String note = Files.readString(audit.resolve(dev.magistrate.audit.AuditLogVerifier.CHECKPOINT_FILE));
+        return dev.magistrate.audit.Checkpoint.parseBody(note.substring(0, note.indexOf("\n\n") + 1)).size();
+    }
+
     /** Waits (generously: a loaded machine) until the witness's head is the log's latest checkpoint and it signs every entry. */
     private void awaitEverythingWitnessed(String token, Path audit) throws Exception {
         long deadline = System.nanoTime() + 90_000_000_000L;

@@ -32,6 +32,8 @@ class ServerOptionsTest {
     void enrollingNeedsOnlyTheDatabase() {
         ServerOptions o = ServerOptions.parse(List.of("enroll-agent", "ops-1", "--data-dir", "d"));
         assertEquals("ops-1", o.agentToEnroll());
+        assertEquals(java.nio.file.Path.of("log.vkey"), ServerOptions.parse(List.of("enroll-agent", "ops-1", "--data-dir", "d", "--log-key", "log.vkey")).logKey());
+        assertEquals("--log-key: only with enroll-agent", error("--policy", "p", "--approvers", "a", "--keys", "k", "--data-dir", "d", "--log-key", "x"));
         assertEquals("--db: must be a jdbc:postgresql:// URL, got 'mysql://x'",
                 assertThrows(IllegalArgumentException.class, () -> FleetDatabase.connect("mysql://x", null, null)).getMessage());
     }
