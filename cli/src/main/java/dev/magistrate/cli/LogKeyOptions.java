@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -30,7 +28,6 @@ import java.util.stream.Stream;
 final class LogKeyOptions {
 
     private static final Pattern PUB_FILE = Pattern.compile("([a-z0-9][a-z0-9-]{0,63})\\.ed25519\\.pub");
-    private static final Pattern RAW_KEY = Pattern.compile("[A-Za-z0-9+/]{43}=");
 
     @Option(names = "--public-key", paramLabel = "FILE",
             description = {"a public key the log's checkpoints are trusted from (repeat it for a log whose key was rotated):",
@@ -85,31 +82,12 @@ final class LogKeyOptions {
     static CheckpointVerifier fromFile(Path file) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8).strip();
+            text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new CliException("cannot read public key " + file + ": " + e);
         }
-        // Raw key files hold the 44-character base64 of 32 bytes (which may contain '+' itself).
-        if (!RAW_KEY.matcher(text).matches()) return fromVerifierKey(file, text);
-        Matcher m = PUB_FILE.matcher(file.getFileName().toString());
-        if (!m.matches()) {
-            throw new CliException(file + ": a public key file is named KEYID.ed25519.pub (its key name is magistrate-KEYID),"
-                    + " or holds a verifier key NAME+HEXID+BASE64");
-        }
-        byte[] key;
         try {
-            key = Base64.getDecoder().decode(text);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(file + ": not base64");
-        }
-        if (key.length != 32) throw new CliException(file + ": an Ed25519 public key is 32 bytes, this file holds " + key.length);
-        return new CheckpointVerifier("magistrate-" + m.group(1), key);
-    }
-
-    /** The signed-note verifier key form: {@code name+hex(4-byte key id)+base64(0x01 || 32-byte key)}. */
-    private static CheckpointVerifier fromVerifierKey(Path file, String vkey) {
-        try {
-            return CheckpointVerifier.fromVerifierKey(vkey);
+            return CheckpointVerifier.fromKeyFile(file.getFileName().toString(), text);
         } catch (IllegalArgumentException e) {
             throw new CliException(file + ": " + e.getMessage());
         }

@@ -104,6 +104,28 @@ public final class CheckpointVerifier {
         return v;
     }
 
+    private static final java.util.regex.Pattern PUB_FILE = java.util.regex.Pattern.compile("([a-z0-9][a-z0-9-]{0,63})\\.ed25519\\.pub");
+    private static final java.util.regex.Pattern RAW_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9+/]{43}=");
+
+    /**
+     * A log public key as a file holds it: a {@code KEYID.ed25519.pub} file of the key directory's {@code log/} (the
+     * base64 of 32 bytes; key name {@code magistrate-KEYID}, from the file's name), or a verifier key
+     * {@code NAME+HEXID+BASE64}.
+     *
+     * @throws IllegalArgumentException saying what is wrong (the caller adds the file)
+     */
+    public static CheckpointVerifier fromKeyFile(String fileName, String text) {
+        String t = text.strip();
+        // Raw key files hold the 44-character base64 of 32 bytes (which may contain '+' itself).
+        if (!RAW_KEY.matcher(t).matches()) return fromVerifierKey(t);
+        java.util.regex.Matcher m = PUB_FILE.matcher(fileName);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("a public key file is named KEYID.ed25519.pub (its key name is magistrate-KEYID),"
+                    + " or holds a verifier key NAME+HEXID+BASE64");
+        }
+        return new CheckpointVerifier("magistrate-" + m.group(1), Base64.getDecoder().decode(t));
+    }
+
     private static String vkey(TrustedKey k) {
         byte[] typed = new byte[33];
         typed[0] = 1;

@@ -47,8 +47,8 @@ public final class ServerMain {
         String logKey = null;
         if (o.logKey() != null) {
             try {
-                logKey = java.nio.file.Files.readString(o.logKey(), java.nio.charset.StandardCharsets.UTF_8).strip();
-                dev.magistrate.audit.CheckpointVerifier.fromVerifierKey(logKey);
+                logKey = dev.magistrate.audit.CheckpointVerifier.fromKeyFile(o.logKey().getFileName().toString(),
+                        java.nio.file.Files.readString(o.logKey(), java.nio.charset.StandardCharsets.UTF_8)).verifierKey();
             } catch (java.io.IOException e) {
                 throw new IllegalArgumentException("--log-key: cannot read " + o.logKey() + ": " + e);
             } catch (IllegalArgumentException e) {

@@ -22,8 +22,8 @@ record ServerOptions(String command, String agentToEnroll, Path policy, Path app
                    java -jar magistrate-server.jar enroll-agent AGENT_ID (--db URL | --data-dir DIR) [--log-key FILE]
               --db: user and password in the URL, or in MAGISTRATE_DB_USER and MAGISTRATE_DB_PASSWORD
               --data-dir: an embedded PostgreSQL keeps its data there, across restarts
-              --log-key: the agent's audit-log verifier key (NAME+HEXID+BASE64, as 'magistrate keys generate' prints it),
-                         pinned for the checkpoint witness""";
+              --log-key: the agent's audit-log public key, pinned for the checkpoint witness: its key directory's
+                         log/KEYID.ed25519.pub, or the verifier key NAME+HEXID+BASE64 that 'magistrate keys generate' prints""";
 
     private static final Set<String> VALUED = Set.of("--policy", "--approvers", "--keys", "--db", "--data-dir", "--port", "--bind",
             "--replica", "--workers", "--log-key");

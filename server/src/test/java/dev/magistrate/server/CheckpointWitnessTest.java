@@ -120,6 +120,15 @@ class CheckpointWitnessTest {
         return h.body().path("witnessed").asBoolean() ? h.body().path("tree_size").asLong() : -1;
     }
 
+    String pinnedLogKey(String agent) throws java.sql.SQLException {
+        try (var c = fleet.postgres.getPostgresDatabase().getConnection(); var ps = c.prepareStatement("SELECT log_key FROM agents WHERE id = ?")) {
+            ps.setString(1, agent);
+            try (var rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     long alarms(String agent, String kind) {
         return fleet.count("SELECT count(*) FROM alarms WHERE agent_id = ? AND kind = ?", agent, kind);
     }
@@ -234,7 +243,12 @@ class CheckpointWitnessTest {
         Path keys = dir.resolve("engine-keys");
         Path audit = dir.resolve("engine-audit");
         Ed25519Key logKey = (Ed25519Key) KeyDirectory.openOrCreate(keys).keys(KeyPurpose.LOG).signingKey(SignatureAlgorithm.ED25519);
-        String token = a.service().enrollAgent("engine-agent", logKey.checkpointVerifier().verifierKey());
+        // Enrolled by the real command, pinning the key directory's public log key file as it is.
+        Cli enrolled = java(ServerMain.class, "enroll-agent", "engine-agent", "--db", fleet.jdbcUrl(),
+                "--log-key", keys.resolve("log").resolve(logKey.keyId() + ".ed25519.pub").toString());
+        assertEquals(0, enrolled.exit(), enrolled.out());
+        String token = enrolled.out().lines().filter(l -> l.startsWith("mgt_")).findFirst().orElseThrow();
+        assertEquals(logKey.checkpointVerifier().verifierKey(), pinnedLogKey("engine-agent"));
         Path tokenFile = dir.resolve("engine-agent.token");
         Files.writeString(tokenFile, token + "\n");
         // The first URL refuses connections: the shipper fails over to the replica behind it.
@@ -375,12 +389,17 @@ class CheckpointWitnessTest {
 
     /** {@code magistrate ARGS} in a child JVM: its exit status and its standard output and error. */
     private Cli cli(String... args) throws Exception {
+        return java(WitnessCliMain.class, args);
+    }
+
+    /** {@code main} of this class in a child JVM on the test class path. */
+    private static Cli java(Class<?> main, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         // Chronicle needs this JVM's --add-opens/--add-exports (the build's argLine) in the child too.
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle.")) cmd.add(arg);
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), WitnessCliMain.class.getName()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
