@@ -206,6 +206,28 @@ class FleetConsoleTest {
         assertEquals(1, fleet.count("SELECT count(*) FROM sessions WHERE approver_id = 'dana' AND how = 'personal token and TOTP'"));
     }
 
+    /** The README's Fleet section: its service commands parse, and the warrant key file it pins is named as the service names it. */
+    @Test
+    void theReadmesFleetCommandsParseAndNameTheKeyFileTheServiceWrites() throws IOException {
+        String readme = java.nio.file.Files.readString(Path.of("..", "README.md"));
+        String fleetSection = readme.substring(readme.indexOf("### Fleet"), readme.indexOf("## Layout"));
+        List<String> commands = fleetSection.lines().filter(l -> l.startsWith("java -jar server/target/magistrate-server.jar ")).toList();
+        assertEquals(3, commands.size(), "two agents enrolled, one service started");
+        for (String command : commands) {
+            String args = command.substring("java -jar server/target/magistrate-server.jar ".length()).replaceAll(" > \\S+$", "");
+            ServerOptions o = ServerOptions.parse(List.of(args.split(" ")));
+            assertEquals(Path.of("fleet-data"), o.dataDir(), command);
+        }
+        java.util.regex.Matcher key = java.util.regex.Pattern.compile("-Dmagistrate\\.fleet\\.key=fleet-keys/(\\S+)").matcher(fleetSection);
+        assertTrue(key.find(), "the README pins the service's key");
+        java.util.regex.Pattern named = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(key.group(1)).replace("<id>", "\\E[0-9a-f]{16}\\Q"));
+        try (var files = java.nio.file.Files.list(fleet.keys.resolve("warrant"))) {
+            String active = a.service().warrantKeys().signingKey(dev.magistrate.keys.SignatureAlgorithm.ED25519).keyId();
+            List<String> pub = files.map(f -> "warrant/" + f.getFileName()).filter(f -> named.matcher(f).matches()).toList();
+            assertEquals(List.of("warrant/" + active + ".ed25519.pub"), pub, "the README's key file is the service's active public key");
+        }
+    }
+
     private static String code() {
         return Totp.codeAt(Totp.decodeBase32(FleetFixture.TOTP_SECRET), Instant.now());
     }
