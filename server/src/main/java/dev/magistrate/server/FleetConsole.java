@@ -67,7 +67,10 @@ final class FleetConsole {
         guard = new SameOriginGuard(origins);
     }
 
-    /** The engine's sign-in checks, audited here: a refusal is a row in {@code refusals}, a sign-in a log line (its session is a row). */
+    /**
+     * The engine's sign-in checks, audited here: a refusal is a row in {@code refusals}. An accepted token is not yet a
+     * sign-in (the TOTP code may follow): the session row, and a log line, record the sign-in once it is one.
+     */
     private record SignInAudit(FleetService service) implements ApprovalContext {
         @Override
         public ApproverDirectory approvers() {
@@ -81,8 +84,7 @@ final class FleetConsole {
 
         @Override
         public void recordAccess(String channel, String subject, boolean allowed, String intent, String detail) {
-            if (allowed) MagistrateLog.info(FleetConsole.class, "replica " + service.replica() + ": " + subject + " " + detail);
-            else service.recordRefusal(route(ApiRoute.CONSOLE_SIGN_IN), subject, intent, 401, detail);
+            if (!allowed) service.recordRefusal(route(ApiRoute.CONSOLE_SIGN_IN), subject, intent, 401, detail);
         }
     }
 
@@ -110,7 +112,9 @@ final class FleetConsole {
     }
 
     private Response signedIn(SameOriginGuard g, Request x, ApiRoute route, String id) {
-        Optional<FleetSessions.Session> found = sessions.find(ConsoleSessions.cookie(x.header("Cookie"), ConsoleSessions.COOKIE));
+        // The list the page polls on its own does not count as use: an unattended open page still ends after IDLE.
+        Optional<FleetSessions.Session> found = sessions.find(ConsoleSessions.cookie(x.header("Cookie"), ConsoleSessions.COOKIE),
+                route != ApiRoute.CONSOLE_PENDING_LIST);
         if (found.isEmpty()) return route == ApiRoute.CONSOLE_PENDING_LIST ? ConsolePages.text(401, "sign in first") : ConsolePages.redirect("/signin");
         FleetSessions.Session s = found.get();
         if (service.approvers().find(s.approverId()).isEmpty()) { // removed from the directory since signing in
@@ -172,7 +176,7 @@ final class FleetConsole {
             }
             how += " and TOTP";
         }
-        sessions.find(ConsoleSessions.cookie(x.header("Cookie"), ConsoleSessions.COOKIE)).ifPresent(sessions::close); // a new id at every sign-in
+        sessions.find(ConsoleSessions.cookie(x.header("Cookie"), ConsoleSessions.COOKIE), false).ifPresent(sessions::close); // a new id at every sign-in
         String cookie = sessions.open(a.id(), how);
         MagistrateLog.info(FleetConsole.class, "replica " + service.replica() + ": " + a.id() + " signed in from " + x.remote() + " with " + how);
         return ConsolePages.redirect("/").with("Set-Cookie", ConsoleSessions.setCookie(cookie, secure));

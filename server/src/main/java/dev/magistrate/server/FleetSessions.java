@@ -55,12 +55,12 @@ final class FleetSessions {
         return id;
     }
 
-    /** The live session this cookie value names, touched (one statement); empty when there is none. */
-    Optional<Session> find(String cookie) {
+    /** The live session this cookie value names, touched when {@code use} (one statement); empty when there is none. */
+    Optional<Session> find(String cookie, boolean use) {
         if (cookie == null || cookie.length() != 43) return Optional.empty();
-        try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE sessions SET last_used = clock_timestamp() WHERE id_sha256 = ? AND " + LIVE
-                     + " RETURNING id_sha256, approver_id, how, csrf")) {
+        String sql = use ? "UPDATE sessions SET last_used = clock_timestamp() WHERE id_sha256 = ? AND " + LIVE + " RETURNING id_sha256, approver_id, how, csrf"
+                : "SELECT id_sha256, approver_id, how, csrf FROM sessions WHERE id_sha256 = ? AND " + LIVE;
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, ConsoleSessions.sha256(cookie));
             expiry(ps, 2);
             try (ResultSet rs = ps.executeQuery()) {

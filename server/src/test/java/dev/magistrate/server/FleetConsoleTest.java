@@ -233,6 +233,32 @@ class FleetConsoleTest {
     }
 
     @Test
+    void aSessionEndsAfterThirtyIdleMinutesOrTwelveHoursAndThePolledListDoesNotKeepItAlive() {
+        ConsoleWebClient idle = signedIn(a, "carol");
+        String hash = ConsoleSessions.sha256(idle.session());
+        shift("last_used", "29 minutes", hash);
+        assertEquals(200, idle.get(b, "/fragments/pending").status(), "still within 30 minutes");
+        assertEquals(1, fleet.count("SELECT count(*) FROM sessions WHERE id_sha256 = ? AND last_used < clock_timestamp() - interval '28 minutes'", hash),
+                "the page's own polling is not use");
+        shift("last_used", "2 minutes", hash);
+        assertEquals(401, idle.get(b, "/fragments/pending").status());
+        assertEquals("/signin", idle.get(a, "/").location());
+
+        ConsoleWebClient busy = signedIn(b, "carol");
+        String busyHash = ConsoleSessions.sha256(busy.session());
+        shift("created_at", "11 hours 59 minutes", busyHash);
+        assertEquals(200, busy.get(a, "/").status(), "used all along, within 12 hours");
+        shift("created_at", "2 minutes", busyHash);
+        assertEquals("/signin", busy.get(a, "/").location(), "12 hours after sign-in, however busy");
+    }
+
+    /** Moves a session's time stamp into the past, as if that much time had gone by on the database's clock. */
+    private void shift(String column, String interval, String idSha256) {
+        assertEquals(1, fleet.count("WITH moved AS (UPDATE sessions SET " + column + " = " + column + " - interval '" + interval + "'"
+                + " WHERE id_sha256 = ? RETURNING 1) SELECT count(*) FROM moved", idSha256));
+    }
+
+    @Test
     void signingOutOnOneReplicaEndsTheSessionOnEvery() {
         ConsoleWebClient bob = signedIn(a, "bob");
         String session = bob.session();
