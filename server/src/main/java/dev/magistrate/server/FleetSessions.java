@@ -3,8 +3,6 @@ package dev.magistrate.server;
 import dev.magistrate.console.ConsoleSessions;
 
 import javax.sql.DataSource;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,11 +17,8 @@ import java.util.Optional;
  */
 final class FleetSessions {
 
-    /** A signed-in person; {@code csrf} must come back with each form post. */
+    /** A signed-in person; {@code csrf} must come back with each form post ({@link dev.magistrate.console.SameOriginGuard}). */
     record Session(String idSha256, String approverId, String how, String csrf) {
-        boolean csrfMatches(String presented) {
-            return presented != null && MessageDigest.isEqual(csrf.getBytes(StandardCharsets.US_ASCII), presented.getBytes(StandardCharsets.US_ASCII));
-        }
     }
 
     private static final String LIVE = "last_used > clock_timestamp() - ? * interval '1 second' AND created_at > clock_timestamp() - ? * interval '1 second'";
