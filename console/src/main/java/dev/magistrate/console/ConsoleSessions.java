@@ -17,13 +17,17 @@ import java.util.LinkedHashMap;
  * after {@link #IDLE} without use, after {@link #ABSOLUTE} in any case, or at sign-out. Only {@link #open} makes a
  * session, always with a new id, so a cookie value the server did not issue (session fixation) is never honoured.
  * At most {@link #MAX_SESSIONS}; the least recently used makes room.
+ * The fleet service keeps its sessions in PostgreSQL instead (so any replica serves any approver), by the same rules:
+ * it uses the expiries, the cookie and the hashing here.
  */
-final class ConsoleSessions {
+public final class ConsoleSessions {
 
-    static final Duration IDLE = Duration.ofMinutes(30);
-    static final Duration ABSOLUTE = Duration.ofHours(12);
+    public static final Duration IDLE = Duration.ofMinutes(30);
+    public static final Duration ABSOLUTE = Duration.ofHours(12);
     static final int MAX_SESSIONS = 1_000;
-    static final String COOKIE = "magistrate_session";
+    public static final String COOKIE = "magistrate_session";
+    /** The sign-in form's CSRF token travels in this short cookie, since no session exists yet. */
+    public static final String SIGNIN_COOKIE = "magistrate_signin";
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -97,13 +101,14 @@ final class ConsoleSessions {
     }
 
     /** 256 random bits, URL-safe base64 without padding (43 characters). */
-    static String random() {
+    public static String random() {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     }
 
-    private static String sha256(String s) {
+    /** The SHA-256 of a session id, hex: all a session store keeps of it. */
+    public static String sha256(String s) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.US_ASCII)));
         } catch (NoSuchAlgorithmException e) {
@@ -112,7 +117,7 @@ final class ConsoleSessions {
     }
 
     /** The value of cookie {@code name} in a {@code Cookie} header, or null. */
-    static String cookie(String header, String name) {
+    public static String cookie(String header, String name) {
         if (header == null) return null;
         for (String part : header.split(";")) {
             String p = part.strip();
@@ -122,11 +127,21 @@ final class ConsoleSessions {
     }
 
     /** The Set-Cookie value for a new session. {@code secure} when served over https. */
-    static String setCookie(String id, boolean secure) {
+    public static String setCookie(String id, boolean secure) {
         return COOKIE + "=" + id + "; Path=/; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
     }
 
-    static String clearCookie(boolean secure) {
+    /** The browser's sign-in form token: the one its cookie holds (a second tab, or the favicon's fetch, must not void the first form), else a new one. */
+    public static String signInToken(String cookieHeader) {
+        String token = cookie(cookieHeader, SIGNIN_COOKIE);
+        return token != null && token.matches("[A-Za-z0-9_-]{43}") ? token : random();
+    }
+
+    public static String signInCookie(String token, boolean secure) {
+        return SIGNIN_COOKIE + "=" + token + "; Path=/signin; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
+    }
+
+    public static String clearCookie(boolean secure) {
         return COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
     }
 }

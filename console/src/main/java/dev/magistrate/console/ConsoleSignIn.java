@@ -21,31 +21,45 @@ import java.util.Optional;
  * <p>Guessing is limited twice with {@link AttemptLimiter}: per claimed approver id ({@link AttemptLimiter#MAX_FAILURES}
  * failures in a row lock that id, from anywhere) and per client address ({@link #MAX_FAILURES_PER_ADDRESS}, more, since on
  * loopback every local user shares 127.0.0.1). While locked nothing is checked, so even the right password is refused.
- * Both tables are bounded ({@link #MAX_TRACKED}).
+ * Both tables are bounded ({@link #MAX_TRACKED}). The fleet service signs in with it too, personal tokens only
+ * ({@code passwords} false: a password is refused like a wrong token), auditing through its own {@link ApprovalContext}.
  */
-final class ConsoleSignIn {
+public final class ConsoleSignIn {
 
     static final int MAX_FAILURES_PER_ADDRESS = 20;
     static final int MAX_TRACKED = 10_000;
-    static final String REFUSED = "Sign-in failed: wrong approver id or password, or sign-in is locked for a while after repeated failures.";
+    public static final String REFUSED = "Sign-in failed: wrong approver id or password, or sign-in is locked for a while after repeated failures.";
+    public static final String REFUSED_TOKEN = "Sign-in failed: wrong approver id or personal token, or sign-in is locked for a while after repeated failures.";
 
     /** An id with no password still costs one derivation against this, so timing does not reveal unknown ids. */
     private static final PasswordHash DECOY = PasswordHash.parse(PasswordHash.create("decoy, never matches".toCharArray()));
 
     /** Who got in, and how (for the audit and the vote's credential). */
-    record SignedIn(Approver approver, String how) {
+    public record SignedIn(Approver approver, String how) {
     }
 
     private final ApprovalContext context;
+    private final boolean passwords;
     private final Map<String, AttemptLimiter> byApprover = bounded();
     private final Map<String, AttemptLimiter> byAddress = bounded();
 
     ConsoleSignIn(ApprovalContext context) {
+        this(context, true);
+    }
+
+    /** {@code passwords}: whether a console password from the directory signs in (else only a personal token does). */
+    public ConsoleSignIn(ApprovalContext context, boolean passwords) {
         this.context = context;
+        this.passwords = passwords;
+    }
+
+    /** What a refused person reads: the same whatever went wrong. */
+    public String refusal() {
+        return passwords ? REFUSED : REFUSED_TOKEN;
     }
 
     /** The approver, or empty after auditing the refusal. Clears {@code secret}. */
-    Optional<SignedIn> attempt(String approverId, char[] secret, String address) {
+    public Optional<SignedIn> attempt(String approverId, char[] secret, String address) {
         try {
             Instant now = context.clock().instant();
             String claimed = approverId == null ? "" : approverId.strip();
@@ -93,7 +107,7 @@ final class ConsoleSignIn {
             DECOY.matches(secret); // a token check is cheap: spend the same time as a password
             return a.filter(x -> x.tokenMatches(new String(secret))).map(x -> new SignedIn(x, "personal token"));
         }
-        if (a.isEmpty() || !a.get().hasPassword()) {
+        if (!passwords || a.isEmpty() || !a.get().hasPassword()) {
             DECOY.matches(secret);
             return Optional.empty();
         }

@@ -20,15 +20,6 @@ final class RequestRecord {
     /** Vote lines kept per request for display; later ones are counted. */
     static final int KEEP_VOTES = 50;
 
-    /** A vote as shown: when, by whom, the verdict, what it said, and what the engine made of it. */
-    record VoteLine(Instant at, String approver, String verdict, String comment, String edits, String how, boolean counted, String refusal) {
-        @Override
-        public String toString() {
-            return verdict + " by " + approver + (comment != null ? ": " + comment : "") + (edits != null ? " with changes " + edits : "")
-                    + (counted ? "" : " (not counted: " + refusal + ")");
-        }
-    }
-
     /** As the agent asked for it. */
     final ApprovalRequest requested;
     /** As an approver last edited it ({@link #proposalChanged}): what approvals now count for. */
@@ -39,7 +30,7 @@ final class RequestRecord {
     final Instant received;
     private volatile String state = "pending";
     private volatile Instant ended;
-    private final List<VoteLine> votes = new ArrayList<>();
+    private final List<ConsolePages.VoteLine> votes = new ArrayList<>();
     private long notShown;
 
     /** {@code changed}: wakes the live pages; {@code voted}: hears every vote the engine answered (chat messages show who decided). */
@@ -86,7 +77,7 @@ final class RequestRecord {
         if (r.refusal() == VoteResult.Refusal.CREDENTIAL) return r; // not a person's vote: audited by the engine, not shown
         synchronized (votes) {
             if (votes.size() < KEEP_VOTES) {
-                votes.add(new VoteLine(now, vote.approverId(), vote.verdict().wireName(), vote.comment(),
+                votes.add(new ConsolePages.VoteLine(now, vote.approverId(), vote.verdict().wireName(), vote.comment(),
                         vote.edits().isEmpty() ? null : vote.edits().toString(), vote.credential() == null ? null : vote.credential().method(),
                         r.accepted(), r.rejection()));
             } else {
@@ -112,7 +103,7 @@ final class RequestRecord {
         changed.run();
     }
 
-    List<VoteLine> votes() {
+    List<ConsolePages.VoteLine> votes() {
         synchronized (votes) {
             return List.copyOf(votes);
         }

@@ -11,16 +11,9 @@ import dev.magistrate.governor.BreakGlass;
 import dev.magistrate.governor.BreakGlassRefusedException;
 import dev.magistrate.governor.LivePolicy;
 import dev.magistrate.policy.BreakGlassPolicy;
-import gg.jte.ContentType;
-import gg.jte.TemplateEngine;
-import gg.jte.output.Utf8ByteOutput;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,16 +38,13 @@ import java.util.Set;
  *
  * Every page but sign-in needs a session ({@link ConsoleSessions}); a vote is cast as the session's approver, never as
  * an id from the form, with the credential {@link ApproverCredential.SignedIn}. Every POST must come from the console's
- * own pages: the Host is the console's (no DNS rebinding), the Origin is the console's (or, where the browser withholds
- * it under the no-referrer policy, {@code Sec-Fetch-Site: same-origin}), and the form carries the session's CSRF token
- * (the sign-in form: the token of a short cookie set with it), compared in constant time.
+ * own pages ({@link SameOriginGuard}): the Host is the console's, the Origin is the console's, and the form carries the
+ * session's CSRF token (the sign-in form: the token of a short cookie set with it).
  */
 final class WebConsole {
 
-    static final String SIGNIN_COOKIE = "magistrate_signin";
     static final int HISTORY_ITEMS = 50;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String HTML = "text/html; charset=utf-8";
 
     private final ConsoleRequests requests;
     private final ApprovalContext context;
@@ -62,12 +52,8 @@ final class WebConsole {
     private final ConsoleSignIn signIn;
     private final LiveEvents live;
     private final AuditTrails trails;
-    private final Set<String> hosts;
-    private final Set<String> origins;
+    private final SameOriginGuard guard;
     private final boolean secure;
-    private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html, WebConsole.class.getClassLoader(),
-            WebConsole.class.getPackageName());
-    private final Map<String, ConsoleHttpServer.Response> assets = new LinkedHashMap<>();
 
     /** {@code port}: where the console listens on loopback; {@code secure}: served over https (cookies get Secure). */
     WebConsole(ConsoleRequests requests, ApprovalContext context, LiveEvents live, AuditTrails trails, int port, boolean secure) {
@@ -77,30 +63,16 @@ final class WebConsole {
         this.live = live;
         this.trails = trails;
         this.secure = secure;
-        String scheme = secure ? "https://" : "http://";
-        this.hosts = Set.of("127.0.0.1:" + port, "localhost:" + port);
-        this.origins = Set.of(scheme + "127.0.0.1:" + port, scheme + "localhost:" + port);
-        assets.put("/assets/console.css", asset("console.css", "text/css; charset=utf-8"));
-        assets.put("/assets/console.js", asset("console.js", "text/javascript; charset=utf-8"));
-    }
-
-    private static ConsoleHttpServer.Response asset(String name, String type) {
-        try (InputStream in = WebConsole.class.getResourceAsStream("assets/" + name)) {
-            if (in == null) throw new IllegalStateException("console asset " + name + " is missing from the jar");
-            return new ConsoleHttpServer.Response(200, type, in.readAllBytes());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        this.guard = SameOriginGuard.loopback(port, secure);
     }
 
     ConsoleHttpServer.Response handle(ConsoleHttpServer.Request x) {
-        String host = x.header("Host");
-        if (host == null || !hosts.contains(host)) {
+        if (!guard.hostIsOurs(x)) {
             return text(421, "This console answers only as http://127.0.0.1 or http://localhost on its own port.");
         }
         String path = x.path();
         String method = x.method();
-        ConsoleHttpServer.Response asset = assets.get(path);
+        ConsoleHttpServer.Response asset = ConsolePages.asset(path);
         if (asset != null) return method.equals("GET") ? asset : text(405, "use GET");
         if (path.equals("/favicon.ico")) return text(404, "no icon");
         if (path.equals("/signin")) return method.equals("POST") ? signIn(x) : signInPage(x, null, 200);
@@ -112,8 +84,8 @@ final class WebConsole {
             return redirect("/signin");
         }
         if (method.equals("POST")) {
-            Map<String, String> form = form(x);
-            String refused = refusedPost(x, form.get("csrf"), s.csrf);
+            Map<String, String> form = SameOriginGuard.form(x);
+            String refused = guard.refusedPost(x, form.get("csrf"), s.csrf);
             if (refused != null) {
                 context.recordAccess(ConsoleApprovalBackend.NAME, s.approverId, false, intentOf(path), "form refused: " + refused);
                 return text(403, "Refused: " + refused + ". Reload the page and try again.");
@@ -148,19 +120,15 @@ final class WebConsole {
     // --- sign-in ---
 
     private ConsoleHttpServer.Response signInPage(ConsoleHttpServer.Request x, String error, int status) {
-        // One token per browser, kept while its cookie lives: a second tab (or the favicon's fetch) must not void the first form.
-        String token = ConsoleSessions.cookie(x.header("Cookie"), SIGNIN_COOKIE);
-        if (token == null || !token.matches("[A-Za-z0-9_-]{43}")) token = ConsoleSessions.random();
-        String html = render("signin", Map.of("page", new ConsolePages.SignInPage(new ConsolePages.Frame("Sign in", null, null, null, null, false, List.of()), error),
-                "signInToken", token));
-        return new ConsoleHttpServer.Response(status, HTML, html.getBytes(StandardCharsets.UTF_8))
-                .with("Set-Cookie", SIGNIN_COOKIE + "=" + token + "; Path=/signin; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : ""));
+        String token = ConsoleSessions.signInToken(x.header("Cookie"));
+        return ConsolePages.html(status, "signin", Map.of("page", new ConsolePages.SignInPage(ConsolePages.Frame.signIn(false), error), "signInToken", token))
+                .with("Set-Cookie", ConsoleSessions.signInCookie(token, secure));
     }
 
     private ConsoleHttpServer.Response signIn(ConsoleHttpServer.Request x) {
-        Map<String, String> form = form(x);
-        String expected = ConsoleSessions.cookie(x.header("Cookie"), SIGNIN_COOKIE);
-        String refused = refusedPost(x, form.get("csrf"), expected);
+        Map<String, String> form = SameOriginGuard.form(x);
+        String expected = ConsoleSessions.cookie(x.header("Cookie"), ConsoleSessions.SIGNIN_COOKIE);
+        String refused = guard.refusedPost(x, form.get("csrf"), expected);
         if (refused != null) {
             context.recordAccess(ConsoleApprovalBackend.NAME, claimed(form.get("approver")), false, null, "sign-in form refused: " + refused);
             return signInPage(x, "The sign-in form was not sent from this console's page (" + refused + "). Try again.", 403);
@@ -184,7 +152,7 @@ final class WebConsole {
         Instant now = context.clock().instant();
         List<ConsolePages.GrantLine> unreviewed = context.breakGlass().map(bg -> bg.unreviewed().stream()
                 .map(g -> ConsolePages.grantLine(g, now, s.approverId)).toList()).orElse(List.of());
-        return new ConsolePages.Frame(title, s.approverId, s.csrf, s.takeFlash(), nav, policyAdmin, unreviewed);
+        return new ConsolePages.Frame(title, s.approverId, s.csrf, s.takeFlash(), nav, policyAdmin, unreviewed, false);
     }
 
     private List<ConsolePages.Card> cards() {
@@ -338,27 +306,6 @@ final class WebConsole {
         }
     }
 
-    // --- checks ---
-
-    /** Why this POST is not from the console's own page, or null when it is. */
-    private String refusedPost(ConsoleHttpServer.Request x, String presented, String expected) {
-        String origin = x.header("Origin");
-        boolean sameOrigin = origin != null && !origin.equals("null") ? origins.contains(origin)
-                : "same-origin".equals(x.header("Sec-Fetch-Site")) || refererIsOurs(x.header("Referer"));
-        if (!sameOrigin) return "cross-origin request (Origin " + (origin == null ? "absent" : origin) + ")";
-        if (presented == null || expected == null
-                || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
-            return "missing or wrong CSRF token";
-        }
-        return null;
-    }
-
-    private boolean refererIsOurs(String referer) {
-        if (referer == null) return false;
-        for (String o : origins) if (referer.startsWith(o + "/")) return true;
-        return false;
-    }
-
     // --- helpers ---
 
     private static String intentOf(String path) {
@@ -374,47 +321,23 @@ final class WebConsole {
         return redirect(to);
     }
 
-    private ConsoleHttpServer.Response page(String template, Object model) {
-        return new ConsoleHttpServer.Response(200, HTML, render(template, Map.of("page", model)).getBytes(StandardCharsets.UTF_8));
+    private static ConsoleHttpServer.Response page(String template, Object model) {
+        return ConsolePages.html(200, template, Map.of("page", model));
     }
 
-    private ConsoleHttpServer.Response fragment(List<ConsolePages.Card> cards) {
-        return new ConsoleHttpServer.Response(200, HTML, render("pending_list", Map.of("cards", cards)).getBytes(StandardCharsets.UTF_8));
-    }
-
-    private String render(String template, Map<String, Object> params) {
-        Utf8ByteOutput out = new Utf8ByteOutput();
-        templates.render(template + ".jte", params, out);
-        return new String(out.toByteArray(), StandardCharsets.UTF_8);
+    private static ConsoleHttpServer.Response fragment(List<ConsolePages.Card> cards) {
+        return ConsolePages.html(200, "pending_list", Map.of("cards", cards));
     }
 
     private static ConsoleHttpServer.Response redirect(String to) {
-        return new ConsoleHttpServer.Response(303, "text/plain; charset=utf-8", new byte[0]).with("Location", to);
+        return ConsolePages.redirect(to);
     }
 
     private static ConsoleHttpServer.Response text(int status, String message) {
-        return new ConsoleHttpServer.Response(status, "text/plain; charset=utf-8", message.getBytes(StandardCharsets.UTF_8));
+        return ConsolePages.text(status, message);
     }
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.strip();
-    }
-
-    /** An application/x-www-form-urlencoded body; the first value of a repeated name wins. */
-    static Map<String, String> form(ConsoleHttpServer.Request x) {
-        Map<String, String> out = new LinkedHashMap<>();
-        String body = new String(x.body(), StandardCharsets.UTF_8);
-        for (String pair : body.split("&")) {
-            if (pair.isEmpty()) continue;
-            int eq = pair.indexOf('=');
-            try {
-                String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                out.putIfAbsent(k, v);
-            } catch (IllegalArgumentException malformed) {
-                // skipped: a malformed pair is never a field we need
-            }
-        }
-        return out;
     }
 }

@@ -9,7 +9,10 @@ import dev.magistrate.policy.PolicySet;
 
 import java.time.Clock;
 
-/** One running replica: its database pool (and embedded PostgreSQL, with a data directory), the service and its HTTP API. */
+/**
+ * One running replica: its database pool (and embedded PostgreSQL, with a data directory), the service, and on one port
+ * its intent API (paths under {@code /v1/}) and the fleet console (every other path).
+ */
 public final class FleetServer implements AutoCloseable {
 
     private final FleetDatabase database;
@@ -33,7 +36,10 @@ public final class FleetServer implements AutoCloseable {
         try {
             service = new FleetService(db.dataSource(), set, policy, approvers, keys, o.replica(), Clock.systemUTC());
             IntentApi api = new IntentApi(service, new CheckpointWitness(db.dataSource(), o.replica()), o.workers());
-            ConsoleHttpServer http = new ConsoleHttpServer(o.bind(), o.port(), o.workers(), "magistrate-server", api::handle);
+            FleetConsole console = new FleetConsole(service, db.dataSource(), o.origins());
+            ConsoleHttpServer http = new ConsoleHttpServer(o.bind(), o.port(), o.workers(), "magistrate-server",
+                    x -> x.path().startsWith("/v1/") ? api.handle(x) : console.handle(x));
+            console.listeningOn(http.port());
             return new FleetServer(db, service, http);
         } catch (RuntimeException e) {
             if (service != null) service.close();

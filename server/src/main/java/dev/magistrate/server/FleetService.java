@@ -318,42 +318,73 @@ public final class FleetService implements AutoCloseable {
 
     // ---- votes -----------------------------------------------------------------------------------------------------
 
-    /**
-     * Counts one approver's vote. The credential is the approver's personal token (as the engine checks it), and, when the
-     * request needs MFA, a TOTP code checked by the engine's {@link MfaVerifier}. In one transaction: take the request's
-     * row lock with a conditional update (0 rows: the request has ended or its deadline passed), insert the vote (the
-     * primary key refuses a second vote by the same approver), then, if the request is now decided, end it with a second
-     * conditional update.
-     */
-    VoteOutcome vote(String requestId, String approverId, String personalToken, boolean approve, String comment, String totp) {
-        Approver approver = approvers.find(approverId).orElseThrow(() ->
-                new ApiException(401, "approver", "unknown approver '" + approverId + "'"));
+    /** The approver whose personal token this is (as the engine checks it); 401 otherwise. */
+    Approver approverByToken(String approverId, String personalToken) {
+        Approver approver = approver(approverId);
         if (!approver.hasToken()) {
             throw new ApiException(401, "approver", "approver '" + approverId + "' has no personal token enrolled (token_sha256 in the approver directory)");
         }
         if (!approver.tokenMatches(personalToken)) {
             throw new ApiException(401, null, "the credential presented is not " + approverId + "'s personal token");
         }
+        return approver;
+    }
+
+    /** The approver with this id in the directory; 401 otherwise. */
+    Approver approver(String approverId) {
+        return approvers.find(approverId).orElseThrow(() -> new ApiException(401, "approver", "unknown approver '" + approverId + "'"));
+    }
+
+    ApproverDirectory approvers() {
+        return approvers;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /**
+     * Counts one approver's vote, whether it came from the API or the console's page. {@code credential}: how the
+     * approver was authenticated (the personal token, or a console session opened with it), as the {@code votes} row
+     * records it. When the request needs MFA, a TOTP code checked by the engine's {@link MfaVerifier}. In one transaction:
+     * take the request's row lock with a conditional update (0 rows: the request has ended or its deadline passed),
+     * insert the vote (the primary key refuses a second vote by the same approver), then, if the request is now decided,
+     * end it with a second conditional update.
+     */
+    VoteOutcome vote(String requestId, Approver approver, String credential, boolean approve, String comment, String totp) {
+        String approverId = approver.id();
         RequestView r = find(null, requestId).orElseThrow(() -> new ApiException(404, null, "no request '" + requestId + "'"));
         if (r.isFinal()) throw new ApiException(409, null, "late vote: the request is already " + r.state());
         if (approverId.equals(r.agent())) throw new ApiException(403, "approver", "the requesting agent cannot approve its own intent");
-        long totpStep = Long.MIN_VALUE;
-        if (approve && r.mfaRequired()) {
-            MfaVerifier.Attempt a = mfa.attempt(approver, totp, clock.instant());
-            if (!a.accepted()) throw new ApiException(a.locked() || a.lockoutStarted() != null ? 429 : 403, "totp", a.rejection());
-            totpStep = a.acceptedStep();
-        }
+        long totpStep = approve && r.mfaRequired() ? totpStep(approver, totp) : Long.MIN_VALUE;
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
                 if (totpStep != Long.MIN_VALUE) spendTotpStep(c, approver.id(), totpStep);
-                VoteOutcome o = voteLocked(c, r, approver, approve, comment);
+                VoteOutcome o = voteLocked(c, r, approver, credential, approve, comment);
                 c.commit();
                 return o;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
             }
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** The time step of an accepted TOTP code, checked by the engine's {@link MfaVerifier}; 403 (429 when locked) otherwise. */
+    private long totpStep(Approver approver, String totp) {
+        MfaVerifier.Attempt a = mfa.attempt(approver, totp, clock.instant());
+        if (!a.accepted()) throw new ApiException(a.locked() || a.lockoutStarted() != null ? 429 : 403, "totp", a.rejection());
+        return a.acceptedStep();
+    }
+
+    /** Checks a TOTP code outside a vote (the console's sign-in) and spends it for the whole fleet. */
+    void checkTotp(Approver approver, String totp) {
+        long step = totpStep(approver, totp);
+        try (Connection c = db.getConnection()) {
+            spendTotpStep(c, approver.id(), step);
         } catch (SQLException e) {
             throw unavailable(e);
         }
@@ -371,7 +402,7 @@ public final class FleetService implements AutoCloseable {
         }
     }
 
-    private VoteOutcome voteLocked(Connection c, RequestView r, Approver approver, boolean approve, String comment) throws SQLException {
+    private VoteOutcome voteLocked(Connection c, RequestView r, Approver approver, String credential, boolean approve, String comment) throws SQLException {
         try (PreparedStatement lock = c.prepareStatement("UPDATE requests SET votes_cast = votes_cast + 1"
                 + " WHERE id = ? AND state = 'pending' AND deadline > clock_timestamp()")) {
             lock.setString(1, r.id());
@@ -382,12 +413,13 @@ public final class FleetService implements AutoCloseable {
             }
         }
         try (PreparedStatement ins = c.prepareStatement("INSERT INTO votes (request_id, approver_id, verdict, comment, credential, replica)"
-                + " VALUES (?, ?, ?, ?, 'personal token', ?) ON CONFLICT (request_id, approver_id) DO NOTHING")) {
+                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id, approver_id) DO NOTHING")) {
             ins.setString(1, r.id());
             ins.setString(2, approver.id());
             ins.setString(3, approve ? "approve" : "deny");
             ins.setString(4, comment);
-            ins.setString(5, replica);
+            ins.setString(5, credential);
+            ins.setString(6, replica);
             if (ins.executeUpdate() != 1) throw new ApiException(409, "approver", "'" + approver.id() + "' already voted on this request");
         }
         if (!approve) {
@@ -599,7 +631,7 @@ public final class FleetService implements AutoCloseable {
         }
     }
 
-    private static List<String> strings(String json) {
+    static List<String> strings(String json) {
         try {
             return List.of(JSON.readValue(json, String[].class));
         } catch (java.io.IOException e) {

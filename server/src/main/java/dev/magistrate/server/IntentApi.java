@@ -71,6 +71,7 @@ final class IntentApi {
         String id = null;
         boolean pathKnown = false;
         for (ApiRoute r : ApiRoute.values()) {
+            if (r.console()) continue;
             String p = r.match(x.path());
             if (p == null) continue;
             pathKnown = true;
@@ -208,7 +209,8 @@ final class IntentApi {
         String approver = requiredText(b, "approver");
         String verdict = requiredText(b, "verdict");
         if (!verdict.equals("approve") && !verdict.equals("deny")) throw ApiException.badField("verdict", "must be 'approve' or 'deny', got '" + verdict + "'");
-        FleetService.VoteOutcome o = service.vote(id, approver, token, verdict.equals("approve"), optionalText(b, "comment"), optionalText(b, "totp"));
+        FleetService.VoteOutcome o = service.vote(id, service.approverByToken(approver, token), "personal token", verdict.equals("approve"),
+                optionalText(b, "comment"), optionalText(b, "totp"));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("accepted", true);
         out.put("state", o.state());

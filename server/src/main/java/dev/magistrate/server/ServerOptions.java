@@ -13,20 +13,22 @@ import java.util.Set;
  * Each problem names the option at fault.
  */
 record ServerOptions(String command, String agentToEnroll, Path policy, Path approvers, Path keys, String dbUrl, Path dataDir,
-                     int port, InetAddress bind, String replica, int workers, Path logKey) {
+                     int port, InetAddress bind, String replica, int workers, Path logKey, List<String> origins) {
 
     static final String USAGE = """
             usage: java -jar magistrate-server.jar [serve] --policy FILE --approvers FILE --keys DIR
                                                    (--db jdbc:postgresql://HOST/DB | --data-dir DIR)
                                                    [--port 8443] [--bind 127.0.0.1] [--replica NAME] [--workers 32]
+                                                   [--origin https://approvals.example.com]
                    java -jar magistrate-server.jar enroll-agent AGENT_ID (--db URL | --data-dir DIR) [--log-key FILE]
               --db: user and password in the URL, or in MAGISTRATE_DB_USER and MAGISTRATE_DB_PASSWORD
               --data-dir: an embedded PostgreSQL keeps its data there, across restarts
+              --origin: where people open the console besides loopback (a TLS proxy in front); https makes its cookies Secure
               --log-key: the agent's audit-log public key, pinned for the checkpoint witness: its key directory's
                          log/KEYID.ed25519.pub, or the verifier key NAME+HEXID+BASE64 that 'magistrate keys generate' prints""";
 
     private static final Set<String> VALUED = Set.of("--policy", "--approvers", "--keys", "--db", "--data-dir", "--port", "--bind",
-            "--replica", "--workers", "--log-key");
+            "--replica", "--workers", "--log-key", "--origin");
 
     static ServerOptions parse(List<String> args) {
         String command = "serve";
@@ -78,8 +80,16 @@ record ServerOptions(String command, String agentToEnroll, Path policy, Path app
         }
         String replica = values.getOrDefault("--replica", defaultReplica(port));
         if (!replica.matches("[A-Za-z0-9._-]{1,64}")) throw new IllegalArgumentException("--replica: 1 to 64 of [A-Za-z0-9._-]");
+        List<String> origins = List.of();
+        String origin = values.get("--origin");
+        if (origin != null) {
+            if (!origin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+                throw new IllegalArgumentException("--origin: scheme, host and optional port, such as https://approvals.example.com; got '" + origin + "'");
+            }
+            origins = List.of(origin);
+        }
         return new ServerOptions(command, agent, path(values, "--policy"), path(values, "--approvers"), path(values, "--keys"),
-                values.get("--db"), path(values, "--data-dir"), port, bind, replica, workers, path(values, "--log-key"));
+                values.get("--db"), path(values, "--data-dir"), port, bind, replica, workers, path(values, "--log-key"), origins);
     }
 
     private static String defaultReplica(int port) {

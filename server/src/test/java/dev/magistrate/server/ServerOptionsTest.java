@@ -26,6 +26,15 @@ class ServerOptionsTest {
         assertEquals("--keys: a value is missing", error("--policy", "p", "--keys"));
         assertEquals("unknown command 'start' (serve, enroll-agent)", error("start"));
         assertEquals("enroll-agent: the agent id is missing", error("enroll-agent", "--data-dir", "d"));
+        assertEquals("--origin: scheme, host and optional port, such as https://approvals.example.com; got 'approvals.example.com/'",
+                error("--policy", "p", "--approvers", "a", "--keys", "k", "--data-dir", "d", "--origin", "approvals.example.com/"));
+    }
+
+    @Test
+    void theConsolesPublicOriginIsOptional() {
+        assertEquals(List.of(), ServerOptions.parse(List.of("--policy", "p", "--approvers", "a", "--keys", "k", "--data-dir", "d")).origins());
+        assertEquals(List.of("https://approvals.example.com"), ServerOptions.parse(List.of("--policy", "p", "--approvers", "a", "--keys", "k",
+                "--data-dir", "d", "--origin", "https://approvals.example.com")).origins());
     }
 
     @Test

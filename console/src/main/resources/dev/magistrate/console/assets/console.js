@@ -1,6 +1,7 @@
 // The console's only script (CSP: default-src 'self', no inline script). Three jobs:
 // count down each request's time left, refresh the pending list when the server says something changed
-// (server-sent events from /events; a request's own page only offers a reload), and mark edited arguments.
+// (server-sent events from /events, or every 5 s on the fleet service; a request's own page only offers a reload), and
+// mark edited arguments.
 "use strict";
 
 function tick() {
@@ -35,6 +36,11 @@ function live() {
   const list = document.getElementById("pending-list");
   const request = document.getElementById("request");
   if (!list && !request) return;
+  // The fleet service's replicas share no event stream (a vote may land on any of them): its pending list polls.
+  if (document.body.dataset.live === "poll") {
+    if (list) setInterval(() => refresh(list), 5000);
+    return;
+  }
   const events = new EventSource("/events");
   // Whatever changed between rendering the page and (re)connecting the stream was not announced on it.
   if (list) events.addEventListener("open", () => refresh(list));
