@@ -56,5 +56,11 @@ public enum AuditEventType {
      * entry's intent is the original call; the compensating call, if it could be made, is {@code rollback_intent_id}, a
      * governed call of its own whose parent is the original.
      */
-    ROLLBACK_TRIGGERED
+    ROLLBACK_TRIGGERED,
+    /**
+     * The fleet service answered about a call this engine sent it ({@code magistrate.approvals=remote}): pending (with the
+     * service's request id, written before the call waits), or its final verdict; the local WARRANT_ISSUED or INTENT_DENIED
+     * follows a final one.
+     */
+    FLEET_ANSWER
 }

@@ -2,6 +2,7 @@ package dev.magistrate.engine;
 
 import dev.magistrate.audit.AuditObserver;
 import dev.magistrate.audit.Durability;
+import dev.magistrate.fleet.FleetSettings;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,10 +31,16 @@ import java.util.Objects;
  * @param signalsJmx        whether {@link Magistrate#open} registers the {@code dev.magistrate:type=Signals} MBean
  * @param watchPolicy       reload the policy by itself when its files change (off by default: whoever can write the files
  *                          then changes what is allowed without signing in; see docs/policy-language.md, "Reloading a policy")
+ * @param fleet             where the fleet service is, for {@code approvals} {@code remote} (required then, refused otherwise);
+ *                          null for none
  */
 public record MagistrateSettings(Path policy, Path auditDirectory, Durability auditDurability, Path keysDirectory, String approvals,
                                  Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock,
-                                 AuditObserver telemetry, Path shadowPolicy, boolean signalsJmx, boolean watchPolicy) {
+                                 AuditObserver telemetry, Path shadowPolicy, boolean signalsJmx, boolean watchPolicy,
+                                 FleetSettings fleet) {
+
+    /** The approval backend that sends calls to the fleet service ({@link #fleet}). */
+    public static final String REMOTE = "remote";
 
     public MagistrateSettings {
         Objects.requireNonNull(auditDirectory, "auditDirectory");
@@ -44,6 +51,17 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
         Objects.requireNonNull(clock, "clock");
         if (approvals == null && !approvalSettings.isEmpty()) {
             throw new IllegalArgumentException("approvalSettings " + approvalSettings.keySet() + " given without an approval backend");
+        }
+        if (REMOTE.equals(approvals) && fleet == null) {
+            throw new IllegalArgumentException("magistrate.approvals=remote needs the fleet service: set " + FleetSettings.URLS + ", "
+                    + FleetSettings.TOKEN_FILE + " and " + FleetSettings.KEY);
+        }
+        if (REMOTE.equals(approvals) && !approvalSettings.isEmpty()) {
+            throw new IllegalArgumentException("the remote backend takes its settings as magistrate.fleet.*, not " + approvalSettings.keySet());
+        }
+        if (fleet != null && !REMOTE.equals(approvals)) {
+            throw new IllegalArgumentException("the fleet service settings are given, but magistrate.approvals is " + approvals
+                    + ": set magistrate.approvals=remote to use them");
         }
     }
 
@@ -66,6 +84,7 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
         private Path shadowPolicy;
         private boolean signalsJmx = true;
         private boolean watchPolicy;
+        private FleetSettings fleet;
 
         private Builder() {
         }
@@ -104,9 +123,12 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
 
         public Builder watchPolicy(boolean watch) { this.watchPolicy = watch; return this; }
 
+        /** The fleet service, for {@code approvals("remote")}. */
+        public Builder fleet(FleetSettings fleet) { this.fleet = fleet; return this; }
+
         public MagistrateSettings build() {
             return new MagistrateSettings(policy, auditDirectory, auditDurability, keysDirectory, approvals, approvalSettings, approvers,
-                    agentId, clock, telemetry, shadowPolicy, signalsJmx, watchPolicy);
+                    agentId, clock, telemetry, shadowPolicy, signalsJmx, watchPolicy, fleet);
         }
     }
 }

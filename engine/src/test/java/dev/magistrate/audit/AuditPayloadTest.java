@@ -61,6 +61,8 @@ class AuditPayloadTest {
         put(m, "i-7", new AuditPayload.BreakGlassUsed("bg-1", "approve", List.of("scale"), 1));
         put(m, "bg-1", new AuditPayload.BreakGlassReviewed("bg-1", "sam", "console sign-in", "ok", "needed during INC-4711"));
         put(m, "i-7", new AuditPayload.RollbackTriggered("signal.error_rate > 0.05", List.of("signal.error_rate=0.07"), "scale_back", "i-8", null));
+        put(m, "i-9", new AuditPayload.FleetAnswer("r-1", "denied", "replica-b http://10.0.0.2:8443", List.of(), "No DROP",
+                "Dropping tables is never done by an agent."));
         return m;
     }
 

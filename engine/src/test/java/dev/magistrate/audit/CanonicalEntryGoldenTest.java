@@ -92,6 +92,10 @@ class CanonicalEntryGoldenTest {
         m.put(AuditEventType.ROLLBACK_TRIGGERED, AuditEvent.of(AuditEventType.ROLLBACK_TRIGGERED, "i-7", T,
                 "trigger", "signal.error_rate > 0.05", "signals", List.of("signal.error_rate=0.07"), "rollback_action", "scale_back",
                 "rollback_intent_id", "i-8", "error", null));
+        // Added with the remote approval backend (issue 17).
+        m.put(AuditEventType.FLEET_ANSWER, AuditEvent.of(AuditEventType.FLEET_ANSWER, "i-9", T,
+                "request_id", "r-1", "status", "denied", "replica", "replica-b http://10.0.0.2:8443", "approved_by", List.of(),
+                "rule", "No DROP", "reason", "Dropping tables is never done by an agent."));
         return m;
     }
 
@@ -151,6 +155,8 @@ class CanonicalEntryGoldenTest {
                 + ",\"fields\":{\"grant_id\":\"bg-1\",\"reviewer\":\"sam\",\"credential\":\"console sign-in\",\"verdict\":\"ok\",\"comment\":\"needed during INC-4711\"}}");
         m.put(AuditEventType.ROLLBACK_TRIGGERED, P + "\"type\":\"ROLLBACK_TRIGGERED\",\"intent_id\":\"i-7\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"trigger\":\"signal.error_rate > 0.05\",\"signals\":[\"signal.error_rate=0.07\"],\"rollback_action\":\"scale_back\",\"rollback_intent_id\":\"i-8\",\"error\":null}}");
+        m.put(AuditEventType.FLEET_ANSWER, P + "\"type\":\"FLEET_ANSWER\",\"intent_id\":\"i-9\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"request_id\":\"r-1\",\"status\":\"denied\",\"replica\":\"replica-b http://10.0.0.2:8443\",\"approved_by\":[],\"rule\":\"No DROP\",\"reason\":\"Dropping tables is never done by an agent.\"}}");
         return m;
     }
 
