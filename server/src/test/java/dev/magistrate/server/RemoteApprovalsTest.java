@@ -91,29 +91,12 @@ class RemoteApprovalsTest {
         }
     }
 
-    /** The service's pending request for this action whose arguments hold {@code marker}, once the agent's submission reached it. */
-    String pendingRequest(String action, String marker) throws InterruptedException {
-        for (int i = 0; i < 600; i++) {
-            try (var c = fleet.postgres.getPostgresDatabase().getConnection(); var ps = c.prepareStatement(
-                    "SELECT id FROM requests WHERE action = ? AND state = 'pending' AND args_json LIKE ? ORDER BY submitted_at DESC LIMIT 1")) {
-                ps.setString(1, action);
-                ps.setString(2, "%" + marker + "%");
-                try (var rs = ps.executeQuery()) {
-                    if (rs.next()) return rs.getString(1);
-                }
-            } catch (java.sql.SQLException e) {
-                throw new IllegalStateException(e);
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the agent's " + action + " never reached the service");
-    }
-
+    /** The entries of this intent (of every intent when null), in order. */
     static List<AuditEvent> trail(Path auditDir, String intentId) {
         List<AuditEvent> out = new ArrayList<>();
         try (AuditLogReader r = AuditLogReader.open(auditDir)) {
             CanonicalEntry.Decoded d;
-            while ((d = r.nextEntry()) != null) if (d.event().intentId().equals(intentId)) out.add(d.event());
+            while ((d = r.nextEntry()) != null) if (intentId == null || d.event().intentId().equals(intentId)) out.add(d.event());
         }
         return out;
     }
@@ -127,7 +110,7 @@ class RemoteApprovalsTest {
         Magistrate m = engine("approved", keyFile, url(a), url(b));
         Intent call = m.intent("scale_service").arg("service", "checkout").arg("instances", 12).justification("p99 above SLO").build();
         Future<Execution> admitted = pool.submit(() -> m.admit(call));
-        String requestId = pendingRequest("scale_service", "checkout");
+        String requestId = fleet.pendingRequest("scale_service", "checkout");
         // Submitted through A, the request lives in the database: B knows it.
         assertEquals("pending", fleet.get(b, "/v1/intents/" + requestId, readQuietly(tokenFile)).text("status"));
         assertEquals(200, fleet.vote(b, requestId, "alice", "approve").status());
@@ -174,7 +157,7 @@ class RemoteApprovalsTest {
         Magistrate m = engine("denied", keyFile, url(b), url(a));
         Intent call = m.intent("scale_service").arg("service", "search").arg("instances", 300).build();
         Future<Execution> admitted = pool.submit(() -> m.admit(call));
-        String requestId = pendingRequest("scale_service", "search");
+        String requestId = fleet.pendingRequest("scale_service", "search");
         fleet.post(a, "/v1/requests/" + requestId + "/votes", fleet.approverTokens.get("carol"),
                 Map.of("approver", "carol", "verdict", "deny", "comment", "300 is a bill, not a fix"));
         Exception e = assertThrows(Exception.class, () -> admitted.get(60, TimeUnit.SECONDS));
@@ -200,7 +183,7 @@ class RemoteApprovalsTest {
         Magistrate m = engine("wrong-pin", wrongPin, url(a));
         Intent call = m.intent("deploy").arg("service", "web").build(); // T1 by default: one approval
         Future<Execution> admitted = pool.submit(() -> m.admit(call));
-        String requestId = pendingRequest("deploy", "web");
+        String requestId = fleet.pendingRequest("deploy", "web");
         assertEquals("approved", fleet.vote(a, requestId, "alice", "approve").text("state"));
         Exception e = assertThrows(Exception.class, () -> admitted.get(60, TimeUnit.SECONDS));
         DeniedException denied = (DeniedException) e.getCause();
@@ -216,7 +199,7 @@ class RemoteApprovalsTest {
         Magistrate first = engine("spender", keyFile, url(a));
         Intent call = first.intent("deploy").arg("service", "billing").build();
         Future<Execution> admitted = pool.submit(() -> first.admit(call));
-        assertEquals("approved", fleet.vote(b, pendingRequest("deploy", "billing"), "alice", "approve").text("state"));
+        assertEquals("approved", fleet.vote(b, fleet.pendingRequest("deploy", "billing"), "alice", "approve").text("state"));
         Execution run = admitted.get(60, TimeUnit.SECONDS);
         run.completed("deployed");
 
@@ -244,7 +227,7 @@ class RemoteApprovalsTest {
         Magistrate m = engine("failover", keyFile, deadUrl(), url(b));
         Intent call = m.intent("deploy").arg("service", "failover").build();
         Future<Execution> admitted = pool.submit(() -> m.admit(call));
-        assertEquals("approved", fleet.vote(a, pendingRequest("deploy", "failover"), "alice", "approve").text("state"));
+        assertEquals("approved", fleet.vote(a, fleet.pendingRequest("deploy", "failover"), "alice", "approve").text("state"));
         Execution run = admitted.get(60, TimeUnit.SECONDS);
         assertNotNull(run.warrant());
         run.completed("done");
