@@ -223,6 +223,17 @@ class RemoteApprovalsTest {
     }
 
     @Test
+    void aCallNobodyDecidesIsDeniedAtTheApprovalTimeoutAndTheCallerWaitsNoLonger() {
+        Magistrate m = engine("timeout", keyFile, url(a), url(b));
+        Intent call = m.intent("restart_service").arg("service", "cache").build(); // timeout: 2s, here and at the service
+        DeniedException denied = assertThrows(DeniedException.class, () -> m.admit(call));
+        assertEquals("timeout", denied.deniedBy(), denied.reason());
+        List<AuditEventType> local = types(trail(dir.resolve("timeout/audit"), call.id()));
+        assertTrue(local.contains(AuditEventType.INTENT_TIMED_OUT) || local.contains(AuditEventType.INTENT_DENIED), local.toString());
+        assertTrue(!local.contains(AuditEventType.EXECUTION_STARTED), local.toString());
+    }
+
+    @Test
     void aDeadReplicaFirstInTheListIsSkipped() throws Exception {
         Magistrate m = engine("failover", keyFile, deadUrl(), url(b));
         Intent call = m.intent("deploy").arg("service", "failover").build();
