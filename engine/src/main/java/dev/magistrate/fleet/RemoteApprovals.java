@@ -207,7 +207,7 @@ public final class RemoteApprovals implements ApprovalAuthority {
         FleetClient.Reply r;
         try {
             r = client.send("/v1/intents/" + warrant.intentId() + "/execution", execution(warrant, "started", null), REQUEST_TIMEOUT);
-        } catch (FleetClient.Unreachable e) {
+        } catch (RuntimeException e) { // FleetClient.Unreachable among them: fail closed
             throw new WarrantRejectedException(RejectionReason.LEDGER_FAILURE, warrant.warrantId(), "its use could not be recorded at the fleet"
                     + " service, so the call does not run: " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.magistrate.governor;
 
 import dev.magistrate.log.MagistrateLog;
+import dev.magistrate.approval.ApprovalAuthority;
 import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.AttemptLimiter;
 import dev.magistrate.approval.MfaVerifier;
@@ -152,7 +153,7 @@ final class ApprovalSession implements VoteSink, AuthorityVerdicts {
         sb.append(request.requiredApprovals()).append(request.requiredApprovals() == 1 ? " approval" : " approvals");
         if (!request.requiredRoles().isEmpty()) sb.append(" (roles: ").append(String.join(", ", request.requiredRoles())).append(')');
         if (request.mfaRequired()) sb.append(" with TOTP");
-        if (governor.backend() instanceof dev.magistrate.approval.ApprovalAuthority) {
+        if (governor.backend() instanceof ApprovalAuthority) {
             // Its approvers are the service's, not this process's directory.
             return sb.append(", decided by the fleet service at ").append(governor.backend().endpoint()).append(", deadline ")
                     .append(request.deadline().truncatedTo(ChronoUnit.SECONDS)).toString();

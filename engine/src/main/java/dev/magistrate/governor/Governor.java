@@ -431,6 +431,8 @@ public final class Governor implements AutoCloseable {
      * Where a call the local policy does not deny is settled: true sends it to the approval authority (the fleet service,
      * {@code magistrate.approvals=remote}), which decides it again and signs its warrant; false settles it here. The one
      * place that chooses: a T0 allow stays local (no round trip), everything else goes to the authority when there is one.
+     * It takes the intent and the policy in force so that a rule the service must count (a fleet-scope window) can send
+     * its calls there even at T0.
      */
     private boolean settledByAuthority(Intent intent, Decision d, CompiledPolicy p) {
         return authority != null && !(d.effect() == Effect.ALLOW && d.tier() == Tier.T0);
