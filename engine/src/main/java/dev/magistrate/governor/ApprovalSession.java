@@ -455,7 +455,9 @@ final class ApprovalSession implements VoteSink, AuthorityVerdicts {
         lock.lock();
         try {
             if (state == State.PENDING) {
-                deny(DenialStage.BACKEND, governor.backend().name(), "approval backend '" + governor.backend().name() + "' is unreachable: " + reason, null);
+                // An authority that fails may have answered (a refused token, say): it did not decide, which is not "unreachable".
+                String what = governor.backend() instanceof ApprovalAuthority ? "' could not get a decision: " : "' is unreachable: ";
+                deny(DenialStage.BACKEND, governor.backend().name(), "approval backend '" + governor.backend().name() + what + reason, null);
             }
         } finally {
             lock.unlock();
