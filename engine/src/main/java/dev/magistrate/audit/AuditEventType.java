@@ -61,5 +61,11 @@ public enum AuditEventType {
      * Not a step of a call: the fleet service, acting as this log's witness, refused a signed checkpoint (a fork, a rollback,
      * a bad signature, an unknown agent): the log is no longer witnessed until the engine restarts (docs/fleet.md).
      */
-    WITNESS_REFUSED
+    WITNESS_REFUSED,
+    /**
+     * The fleet service answered about a call this engine sent it ({@code magistrate.approvals=remote}): pending (with the
+     * service's request id, written before the call waits), or its final verdict; the local WARRANT_ISSUED or INTENT_DENIED
+     * follows a final one.
+     */
+    FLEET_ANSWER
 }

@@ -56,6 +56,7 @@ public sealed interface AuditPayload {
             case BREAK_GLASS_REVIEWED -> BreakGlassReviewed.read(f);
             case ROLLBACK_TRIGGERED -> RollbackTriggered.read(f);
             case WITNESS_REFUSED -> WitnessRefused.read(f);
+            case FLEET_ANSWER -> FleetAnswer.read(f);
         };
     }
 
@@ -764,6 +765,40 @@ public sealed interface AuditPayload {
         static WitnessRefused read(StoredFields f) {
             return new WitnessRefused(f.string("witness"), f.integer("status"), f.string("refusal"), f.integer("tree_size"),
                     f.integer("witnessed_size"), f.string("reason"));
+        }
+    }
+
+    /**
+     * The fleet service answered: {@code requestId} its id for the request, {@code status} {@code pending}, {@code allow},
+     * {@code denied} or {@code timed_out}; {@code replica} which replica answered (its name and URL); {@code approvedBy}
+     * the approvers it counted; {@code rule} and {@code reason} why it denied (null otherwise).
+     */
+    record FleetAnswer(String requestId, String status, String replica, List<String> approvedBy, String rule, String reason)
+            implements AuditPayload {
+        public FleetAnswer {
+            approvedBy = List.copyOf(approvedBy);
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.FLEET_ANSWER;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("request_id", requestId);
+            m.put("status", status);
+            m.put("replica", replica);
+            m.put("approved_by", approvedBy);
+            m.put("rule", rule);
+            m.put("reason", reason);
+            return m;
+        }
+
+        static FleetAnswer read(StoredFields f) {
+            return new FleetAnswer(f.string("request_id"), f.string("status"), f.string("replica"), f.strings("approved_by"), f.string("rule"),
+                    f.string("reason"));
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.magistrate.audit.AuditLogOptions;
 import dev.magistrate.audit.ChronicleAuditLog;
 import dev.magistrate.audit.Durability;
 import dev.magistrate.fleet.CheckpointShipper;
+import dev.magistrate.fleet.RemoteApprovals;
 import dev.magistrate.governor.ApprovalStatus;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
@@ -157,6 +158,7 @@ public final class Magistrate implements AutoCloseable {
                     s.auditDurability() == Durability.SYNC_EACH_APPEND);
             opened.push(ledger);
             ApprovalBackend backend = s.approvals() == null ? new NoApprovalBackend()
+                    : MagistrateSettings.REMOTE.equals(s.approvals()) ? RemoteApprovals.open(s.fleet(), s.clock())
                     : ApprovalBackends.create(s.approvals(), s.approvalSettings(), Magistrate.class.getClassLoader());
             opened.push(backend);
             ApproverDirectory approvers = s.approvers() == null ? ApproverDirectory.of(List.of()) : ApproverDirectory.load(s.approvers());

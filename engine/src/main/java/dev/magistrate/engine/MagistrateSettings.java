@@ -31,13 +31,17 @@ import java.util.Objects;
  * @param signalsJmx        whether {@link Magistrate#open} registers the {@code dev.magistrate:type=Signals} MBean
  * @param watchPolicy       reload the policy by itself when its files change (off by default: whoever can write the files
  *                          then changes what is allowed without signing in; see docs/policy-language.md, "Reloading a policy")
- * @param fleet             the fleet service this engine belongs to, or null for none; when set, each signed checkpoint of
- *                          the audit log is shipped to it, its witness (docs/fleet.md, "The checkpoint witness")
+ * @param fleet             the fleet service this engine belongs to, or null for none: each signed checkpoint of the audit
+ *                          log is shipped to it, its witness (docs/fleet.md, "The checkpoint witness"); with {@code approvals}
+ *                          {@code remote} (which requires it) it also decides every call the local policy does not settle
  */
 public record MagistrateSettings(Path policy, Path auditDirectory, Durability auditDurability, Path keysDirectory, String approvals,
                                  Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock,
                                  AuditObserver telemetry, Path shadowPolicy, boolean signalsJmx, boolean watchPolicy,
                                  FleetSettings fleet) {
+
+    /** The approval backend that sends calls to the fleet service ({@link #fleet}). */
+    public static final String REMOTE = "remote";
 
     public MagistrateSettings {
         Objects.requireNonNull(auditDirectory, "auditDirectory");
@@ -48,6 +52,17 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
         Objects.requireNonNull(clock, "clock");
         if (approvals == null && !approvalSettings.isEmpty()) {
             throw new IllegalArgumentException("approvalSettings " + approvalSettings.keySet() + " given without an approval backend");
+        }
+        if (REMOTE.equals(approvals) && fleet == null) {
+            throw new IllegalArgumentException("magistrate.approvals=remote needs the fleet service: set " + FleetSettings.URLS + ", "
+                    + FleetSettings.TOKEN_FILE + " and " + FleetSettings.KEY);
+        }
+        if (REMOTE.equals(approvals) && !approvalSettings.isEmpty()) {
+            throw new IllegalArgumentException("the remote backend takes its settings as magistrate.fleet.*, not " + approvalSettings.keySet());
+        }
+        if (REMOTE.equals(approvals) && fleet != null && fleet.serviceKeyFile() == null) {
+            throw new IllegalArgumentException("magistrate.approvals=remote needs " + FleetSettings.KEY
+                    + ": the service's warrant keys, pinned (a file with the JSON of GET /v1/keys/warrant)");
         }
     }
 
@@ -109,7 +124,7 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
 
         public Builder watchPolicy(boolean watch) { this.watchPolicy = watch; return this; }
 
-        /** The fleet service this engine belongs to (null: none). */
+        /** The fleet service this engine belongs to (null: none); required by {@code approvals("remote")}. */
         public Builder fleet(FleetSettings fleet) { this.fleet = fleet; return this; }
 
         public MagistrateSettings build() {

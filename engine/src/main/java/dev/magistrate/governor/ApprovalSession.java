@@ -1,11 +1,13 @@
 package dev.magistrate.governor;
 
 import dev.magistrate.log.MagistrateLog;
+import dev.magistrate.approval.ApprovalAuthority;
 import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.AttemptLimiter;
 import dev.magistrate.approval.MfaVerifier;
 import dev.magistrate.approval.Approver;
 import dev.magistrate.approval.ApproverCredential;
+import dev.magistrate.approval.AuthorityVerdicts;
 import dev.magistrate.approval.Verdict;
 import dev.magistrate.approval.Vote;
 import dev.magistrate.approval.VoteResult;
@@ -18,6 +20,7 @@ import dev.magistrate.policy.Effect;
 import dev.magistrate.policy.Tier;
 import dev.magistrate.warrant.Constraint;
 import dev.magistrate.warrant.Warrant;
+import dev.magistrate.warrant.WarrantRejectedException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -42,7 +45,7 @@ import java.util.stream.Collectors;
  * the intent reaches exactly one final state, audited once. The future is completed after the lock
  * is released, so no caller code runs under it.
  */
-final class ApprovalSession implements VoteSink {
+final class ApprovalSession implements VoteSink, AuthorityVerdicts {
 
     private enum State {
         PENDING, GRANTED, DENIED, TIMED_OUT, NEEDS_INFORMATION;
@@ -150,6 +153,11 @@ final class ApprovalSession implements VoteSink {
         sb.append(request.requiredApprovals()).append(request.requiredApprovals() == 1 ? " approval" : " approvals");
         if (!request.requiredRoles().isEmpty()) sb.append(" (roles: ").append(String.join(", ", request.requiredRoles())).append(')');
         if (request.mfaRequired()) sb.append(" with TOTP");
+        if (governor.backend() instanceof ApprovalAuthority) {
+            // Its approvers are the service's, not this process's directory.
+            return sb.append(", decided by the fleet service at ").append(governor.backend().endpoint()).append(", deadline ")
+                    .append(request.deadline().truncatedTo(ChronoUnit.SECONDS)).toString();
+        }
         List<String> voters = governor.approvers().all().stream().map(Approver::id).filter(id -> !id.equals(intent.agent())).toList();
         sb.append(", ").append(voters.size()).append(voters.size() == 1 ? " approver can vote (" : " approvers can vote (")
                 .append(String.join(", ", voters.subList(0, Math.min(5, voters.size())))).append(voters.size() > 5 ? ", ...)" : ")");
@@ -447,12 +455,72 @@ final class ApprovalSession implements VoteSink {
         lock.lock();
         try {
             if (state == State.PENDING) {
-                deny(DenialStage.BACKEND, governor.backend().name(), "approval backend '" + governor.backend().name() + "' is unreachable: " + reason, null);
+                // An authority that fails may have answered (a refused token, say): it did not decide, which is not "unreachable".
+                String what = governor.backend() instanceof ApprovalAuthority ? "' could not get a decision: " : "' is unreachable: ";
+                deny(DenialStage.BACKEND, governor.backend().name(), "approval backend '" + governor.backend().name() + what + reason, null);
             }
         } finally {
             lock.unlock();
         }
         runCompletion();
+    }
+
+    /**
+     * The approval authority answered (an {@link dev.magistrate.approval.ApprovalAuthority}): each answer is recorded
+     * (FLEET_ANSWER); a final one ends the intent like a vote would. An allow is granted only with a warrant that the
+     * authority's pinned keys verify and that is bound to this call; anything else denies it.
+     */
+    @Override
+    public void answered(Answer a) {
+        lock.lock();
+        try {
+            if (state != State.PENDING) return;
+            try {
+                governor.recordAnswer(intent.id(), a);
+            } catch (RuntimeException e) {
+                deny(DenialStage.AUDIT, "audit", "the service's answer could not be recorded: " + e, null);
+                return;
+            }
+            String service = "the fleet service (request " + a.requestId() + ", " + a.answeredBy() + ")";
+            switch (a.status()) {
+                case "pending" -> { }
+                case "allow" -> grantFromAuthority(a, service);
+                case "timed_out" -> deny(DenialStage.APPROVAL, "timeout", service + " timed the request out: "
+                        + (a.reason() == null ? "no decision within its approval timeout" : a.reason()), null);
+                case "denied" -> deny(DenialStage.APPROVAL, a.rule() != null ? a.rule() : "fleet service",
+                        service + " denied it: " + (a.reason() == null ? "no reason given" : a.reason()), null);
+                default -> deny(DenialStage.BACKEND, governor.backend().name(), service + " answered an unknown status '" + a.status() + "'", null);
+            }
+        } finally {
+            lock.unlock();
+        }
+        runCompletion();
+    }
+
+    private void grantFromAuthority(Answer a, String service) {
+        Warrant w;
+        try {
+            if (a.warrantJson() == null) throw new IllegalArgumentException("it answered allow without a warrant");
+            w = governor.checkAuthorityWarrant(intent, a.requestId(), a.warrantJson());
+        } catch (WarrantRejectedException e) {
+            try {
+                governor.record(intent.id(), new AuditPayload.WarrantRejected(e.warrantId(), e.getMessage()));
+            } catch (RuntimeException auditFailure) {
+                MagistrateLog.error(ApprovalSession.class, "could not audit a refused service warrant for intent " + intent.id(), auditFailure);
+            }
+            deny(DenialStage.VERIFICATION, e.reason().wireName(), service + " allowed it, but its warrant is refused: " + e.getMessage(), null);
+            return;
+        } catch (RuntimeException e) {
+            deny(DenialStage.BACKEND, governor.backend().name(), service + " allowed it, but " + e.getMessage(), null);
+            return;
+        }
+        try {
+            governor.record(intent.id(), new AuditPayload.WarrantIssued(w.warrantId(), w.toJson(), w.approvedBy(), Warrant.timestamp(w.expiresAt())));
+        } catch (RuntimeException e) {
+            deny(DenialStage.AUDIT, "audit", "the service's warrant could not be recorded: " + e, null);
+            return;
+        }
+        end(State.GRANTED, Authorization.unchanged(w, intent, request.decision()), null);
     }
 
     /** The caller stopped waiting, or the governor is closing. */

@@ -75,13 +75,16 @@ public final class Execution {
         } catch (IllegalArgumentException e) {
             bytes = text.getBytes(StandardCharsets.UTF_8);
         }
-        governor.record(intentId, new AuditPayload.ExecutionCompleted(summary, CanonicalJson.sha256Hex(bytes), elapsedMs()));
+        String digest = CanonicalJson.sha256Hex(bytes);
+        governor.record(intentId, new AuditPayload.ExecutionCompleted(summary, digest, elapsedMs()));
+        governor.ended(warrant, true, digest);
     }
 
     /** Records that the call threw. */
     public void failed(Throwable error) {
         close();
         governor.record(intentId, new AuditPayload.ExecutionFailed(error.getClass().getName(), error.getMessage(), elapsedMs()));
+        governor.ended(warrant, false, null);
     }
 
     private void close() {

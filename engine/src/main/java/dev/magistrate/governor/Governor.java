@@ -1,6 +1,7 @@
 package dev.magistrate.governor;
 
 import dev.magistrate.approval.Approver;
+import dev.magistrate.approval.ApprovalAuthority;
 import dev.magistrate.approval.ApprovalBackend;
 import dev.magistrate.approval.ApprovalContext;
 import dev.magistrate.approval.ApprovalBackends;
@@ -61,10 +62,14 @@ public final class Governor implements AutoCloseable {
 
     private final AtomicReference<CompiledPolicy> policy;
     private final ApprovalBackend backend;
+    /** The backend when it is an authority (the fleet service): calls it settles are verified with its keys; else null. */
+    private final ApprovalAuthority authority;
     private volatile ApproverDirectory approvers;
     private final MfaVerifier mfa = new MfaVerifier();
     private final WarrantIssuer issuer;
     private final WarrantVerifier verifier;
+    /** Verifies the authority's warrants with its pinned keys only, and spends them in this process's ledger too; or null. */
+    private final WarrantVerifier authorityVerifier;
     private final AuditSink audit;
     private final AuditObserver observer;
     private final Clock clock;
@@ -97,6 +102,8 @@ public final class Governor implements AutoCloseable {
         this.defaultApprovalTimeout = b.defaultApprovalTimeout;
         this.issuer = new WarrantIssuer(keys.warrantKeys(), clock, b.t0Algorithm);
         this.verifier = new WarrantVerifier(keys.warrantKeys(), ledger, clock, b.clockSkew);
+        this.authority = b.backend instanceof ApprovalAuthority a ? a : null;
+        this.authorityVerifier = authority == null ? null : new WarrantVerifier(authority.warrantKeys(), ledger, clock, b.clockSkew);
         this.ownedLedger = ownsLedger ? ledger : null;
         this.followUps = new FollowUps(clock);
         this.waitingLogInterval = b.waitingLogInterval;
@@ -227,7 +234,7 @@ public final class Governor implements AutoCloseable {
         if (a.warrant() == null) return startGranted(a);
         // A grant's warrant was decided a moment ago, like a T0 one: its "approver" is the grant, not a person to recheck.
         if (!a.warrant().approvedBy().isEmpty() && !BreakGlass.issuedUnder(a.warrant())) recheck(a);
-        Execution run = verify(a.warrant(), a.approved().action(), a.args(), a.requested().args(), a.editedBy());
+        Execution run = verify(intent.id(), a.warrant(), a.approved().action(), a.args(), a.requested().args(), a.editedBy());
         if (a.editedBy() != null) {
             MagistrateLog.info(Governor.class, "intent " + intent.id() + " runs with changes approved by " + a.editedBy() + ": "
                     + Authorization.describe(run.changes()));
@@ -256,6 +263,8 @@ public final class Governor implements AutoCloseable {
             throw denyAudited(call, DenialStage.RECHECK, String.join(", ", now.matchedRules()), "the policy changed while the call waited: it now "
                     + "needs " + terms(now) + ", and it was approved with " + terms(then) + " (" + versions + "); submit it again", null, null);
         }
+        // The authority counted its approvers against its own directory, which this process does not hold.
+        if (issuedByAuthority(a.warrant())) return;
         ApproverDirectory directory = approvers;
         Set<String> rolesHeld = new HashSet<>();
         for (String id : a.warrant().approvedBy()) {
@@ -403,6 +412,7 @@ public final class Governor implements AutoCloseable {
             }
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.POLICY, reasons.get(0).getKey(), why.toString(), null, null));
         }
+        if (settledByAuthority(intent, d, p)) return requestApproval(intent, d);
         if (d.effect() == Effect.ALLOW) {
             if (grantInProcess && d.tier() == Tier.T0) {
                 streaks.granted(intent.agent());
@@ -415,6 +425,22 @@ public final class Governor implements AutoCloseable {
             }
         }
         return requestApproval(intent, d);
+    }
+
+    /**
+     * Where a call the local policy does not deny is settled: true sends it to the approval authority (the fleet service,
+     * {@code magistrate.approvals=remote}), which decides it again and signs its warrant; false settles it here. The one
+     * place that chooses: a T0 allow stays local (no round trip), everything else goes to the authority when there is one.
+     * It takes the intent and the policy in force so that a rule the service must count (a fleet-scope window) can send
+     * its calls there even at T0.
+     */
+    private boolean settledByAuthority(Intent intent, Decision d, CompiledPolicy p) {
+        return authority != null && !(d.effect() == Effect.ALLOW && d.tier() == Tier.T0);
+    }
+
+    /** Whether the authority signed this warrant (its key id is among the authority's pinned keys); false without one. */
+    private boolean issuedByAuthority(Warrant w) {
+        return authority != null && authority.warrantKeys().key(w.keyId()).isPresent();
     }
 
     /**
@@ -547,7 +573,8 @@ public final class Governor implements AutoCloseable {
         }
         session.startTimer(timer);
         try {
-            backend.request(request, session);
+            if (authority != null) authority.submit(request, session);
+            else backend.request(request, session);
         } catch (Exception | LinkageError e) {
             // The denial message already names the backend; the reason is what it said, readable by a model.
             String why = e.getMessage() != null && !e.getMessage().isBlank() ? e.getMessage() : e.getClass().getSimpleName();
@@ -563,17 +590,57 @@ public final class Governor implements AutoCloseable {
      * precise rejection reason, after auditing it.
      */
     public Execution verify(Warrant warrant, String action, Map<String, ?> args) {
-        return verify(warrant, action, args, args, null);
+        return verify(warrant.intentId(), warrant, action, args, args, null);
     }
 
-    private Execution verify(Warrant warrant, String action, Map<String, ?> args, Map<String, ?> requested, String changedBy) {
+    /**
+     * {@code intentId}: the local intent the entries go under (an authority's warrant names its own request id). A warrant
+     * the authority signed is checked with its pinned keys only, used up in this process's ledger, then spent at the
+     * authority (single use across the fleet) before the call starts.
+     */
+    private Execution verify(String intentId, Warrant warrant, String action, Map<String, ?> args, Map<String, ?> requested, String changedBy) {
+        boolean fromAuthority = issuedByAuthority(warrant);
         try {
-            verifier.verifyAndConsume(warrant, action, args);
+            (fromAuthority ? authorityVerifier : verifier).verifyAndConsume(warrant, action, args);
+            if (fromAuthority) authority.spend(warrant);
         } catch (WarrantRejectedException e) {
-            throw rejected(warrant.intentId(), warrant.warrantId(), action, e);
+            throw rejected(intentId, warrant.warrantId(), action, e);
         }
-        started(warrant.intentId(), warrant.warrantId(), action);
-        return new Execution(this, warrant.intentId(), warrant, readOnly(requested), readOnly(args), changedBy, System.nanoTime());
+        started(intentId, warrant.warrantId(), action);
+        return new Execution(this, intentId, warrant, readOnly(requested), readOnly(args), changedBy, System.nanoTime());
+    }
+
+    /** After the body: tells the authority how a call it authorised ended (best effort: the local trail has it already). */
+    void ended(Warrant warrant, boolean succeeded, String resultSha256) {
+        if (warrant == null || !issuedByAuthority(warrant)) return;
+        try {
+            authority.confirm(warrant, succeeded, resultSha256);
+        } catch (RuntimeException e) {
+            MagistrateLog.warn(Governor.class, "the outcome of intent " + warrant.intentId() + " could not be confirmed at '" + authority.name()
+                    + "' (it is in the local audit trail)", e);
+        }
+    }
+
+    /**
+     * The authority's final answer for a call: checks its warrant with the pinned keys and that it is bound to this call
+     * (the request id the authority gave this agent, the action, the arguments' digest, not expired), without spending it.
+     */
+    Warrant checkAuthorityWarrant(Intent intent, String requestId, String warrantJson) {
+        Warrant w = Warrant.fromJson(warrantJson);
+        if (!w.intentId().equals(requestId)) {
+            throw new WarrantRejectedException(dev.magistrate.warrant.RejectionReason.MALFORMED, w.warrantId(),
+                    "issued for request " + w.intentId() + ", not for this call's request " + requestId);
+        }
+        if (!issuedByAuthority(w)) {
+            throw new WarrantRejectedException(dev.magistrate.warrant.RejectionReason.UNKNOWN_KEY, w.warrantId(),
+                    "signed with key '" + w.keyId() + "', which is not among the service's pinned keys " + authority.warrantKeys().keyIds());
+        }
+        if (w.approvedBy().contains(intent.agent())) {
+            throw new WarrantRejectedException(dev.magistrate.warrant.RejectionReason.MALFORMED, w.warrantId(),
+                    "names the requesting agent " + intent.agent() + " among its approvers");
+        }
+        authorityVerifier.checkWithoutConsuming(w, intent.action(), intent.args());
+        return w;
     }
 
     /** A T0 call granted in this process (see {@link #submit}): it starts on its DECISION entry, no warrant involved. */
@@ -817,6 +884,11 @@ public final class Governor implements AutoCloseable {
 
     ApprovalBackend backend() {
         return backend;
+    }
+
+    /** The record of an authority's answer (FLEET_ANSWER). */
+    void recordAnswer(String intentId, dev.magistrate.approval.AuthorityVerdicts.Answer a) {
+        record(intentId, new AuditPayload.FleetAnswer(a.requestId(), a.status(), a.answeredBy(), a.approvedBy(), a.rule(), a.reason()));
     }
 
     public static final class Builder {

@@ -67,13 +67,20 @@ public final class KeySet {
 
     private final KeyPurpose purpose;
     private final Path dir;
+    /** A set of public keys pinned from a file ({@link #pinned}): nothing on disk to re-read, nothing to rotate. */
+    private final boolean pinned;
     private final Object writeLock = new Object();
     private volatile Snapshot keys;
     private volatile long nextRefreshNanos;
 
     private KeySet(KeyPurpose purpose, Path dir, Snapshot keys) {
+        this(purpose, dir, keys, false);
+    }
+
+    private KeySet(KeyPurpose purpose, Path dir, Snapshot keys, boolean pinned) {
         this.purpose = purpose;
         this.dir = dir;
+        this.pinned = pinned;
         this.keys = keys;
         this.nextRefreshNanos = System.nanoTime() + REFRESH_INTERVAL_NANOS;
     }
@@ -111,6 +118,22 @@ public final class KeySet {
         } catch (IOException e) {
             throw new UncheckedIOException("key directory " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Another system's Ed25519 public keys, by key id, as pinned in {@code source} (such as the fleet service's warrant keys):
+     * a set that verifies and never signs, and is never re-read.
+     */
+    public static KeySet pinned(KeyPurpose purpose, Path source, Map<String, byte[]> ed25519PublicKeys) {
+        if (ed25519PublicKeys.isEmpty()) throw new IllegalArgumentException(source + " holds no keys");
+        if (!purpose.algorithms().contains(SignatureAlgorithm.ED25519)) throw new IllegalArgumentException(purpose + " keys are never Ed25519");
+        Map<String, WarrantKey> byId = new LinkedHashMap<>();
+        ed25519PublicKeys.forEach((id, bytes) -> {
+            if (!KEY_ID.matcher(id).matches()) throw new IllegalArgumentException(source + ": key id '" + id + "' is not 1 to 64 of [a-z0-9-]");
+            if (bytes.length != 32) throw new IllegalArgumentException(source + ": key '" + id + "' is not a 32-byte Ed25519 public key");
+            byId.put(id, new Ed25519Key(id, null, new Ed25519PublicKeyParameters(bytes, 0)));
+        });
+        return new KeySet(purpose, source, new Snapshot(Map.copyOf(byId), Map.of(), null), true);
     }
 
     public KeyPurpose purpose() {
@@ -189,6 +212,7 @@ public final class KeySet {
      */
     private Snapshot current() {
         Snapshot s = keys;
+        if (pinned) return s;
         long now = System.nanoTime();
         if (now - nextRefreshNanos < 0) return s;
         nextRefreshNanos = now + REFRESH_INTERVAL_NANOS;

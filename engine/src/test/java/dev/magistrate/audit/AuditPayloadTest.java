@@ -63,6 +63,8 @@ class AuditPayloadTest {
         put(m, "i-7", new AuditPayload.RollbackTriggered("signal.error_rate > 0.05", List.of("signal.error_rate=0.07"), "scale_back", "i-8", null));
         put(m, "audit-log", new AuditPayload.WitnessRefused("http://10.0.0.5:8443", 409, "fork", 12, 12,
                 "fork: a checkpoint of 12 entries with another root than the witnessed one"));
+        put(m, "i-9", new AuditPayload.FleetAnswer("r-1", "denied", "replica-b http://10.0.0.2:8443", List.of(), "No DROP",
+                "Dropping tables is never done by an agent."));
         return m;
     }
 

@@ -96,6 +96,10 @@ class CanonicalEntryGoldenTest {
         m.put(AuditEventType.WITNESS_REFUSED, AuditEvent.of(AuditEventType.WITNESS_REFUSED, "audit-log", T,
                 "witness", "http://10.0.0.5:8443", "status", 409L, "refusal", "fork", "tree_size", 12L, "witnessed_size", 12L,
                 "reason", "fork: a checkpoint of 12 entries with another root than the witnessed one"));
+        // Added with the remote approval backend (issue 17).
+        m.put(AuditEventType.FLEET_ANSWER, AuditEvent.of(AuditEventType.FLEET_ANSWER, "i-9", T,
+                "request_id", "r-1", "status", "denied", "replica", "replica-b http://10.0.0.2:8443", "approved_by", List.of(),
+                "rule", "No DROP", "reason", "Dropping tables is never done by an agent."));
         return m;
     }
 
@@ -158,6 +162,8 @@ class CanonicalEntryGoldenTest {
         m.put(AuditEventType.WITNESS_REFUSED, P + "\"type\":\"WITNESS_REFUSED\",\"intent_id\":\"audit-log\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"witness\":\"http://10.0.0.5:8443\",\"status\":409,\"refusal\":\"fork\",\"tree_size\":12,\"witnessed_size\":12"
                 + ",\"reason\":\"fork: a checkpoint of 12 entries with another root than the witnessed one\"}}");
+        m.put(AuditEventType.FLEET_ANSWER, P + "\"type\":\"FLEET_ANSWER\",\"intent_id\":\"i-9\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"request_id\":\"r-1\",\"status\":\"denied\",\"replica\":\"replica-b http://10.0.0.2:8443\",\"approved_by\":[],\"rule\":\"No DROP\",\"reason\":\"Dropping tables is never done by an agent.\"}}");
         return m;
     }
 

@@ -66,7 +66,12 @@ final class IntentApi {
         this.waiters = new Semaphore(Math.max(1, workers / 2));
     }
 
+    /** Every answer names the replica that gave it ({@code Magistrate-Replica}), for the agents' audit trails. */
     Response handle(Request x) {
+        return answer(x).with("Magistrate-Replica", service.replica());
+    }
+
+    private Response answer(Request x) {
         ApiRoute route = null;
         String id = null;
         boolean pathKnown = false;

@@ -75,8 +75,13 @@ final class FleetFixture implements AutoCloseable {
     }
 
     Reply post(FleetServer to, String path, String bearer, Object body) {
+        return post(to.port(), path, bearer, body);
+    }
+
+    /** To a replica on this port (a child process, say). */
+    Reply post(int port, String path, String bearer, Object body) {
         try {
-            return send(to, HttpRequest.newBuilder(uri(to, path)).POST(HttpRequest.BodyPublishers.ofString(
+            return send(HttpRequest.newBuilder(uri(port, path)).POST(HttpRequest.BodyPublishers.ofString(
                     body instanceof String s ? s : JSON.writeValueAsString(body))).header("Content-Type", "application/json"), bearer);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(e);
@@ -84,14 +89,18 @@ final class FleetFixture implements AutoCloseable {
     }
 
     Reply get(FleetServer to, String path, String bearer) {
-        return send(to, HttpRequest.newBuilder(uri(to, path)).GET(), bearer);
+        return get(to.port(), path, bearer);
     }
 
-    private static URI uri(FleetServer to, String path) {
-        return URI.create("http://127.0.0.1:" + to.port() + path);
+    Reply get(int port, String path, String bearer) {
+        return send(HttpRequest.newBuilder(uri(port, path)).GET(), bearer);
     }
 
-    private Reply send(FleetServer to, HttpRequest.Builder b, String bearer) {
+    private static URI uri(int port, String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private Reply send(HttpRequest.Builder b, String bearer) {
         if (bearer != null) b.header("Authorization", "Bearer " + bearer);
         try {
             HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
@@ -109,7 +118,29 @@ final class FleetFixture implements AutoCloseable {
     }
 
     Reply vote(FleetServer to, String requestId, String approver, String verdict) {
-        return post(to, "/v1/requests/" + requestId + "/votes", approverTokens.get(approver), Map.of("approver", approver, "verdict", verdict));
+        return vote(to.port(), requestId, approver, verdict);
+    }
+
+    Reply vote(int port, String requestId, String approver, String verdict) {
+        return post(port, "/v1/requests/" + requestId + "/votes", approverTokens.get(approver), Map.of("approver", approver, "verdict", verdict));
+    }
+
+    /** The service's pending request for this action whose arguments hold {@code marker}, once an agent's submission reached it. */
+    String pendingRequest(String action, String marker) throws InterruptedException {
+        for (int i = 0; i < 1200; i++) {
+            try (var c = postgres.getPostgresDatabase().getConnection(); var ps = c.prepareStatement(
+                    "SELECT id FROM requests WHERE action = ? AND state = 'pending' AND args_json LIKE ? ORDER BY submitted_at DESC LIMIT 1")) {
+                ps.setString(1, action);
+                ps.setString(2, "%" + marker + "%");
+                try (var rs = ps.executeQuery()) {
+                    if (rs.next()) return rs.getString(1);
+                }
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no agent's " + action + " (" + marker + ") reached the service within 60 s");
     }
 
     long count(String sql, Object... params) {

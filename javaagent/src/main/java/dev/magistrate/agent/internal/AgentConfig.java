@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.magistrate.audit.Durability;
 import dev.magistrate.engine.Magistrate;
 import dev.magistrate.engine.MagistrateSettings;
+import dev.magistrate.fleet.FleetSettings;
 import dev.magistrate.policy.internal.Suggest;
 
 import java.io.IOException;
@@ -57,6 +58,12 @@ public final class AgentConfig {
     public static final String SIGNALS_JMX = "magistrate.signals.jmx";
     /** Reload the policy when its files change ({@code watch: {policy: true}} in the file: {@code policy} itself is a path). */
     public static final String WATCH_POLICY = "magistrate.watch.policy";
+    /** The fleet service's base URLs, comma-separated, tried in order with failover (docs/fleet.md). */
+    public static final String FLEET_URLS = FleetSettings.URLS;
+    /** The file holding this agent's token from {@code enroll-agent} (never the token itself: not on a command line, not in a log). */
+    public static final String FLEET_TOKEN_FILE = FleetSettings.TOKEN_FILE;
+    /** The file pinning the service's warrant public keys (the JSON of {@code GET /v1/keys/warrant}), for approvals: remote. */
+    public static final String FLEET_KEY = FleetSettings.KEY;
     /** How long a governed call waits for the engine to start (it starts beside the application), in seconds. */
     public static final String START_TIMEOUT = "magistrate.start.timeout";
     static final long DEFAULT_START_TIMEOUT_MILLIS = 120_000;
@@ -65,8 +72,9 @@ public final class AgentConfig {
 
     static final Set<String> KEYS = Set.of(POLICY, AUDIT_DIR, AUDIT_DURABILITY, KEYS_DIR, APPROVALS, APPROVERS, CONSOLE_PORT, CONSOLE_FILE, CONSOLE_CHAT, AGENT_ID, GOVERN_ANNOTATIONS,
             GOVERN_METHODS, FALLBACK_ACTIONS, DEFER_ACTIONS, REQUIRE, ASYNC_CONTEXT, LOG_LEVEL, TELEMETRY, SHADOW_POLICY, SIGNALS_JMX, WATCH_POLICY,
-            START_TIMEOUT);
-    private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT, SHADOW_POLICY);
+            START_TIMEOUT, FLEET_URLS, FLEET_TOKEN_FILE, FLEET_KEY);
+    private static final Set<String> PATHS = Set.of(POLICY, AUDIT_DIR, KEYS_DIR, APPROVERS, CONSOLE_FILE, CONSOLE_CHAT, SHADOW_POLICY, FLEET_TOKEN_FILE,
+            FLEET_KEY);
 
     private final Map<String, String> values;
     private final Map<String, String> sources;
@@ -163,7 +171,42 @@ public final class AgentConfig {
         if (get(APPROVERS) != null) b.approvers(Path.of(get(APPROVERS)));
         if (get(SHADOW_POLICY) != null) b.shadowPolicy(Path.of(get(SHADOW_POLICY)));
         if (get(SIGNALS_JMX) != null) b.signalsJmx(onOff(SIGNALS_JMX, false));
-        return b.build();
+        b.fleet(fleet(backend));
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException((backend == null ? "" : source(APPROVALS) + ": ") + e.getMessage());
+        }
+    }
+
+    /**
+     * The fleet service's settings: required with {@code magistrate.approvals=remote} (all three); without it, the URLs and
+     * the token make the service this log's checkpoint witness. Null when none is set.
+     */
+    private FleetSettings fleet(String backend) {
+        boolean remote = MagistrateSettings.REMOTE.equals(backend);
+        boolean any = values.containsKey(FLEET_URLS) || values.containsKey(FLEET_TOKEN_FILE) || values.containsKey(FLEET_KEY);
+        if (!any && !remote) return null;
+        for (String key : remote ? List.of(FLEET_URLS, FLEET_TOKEN_FILE, FLEET_KEY) : List.of(FLEET_URLS, FLEET_TOKEN_FILE)) {
+            if (get(key) != null) continue;
+            if (remote) throw new ConfigException(source(APPROVALS) + ": approvals: remote needs " + key + " (" + fleetHelp(key) + ")");
+            String given = values.containsKey(FLEET_URLS) ? FLEET_URLS : values.containsKey(FLEET_TOKEN_FILE) ? FLEET_TOKEN_FILE : FLEET_KEY;
+            throw new ConfigException(source(given) + ": " + given + " is set, so the fleet service needs " + key + " (" + fleetHelp(key) + ")");
+        }
+        try {
+            return new FleetSettings(FleetSettings.parseUrls(get(FLEET_URLS)), Path.of(get(FLEET_TOKEN_FILE)),
+                    get(FLEET_KEY) == null ? null : Path.of(get(FLEET_KEY)));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source(FLEET_URLS) + ": " + e.getMessage());
+        }
+    }
+
+    private static String fleetHelp(String key) {
+        return switch (key) {
+            case FLEET_URLS -> "the service's base URLs, comma-separated";
+            case FLEET_TOKEN_FILE -> "a file holding the token enroll-agent printed";
+            default -> "a file with the JSON of GET /v1/keys/warrant, the service's warrant keys";
+        };
     }
 
     /** {@link #START_TIMEOUT} in milliseconds: a whole number of seconds, at least 1. */
