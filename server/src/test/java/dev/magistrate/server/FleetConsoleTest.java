@@ -206,9 +206,9 @@ class FleetConsoleTest {
         assertEquals(1, fleet.count("SELECT count(*) FROM sessions WHERE approver_id = 'dana' AND how = 'personal token and TOTP'"));
     }
 
-    /** The README's Fleet section: its service commands parse, and the warrant key file it pins is named as the service names it. */
+    /** The README's Fleet section: its service commands parse, and the agents pin the warrant keys the service serves. */
     @Test
-    void theReadmesFleetCommandsParseAndNameTheKeyFileTheServiceWrites() throws IOException {
+    void theReadmesFleetCommandsParseAndPinTheKeysTheServiceServes() throws IOException {
         String readme = java.nio.file.Files.readString(Path.of("..", "README.md"));
         String fleetSection = readme.substring(readme.indexOf("### Fleet"), readme.indexOf("## Layout"));
         List<String> commands = fleetSection.lines().filter(l -> l.startsWith("java -jar server/target/magistrate-server.jar ")).toList();
@@ -218,14 +218,14 @@ class FleetConsoleTest {
             ServerOptions o = ServerOptions.parse(List.of(args.split(" ")));
             assertEquals(Path.of("fleet-data"), o.dataDir(), command);
         }
-        java.util.regex.Matcher key = java.util.regex.Pattern.compile("-Dmagistrate\\.fleet\\.key=fleet-keys/(\\S+)").matcher(fleetSection);
-        assertTrue(key.find(), "the README pins the service's key");
-        java.util.regex.Pattern named = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(key.group(1)).replace("<id>", "\\E[0-9a-f]{16}\\Q"));
-        try (var files = java.nio.file.Files.list(fleet.keys.resolve("warrant"))) {
-            String active = a.service().warrantKeys().signingKey(dev.magistrate.keys.SignatureAlgorithm.ED25519).keyId();
-            List<String> pub = files.map(f -> "warrant/" + f.getFileName()).filter(f -> named.matcher(f).matches()).toList();
-            assertEquals(List.of("warrant/" + active + ".ed25519.pub"), pub, "the README's key file is the service's active public key");
-        }
+        // The agents pin the keys the service serves, saved by the README's curl line under the name they are given.
+        java.util.regex.Matcher fetched = java.util.regex.Pattern.compile("curl -s http://127\\.0\\.0\\.1:8443(/v1/keys/warrant) > (\\S+)").matcher(fleetSection);
+        assertTrue(fetched.find(), "the README fetches the service's warrant keys");
+        assertEquals(2, fleetSection.split(java.util.regex.Pattern.quote("-Dmagistrate.fleet.key=" + fetched.group(2)), -1).length - 1,
+                "both agents pin the fetched keys");
+        var keys = new com.fasterxml.jackson.databind.ObjectMapper().readTree(new ConsoleWebClient().get(a, fetched.group(1)).body()).path("keys");
+        String active = a.service().warrantKeys().signingKey(dev.magistrate.keys.SignatureAlgorithm.ED25519).keyId();
+        assertEquals(active, keys.path(0).path("key_id").asText(), "the route serves the service's active warrant key");
     }
 
     private static String code() {
