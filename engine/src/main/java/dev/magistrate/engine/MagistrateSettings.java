@@ -2,6 +2,7 @@ package dev.magistrate.engine;
 
 import dev.magistrate.audit.AuditObserver;
 import dev.magistrate.audit.Durability;
+import dev.magistrate.fleet.FleetSettings;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,10 +31,13 @@ import java.util.Objects;
  * @param signalsJmx        whether {@link Magistrate#open} registers the {@code dev.magistrate:type=Signals} MBean
  * @param watchPolicy       reload the policy by itself when its files change (off by default: whoever can write the files
  *                          then changes what is allowed without signing in; see docs/policy-language.md, "Reloading a policy")
+ * @param fleet             the fleet service this engine belongs to, or null for none: then a policy that reads a fleet
+ *                          window ({@code count_fleet}, {@code sum_fleet}) is refused at open
  */
 public record MagistrateSettings(Path policy, Path auditDirectory, Durability auditDurability, Path keysDirectory, String approvals,
                                  Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock,
-                                 AuditObserver telemetry, Path shadowPolicy, boolean signalsJmx, boolean watchPolicy) {
+                                 AuditObserver telemetry, Path shadowPolicy, boolean signalsJmx, boolean watchPolicy,
+                                 FleetSettings fleet) {
 
     public MagistrateSettings {
         Objects.requireNonNull(auditDirectory, "auditDirectory");
@@ -66,6 +70,7 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
         private Path shadowPolicy;
         private boolean signalsJmx = true;
         private boolean watchPolicy;
+        private FleetSettings fleet;
 
         private Builder() {
         }
@@ -104,9 +109,11 @@ public record MagistrateSettings(Path policy, Path auditDirectory, Durability au
 
         public Builder watchPolicy(boolean watch) { this.watchPolicy = watch; return this; }
 
+        public Builder fleet(FleetSettings fleet) { this.fleet = fleet; return this; }
+
         public MagistrateSettings build() {
             return new MagistrateSettings(policy, auditDirectory, auditDurability, keysDirectory, approvals, approvalSettings, approvers,
-                    agentId, clock, telemetry, shadowPolicy, signalsJmx, watchPolicy);
+                    agentId, clock, telemetry, shadowPolicy, signalsJmx, watchPolicy, fleet);
         }
     }
 }
