@@ -7,7 +7,9 @@ import dev.magistrate.policy.PolicyCompiler;
 import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.PolicySet;
 
+import javax.sql.DataSource;
 import java.time.Clock;
+import java.util.function.UnaryOperator;
 
 /** One running replica: its database pool (and embedded PostgreSQL, with a data directory), the service and its HTTP API. */
 public final class FleetServer implements AutoCloseable {
@@ -24,6 +26,11 @@ public final class FleetServer implements AutoCloseable {
 
     /** Loads the policy, approvers and keys first (each error names its file), then opens the database and listens. */
     static FleetServer start(ServerOptions o) {
+        return start(o, UnaryOperator.identity());
+    }
+
+    /** As {@link #start(ServerOptions)}, the service seeing the pool through {@code around} (the load test counts round trips so). */
+    static FleetServer start(ServerOptions o, UnaryOperator<DataSource> around) {
         PolicySet set = PolicyLoader.load(o.policy());
         var policy = PolicyCompiler.compile(set);
         ApproverDirectory approvers = ApproverDirectory.load(o.approvers());
@@ -31,7 +38,7 @@ public final class FleetServer implements AutoCloseable {
         FleetDatabase db = openDatabase(o);
         FleetService service = null;
         try {
-            service = new FleetService(db.dataSource(), set, policy, approvers, keys, o.replica(), Clock.systemUTC());
+            service = new FleetService(around.apply(db.dataSource()), set, policy, approvers, keys, o.replica(), Clock.systemUTC());
             IntentApi api = new IntentApi(service, o.workers());
             ConsoleHttpServer http = new ConsoleHttpServer(o.bind(), o.port(), o.workers(), "magistrate-server", api::handle);
             return new FleetServer(db, service, http);
