@@ -180,12 +180,12 @@ public final class FleetService implements AutoCloseable {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
-                Decision d;
                 FleetWindows.Locked locked = null;
-                if (windows == null) {
-                    d = decide(intent, intent);
-                } else {
-                    // Decide and reserve as one step: the windows' rows stay locked until this transaction ends.
+                FleetWindows.Unlocked unlocked = windows == null ? null : windows.unlocked(intent);
+                Decision d = decide(intent, unlocked == null ? intent : unlocked);
+                // Most calls (a read) neither read a window nor add to one: decided as they are, they lock no counter row.
+                if (unlocked != null && (unlocked.readAny() || windows.counts(intent))) {
+                    // Decide again, and reserve, as one step: the windows' rows stay locked until this transaction ends.
                     locked = windows.lock(c, intent.agent());
                     d = decide(intent, locked.input(intent));
                 }
@@ -307,8 +307,12 @@ public final class FleetService implements AutoCloseable {
     /** The request, if it is this agent's (another agent's request is as good as absent); a due timeout is applied first. */
     Optional<RequestView> find(String agent, String id) {
         try (Connection c = db.getConnection()) {
-            expire(c, id);
             Optional<RequestView> r = load(c, id);
+            // Due (by this replica's clock, a second early for skew): time it out by the database's clock, then read it again.
+            if (r.isPresent() && !r.get().isFinal() && r.get().deadline() != null && r.get().deadline().isBefore(clock.instant().plusSeconds(1))) {
+                expire(c, id);
+                r = load(c, id);
+            }
             return agent == null ? r : r.filter(v -> v.agent().equals(agent));
         } catch (SQLException e) {
             throw unavailable(e);

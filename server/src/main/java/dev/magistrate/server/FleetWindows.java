@@ -203,6 +203,49 @@ final class FleetWindows {
         }
     }
 
+    /** Whether any window counts this call (adds to it if the call is let through). */
+    boolean counts(Intent intent) {
+        for (Window w : windows) if (w.counts(intent.action())) return true;
+        return false;
+    }
+
+    Unlocked unlocked(Intent intent) {
+        return new Unlocked(intent);
+    }
+
+    /**
+     * The intent for a first decision without the counters: a read of a window is noted and answered with nothing (the
+     * decision it feeds is then thrown away, and the call decided again on locked rows). Reading no window, the decision
+     * stands as it is: no total could have changed it.
+     */
+    static final class Unlocked implements PolicyInput {
+        private final Intent intent;
+        private boolean readAny;
+
+        private Unlocked(Intent intent) {
+            this.intent = intent;
+        }
+
+        boolean readAny() {
+            return readAny;
+        }
+
+        @Override public String action() { return intent.action(); }
+        @Override public String resource() { return intent.resource(); }
+        @Override public String agent() { return intent.agent(); }
+        @Override public String justification() { return intent.justification(); }
+        @Override public String urgency() { return intent.urgency(); }
+        @Override public Object cost() { return intent.cost(); }
+        @Override public Instant time() { return intent.time(); }
+        @Override public Object argument(String name) { return intent.argument(name); }
+
+        @Override
+        public Object window(Window window) {
+            readAny = true;
+            return null;
+        }
+    }
+
     /**
      * Locks (creating when new) the row of every window for this agent, in definition order, with one statement, and reads
      * the database's time with it. Held until the caller's transaction ends.
