@@ -50,7 +50,8 @@ import java.util.regex.Pattern;
  * wins because every change of a request's state is one conditional {@code UPDATE ... WHERE state = 'pending'} whose row
  * count says whether this replica won; a vote first takes the request's row lock with such an update, so votes on one
  * request are counted one after the other, across replicas. Deadlines are compared with the database's clock, so
- * replicas with different clocks agree on when a request timed out.
+ * replicas with different clocks agree on when a request timed out. A policy with windows is decided on counters in the
+ * database ({@link FleetWindows}), locked and spent in the decision's transaction.
  */
 public final class FleetService implements AutoCloseable {
 

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,7 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * The fleet load test: simulated agents, each enrolled with its own token, submit intents through two replicas of the
  * service on loopback, on one embedded PostgreSQL; a voter thread approves the requests that need a person. Each agent
  * submits a fixed mix, one intent after the other: reads allowed at T0, deploys under a per-agent window, purchases under
- * a fleet-wide budget, and restarts that wait for a vote. Bounded in count (agents x intents) and in time.
+ * a fleet-wide budget, and restarts that wait for a vote; an allowed deploy or purchase is then run (its warrant spent with
+ * {@code execution: started}, which makes its window amounts final). A 503 (the service's bounded queue is full) or a
+ * dropped connection is retried with exponential backoff and jitter, as is a long poll answered at once because every
+ * waiting slot was taken. Bounded in count (agents x intents) and in time.
  *
  * <p>Measured: intents per second over the run, submit-to-decision latency (a call that waits for a vote is decided when
  * its agent sees the final state: its long poll looks every 200 ms), and the database round trips per intent, counted by
@@ -233,15 +237,26 @@ final class FleetLoad {
             String status = r.text("status");
             if (status.equals("pending")) {
                 toApprove.add(id);
+                long backoff = IntentApi.POLL_MILLIS;
                 while (status.equals("pending")) {
                     long asked = System.nanoTime();
                     r = retrying(() -> fleet.get(replica, "/v1/intents/" + id + "?wait=30", token), deadline, retries);
                     status = r.text("status");
-                    // Answered at once while still pending: every long-poll slot was taken, so wait the service's poll period.
-                    if (status.equals("pending") && System.nanoTime() - asked < POLL_NANOS) pause(POLL_NANOS / 1_000_000);
+                    // Answered at once while still pending: every long-poll slot was taken; ask again later, backing off.
+                    if (status.equals("pending") && System.nanoTime() - asked < POLL_NANOS) {
+                        pause(backoff + ThreadLocalRandom.current().nextLong(backoff));
+                        backoff = Math.min(backoff * 2, 3_200);
+                    }
                 }
             }
-            answers.add(new Answer(agent, i, kind, id, status, System.nanoTime() - t0));
+            long decided = System.nanoTime() - t0;
+            if (status.equals("allow") && (kind == Kind.DEPLOY || kind == Kind.BUY)) {
+                // The call runs: its warrant is spent, which makes what it took from the windows final (counted are calls that run).
+                Map<String, Object> started = Map.of("warrant", r.text("warrant"), "outcome", "started");
+                Reply e = retrying(() -> fleet.post(replica, "/v1/intents/" + id + "/execution", token, started), deadline, retries);
+                if (!"consumed".equals(e.text("status"))) throw new IllegalStateException("execution of " + id + ": " + e.body());
+            }
+            answers.add(new Answer(agent, i, kind, id, status, decided));
         }
     }
 
@@ -273,9 +288,12 @@ final class FleetLoad {
         }
     }
 
-    /** Sends until the service answers other than 503 (its bounded queue is full) and the connection held; 200 or it fails. */
+    /**
+     * Sends until the service answers other than 503 (its bounded queue is full) and the connection held, backing off
+     * exponentially with jitter; 200 or it fails.
+     */
     private static Reply retrying(java.util.function.Supplier<Reply> call, long deadline, AtomicLong retries) {
-        Random jitter = new Random();
+        long backoff = 20;
         for (int attempt = 1; ; attempt++) {
             RuntimeException error = null;
             try {
@@ -287,7 +305,8 @@ final class FleetLoad {
             }
             if (System.nanoTime() > deadline) throw new IllegalStateException("out of time after " + attempt + " attempts", error);
             retries.incrementAndGet();
-            pause(Math.min(500, 10L * attempt + jitter.nextInt(20)));
+            pause(backoff + ThreadLocalRandom.current().nextLong(backoff));
+            backoff = Math.min(backoff * 2, 2_000);
         }
     }
 

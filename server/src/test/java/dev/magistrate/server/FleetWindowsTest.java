@@ -183,6 +183,32 @@ class FleetWindowsTest {
         fleet.stop(d);
     }
 
+    /** docs/fleet.md, "Fleet windows": its policy starts a replica, and the denial it shows is the one the service gives. */
+    @Test
+    void theFleetWindowsDocsRunAsDocumented(@TempDir Path dir) throws IOException {
+        String doc = Files.readString(Path.of("..", "docs", "fleet.md"));
+        String section = doc.substring(doc.indexOf("## Fleet windows and the 1,000-agent load test"));
+        int yaml = section.indexOf("```yaml\n") + "```yaml\n".length();
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), section.substring(yaml, section.indexOf("```", yaml)));
+        int text = section.indexOf("```\n", section.indexOf("```", yaml) + 3) + "```\n".length();
+        String documented = section.substring(text, section.indexOf("\n```", text));
+        FleetServer docs = FleetServer.start(ServerOptions.parse(List.of("--policy", policy.toString(), "--approvers", fleet.approvers.toString(),
+                "--keys", fleet.keys.toString(), "--db", fleet.jdbcUrl(), "--port", "0", "--replica", "docs")));
+        try {
+            String buyer = newAgent();
+            String other = newAgent();
+            assertEquals("allow", fleet.post(docs, "/v1/intents", buyer, Map.of("action", "buy", "args", Map.of(), "cost", 4800)).text("status"));
+            Reply denied = fleet.post(docs, "/v1/intents", other, Map.of("action", "buy", "args", Map.of(), "cost", 300));
+            assertEquals("denied", denied.text("status"));
+            String stamp = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z";
+            assertTrue(denied.text("reason").matches(java.util.regex.Pattern.quote(documented.replaceAll(stamp, "STAMP")).replace("STAMP", "\\E" + stamp + "\\Q")),
+                    denied.text("reason") + " is not as documented: " + documented);
+            assertEquals("allow", fleet.post(docs, "/v1/intents", other, Map.of("action", "buy", "args", Map.of(), "cost", 200)).text("status"));
+        } finally {
+            docs.close();
+        }
+    }
+
     @Test
     void aWindowOverOneJvmsAgentsIsRefusedAtStartAtTheRule(@TempDir Path dir) throws IOException {
         Path policy = Files.writeString(dir.resolve("policy.yaml"), """
