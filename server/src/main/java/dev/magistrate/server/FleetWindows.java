@@ -40,7 +40,10 @@ final class FleetWindows {
     private static final int SLOTS = Window.BUCKETS + 1;
     private static final long NONE = Long.MIN_VALUE;
 
-    /** Sorted by definition: the order rows are locked in. */
+    /**
+     * Sorted by definition: the order rows are locked in, here and in {@link #giveBack}. Java's string order, which for
+     * these texts (ASCII: definitions, agent ids) is PostgreSQL's {@code COLLATE "C"}, whatever the database's collation.
+     */
     private final List<Window> windows;
 
     FleetWindows(List<Window> windows) {
@@ -263,7 +266,7 @@ final class FleetWindows {
         Map<String, Ring> rings = new HashMap<>();
         long now = 0;
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO window_counters (window_def, scope_key, bucket_ms, head, total, amounts)"
-                + " SELECT d, k, b, NULL, 0, '{}' FROM unnest(?::text[], ?::text[], ?::bigint[]) AS t (d, k, b) ORDER BY d, k"
+                + " SELECT d, k, b, NULL, 0, '{}' FROM unnest(?::text[], ?::text[], ?::bigint[]) AS t (d, k, b) ORDER BY d COLLATE \"C\", k COLLATE \"C\""
                 + " ON CONFLICT (window_def, scope_key) DO UPDATE SET bucket_ms = window_counters.bucket_ms"
                 + " RETURNING window_def, scope_key, bucket_ms, head, total, amounts, (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
             ps.setArray(1, c.createArrayOf("text", defs));
