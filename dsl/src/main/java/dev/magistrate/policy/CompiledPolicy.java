@@ -17,6 +17,15 @@ public interface CompiledPolicy {
         return java.util.List.of();
     }
 
+    /**
+     * Whether a rule reads a fleet-wide window ({@code count_fleet}, {@code sum_fleet}): its counter lives in the fleet
+     * service, so such a policy is decided there, and an engine without a fleet refuses it (docs/fleet.md).
+     */
+    default boolean readsFleetWindows() {
+        for (Window w : windows()) if (w.scope() == Window.Scope.FLEET) return true;
+        return false;
+    }
+
     /** The policy's {@code rollbacks:}, conditions compiled, in file order. Empty for most policies. */
     default java.util.List<Rollback> rollbacks() {
         return java.util.List.of();

@@ -16,8 +16,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A sliding window a condition reads: {@code count([glob,] window)}, {@code count_all(...)},
- * {@code sum(expr, [glob,] window)} or {@code sum_all(...)}. The engine keeps one counter per
+ * A sliding window a condition reads: {@code count([glob,] window)}, {@code count_all(...)}, {@code count_fleet(...)},
+ * {@code sum(expr, [glob,] window)}, {@code sum_all(...)} or {@code sum_fleet(...)}. The engine keeps one counter per
  * {@link #definition()}: two rules (or two versions of a policy) that write the same window share it.
  * What one call adds ({@link #contribution}) is computed from the call alone, at decision time, so
  * the audit trail can record it and a restart can rebuild the counter without the policy.
@@ -32,8 +32,24 @@ public final class Window {
 
     public enum Kind { COUNT, SUM }
 
-    /** {@code AGENT}: the calling agent's own calls; {@code ALL}: every agent's calls in this JVM. */
-    public enum Scope { AGENT, ALL }
+    /**
+     * {@code AGENT}: the calling agent's own calls; {@code ALL}: every agent's calls in this JVM; {@code FLEET}: every
+     * agent's calls across the fleet, a counter only the fleet service keeps (docs/fleet.md).
+     */
+    public enum Scope {
+        AGENT(""), ALL("_all"), FLEET("_fleet");
+
+        private final String suffix;
+
+        Scope(String suffix) {
+            this.suffix = suffix;
+        }
+
+        /** The function name's ending for this scope: {@code count_fleet} is {@code count} + {@code _fleet}. */
+        public String suffix() {
+            return suffix;
+        }
+    }
 
     private static final Interpreter ARITHMETIC = new Interpreter(ZoneOffset.UTC); // sums read only cost and args
 
@@ -52,7 +68,7 @@ public final class Window {
         this.length = Objects.requireNonNull(length);
         this.summed = summed;
         if ((kind == Kind.SUM) != (summed != null)) throw new IllegalArgumentException("a sum has an expression, a count has none");
-        StringBuilder sb = new StringBuilder(kind == Kind.COUNT ? "count" : "sum").append(scope == Scope.ALL ? "_all(" : "(");
+        StringBuilder sb = new StringBuilder(kind == Kind.COUNT ? "count" : "sum").append(scope.suffix()).append('(');
         if (summed != null) sb.append(text(summed, true)).append(", ");
         if (actions != null) sb.append('\'').append(actions.pattern()).append("', ");
         this.definition = sb.append(Durations.format(length)).append(')').toString();
@@ -130,6 +146,25 @@ public final class Window {
             if (r.condition() != null) collect(r.condition(), out);
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * Refuses a policy set with a rule that reads a window of this scope where it cannot be kept: one error per such rule,
+     * at the rule, naming the window and {@code why} (e.g. "only the fleet service keeps fleet-wide counters").
+     *
+     * @throws PolicyException when a rule reads such a window
+     */
+    public static void refuseScope(PolicySet set, Scope scope, String why) {
+        List<PolicyError> errors = new java.util.ArrayList<>();
+        for (Rule r : set.rules()) {
+            if (r.condition() == null) continue;
+            for (Window w : in(r.condition())) {
+                if (w.scope != scope) continue;
+                errors.add(new PolicyError(r.location(), "rule '" + r.name() + "' reads " + w.definition + ": " + why, null));
+                break;
+            }
+        }
+        if (!errors.isEmpty()) throw new PolicyException(errors);
     }
 
     /** The windows a condition reads, each once, in order of first use. */

@@ -91,6 +91,46 @@ class WindowsTest {
     }
 
     @Test
+    void fleetWindowsAreCheckedLikeTheOthersAndThePolicySaysItReadsThem() {
+        assertError(only(rule("\"count_fleet('1h') > 3\"")), 3, 29, "the window of count_fleet() is a duration like 1h, 30m or 7d, written without quotes");
+        assertError(only(rule("\"sum_fleet(cost) > 3\"")), 3, 17, "sum_fleet() takes a number to add, an optional action pattern and a window");
+        assertError(only(rule("\"sum_fleet(action, 1h) > 3\"")), 3, 27, "sum_fleet() adds numbers of the call, its cost or args.NAME, not 'action'");
+        assertError(only(rule("\"count_flet(1h) > 3\"")), 3, 17, "did you mean 'count_fleet()'?");
+        PolicySet set = load("""
+                default: T0
+                policies:
+                  - name: local
+                    condition: "count('scale_*', 1h) > 3"
+                    risk_tier: T2
+                  - name: fleet budget
+                    condition: "sum_fleet(args.instances, 'scale_*', 60m) + args.instances > 100 or count_fleet(1d) > 9000"
+                    effect: deny
+                    reason: the fleet's hourly scale-up budget is spent
+                """);
+        CompiledPolicy compiled = PolicyCompiler.compile(set);
+        assertEquals(List.of("count('scale_*', 1h)", "sum_fleet(args.instances, 'scale_*', 1h)", "count_fleet(1d)"),
+                compiled.windows().stream().map(Window::definition).toList());
+        assertEquals(Window.Scope.FLEET, compiled.windows().get(1).scope());
+        assertTrue(compiled.readsFleetWindows());
+        assertTrue(new ReferencePolicy(set).readsFleetWindows());
+        assertFalse(PolicyCompiler.compile(load("policies:\n  - name: a\n    condition: \"count_all(1h) > 5\"\n    risk_tier: T1\n")).readsFleetWindows());
+        PolicyRequest call = PolicyRequest.builder("scale_web").arg("instances", 10).build();
+        Map<String, Object> totals = Map.of("count('scale_*', 1h)", 0L, "sum_fleet(args.instances, 'scale_*', 1h)", 91L, "count_fleet(1d)", 0L);
+        for (CompiledPolicy p : List.of(compiled, new ReferencePolicy(set))) {
+            assertEquals(Effect.DENY, p.decide(new Windowed(call, totals)).effect(), "91 + 10 > 100");
+            Map<String, Object> less = new HashMap<>(totals);
+            less.put("sum_fleet(args.instances, 'scale_*', 1h)", 90L);
+            assertEquals(Effect.ALLOW, p.decide(new Windowed(call, less)).effect(), "90 + 10 is the budget, not over it");
+        }
+        PolicyException refused = org.junit.jupiter.api.Assertions.assertThrows(PolicyException.class,
+                () -> Window.refuseScope(set, Window.Scope.FLEET, "no fleet here"));
+        assertEquals(1, refused.errors().size());
+        assertEquals("ops.yaml:6:5: rule 'fleet budget' reads sum_fleet(args.instances, 'scale_*', 1h): no fleet here",
+                refused.errors().get(0).format());
+        Window.refuseScope(set, Window.Scope.ALL, "refuses nothing here");
+    }
+
+    @Test
     void whatACallAddsComesFromTheCallAlone() {
         List<Window> w = PolicyCompiler.compile(load("""
                 policies:

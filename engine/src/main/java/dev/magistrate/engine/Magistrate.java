@@ -26,6 +26,8 @@ import dev.magistrate.policy.PolicyException;
 import dev.magistrate.policy.PolicyInput;
 import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.PolicySet;
+import dev.magistrate.policy.Window;
+import dev.magistrate.fleet.FleetSettings;
 import dev.magistrate.telemetry.DefaultTelemetry;
 import dev.magistrate.signal.SignalBoard;
 import dev.magistrate.signal.SignalsJmx;
@@ -90,6 +92,7 @@ public final class Magistrate implements AutoCloseable {
     public static Magistrate open(MagistrateSettings settings) {
         if (settings.policy() == null) throw new IllegalArgumentException("no policy is configured (set magistrate.policy)");
         PolicySet set = PolicyLoader.load(settings.policy());
+        if (!MagistrateSettings.REMOTE.equals(settings.approvals())) Window.refuseScope(set, Window.Scope.FLEET, FleetSettings.WINDOWS_NEED_A_FLEET);
         CompiledPolicy policy = PolicyCompiler.compile(set);
         Governor.Shadow shadow = shadow(settings, set);
         return open(settings, policy, shadow, "policy " + settings.policy() + " (" + set.rules().size() + " rules, sha256 "
@@ -170,7 +173,8 @@ public final class Magistrate implements AutoCloseable {
             if (s.signalsJmx()) opened.push(SignalsJmx.register(signals));
             // Before the backend sees anything: what waited for approval when the process last stopped is abandoned.
             governor.abandon(governor.waitingAtStart());
-            LivePolicy live = reloadable ? LivePolicy.start(governor, s.policy(), s.watchPolicy(), s.shadowPolicy() == null) : null;
+            LivePolicy live = reloadable ? LivePolicy.start(governor, s.policy(), s.watchPolicy(), s.shadowPolicy() == null,
+                    MagistrateSettings.REMOTE.equals(s.approvals())) : null;
             if (live != null) opened.push(live); // closed before the governor: no reload after it
             Rollbacks rollbacks = new Rollbacks(governor, s.clock());
             opened.push(rollbacks); // closed before the governor: no compensating call after it

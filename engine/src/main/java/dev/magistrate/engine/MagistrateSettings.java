@@ -33,7 +33,8 @@ import java.util.Objects;
  *                          then changes what is allowed without signing in; see docs/policy-language.md, "Reloading a policy")
  * @param fleet             the fleet service this engine belongs to, or null for none: each signed checkpoint of the audit
  *                          log is shipped to it, its witness (docs/fleet.md, "The checkpoint witness"); with {@code approvals}
- *                          {@code remote} (which requires it) it also decides every call the local policy does not settle
+ *                          {@code remote} (which requires it) it also decides every call the local policy does not settle.
+ *                          Without one, a policy that reads a fleet window ({@code count_fleet}, {@code sum_fleet}) is refused
  */
 public record MagistrateSettings(Path policy, Path auditDirectory, Durability auditDurability, Path keysDirectory, String approvals,
                                  Map<String, String> approvalSettings, Path approvers, String agentId, Clock clock,

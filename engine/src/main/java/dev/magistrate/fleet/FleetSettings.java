@@ -18,6 +18,11 @@ public record FleetSettings(List<URI> urls, Path tokenFile, Path serviceKeyFile)
 
     public static final String URLS = "magistrate.fleet.urls", TOKEN_FILE = "magistrate.fleet.token.file", KEY = "magistrate.fleet.key";
 
+    /** Why an engine that does not send its calls to the fleet service refuses a policy reading a fleet-wide window. */
+    public static final String WINDOWS_NEED_A_FLEET = "a fleet-wide window, whose counter only the fleet service keeps, and this engine"
+            + " does not send its calls to the fleet service (set magistrate.approvals=remote and magistrate.fleet.*; docs/fleet.md),"
+            + " so it refuses the policy rather than count the fleet's budget in one process";
+
     public FleetSettings {
         urls = List.copyOf(Objects.requireNonNull(urls, URLS));
         if (urls.isEmpty()) throw new IllegalArgumentException(URLS + ": at least one service URL is needed");

@@ -24,6 +24,8 @@ final class DecisionInput implements PolicyInput {
     private final WindowCounters windows;
     private final long nowMillis;
     private List<String> read;
+    /** A fleet-wide window was read: its counter is the fleet service's, so the service decides this call (even at T0). */
+    private boolean readFleetWindow;
 
     /** {@code windows} at {@code nowMillis}: what {@code count()} and {@code sum()} read. */
     DecisionInput(Intent intent, SignalBoard.Snapshot signals, long denialsInARow, WindowCounters windows, long nowMillis) {
@@ -52,7 +54,19 @@ final class DecisionInput implements PolicyInput {
 
     @Override
     public Object window(Window window) {
+        if (window.scope() == Window.Scope.FLEET && windows.fleetDecides()) {
+            // Read as nothing spent: the local pass only filters (a window-based denial is left to the service), and a call
+            // that reads a fleet window goes to the fleet service, which decides it again with the fleet's counter.
+            readFleetWindow = true;
+            note(window.definition(), "counted by the fleet service");
+            return Window.value(0);
+        }
         return windows.value(window, intent, nowMillis);
+    }
+
+    /** Whether the decision read a fleet-wide window (only when the fleet service decides this engine's calls). */
+    boolean readFleetWindow() {
+        return readFleetWindow;
     }
 
     @Override

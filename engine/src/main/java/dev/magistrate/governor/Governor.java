@@ -85,7 +85,7 @@ public final class Governor implements AutoCloseable {
     private final SignalBoard signals;
     private final DenialStreaks streaks = new DenialStreaks();
     private volatile Shadow shadow;
-    private final WindowCounters windows = new WindowCounters();
+    private final WindowCounters windows;
     private final List<PendingAtRestart.Waiting> waitingAtStart;
     /** Where the window counters are rebuilt from; null for an audit sink that is not a Chronicle log. */
     private final Path auditDirectory;
@@ -103,6 +103,7 @@ public final class Governor implements AutoCloseable {
         this.issuer = new WarrantIssuer(keys.warrantKeys(), clock, b.t0Algorithm);
         this.verifier = new WarrantVerifier(keys.warrantKeys(), ledger, clock, b.clockSkew);
         this.authority = b.backend instanceof ApprovalAuthority a ? a : null;
+        this.windows = new WindowCounters(authority != null);
         this.authorityVerifier = authority == null ? null : new WarrantVerifier(authority.warrantKeys(), ledger, clock, b.clockSkew);
         this.ownedLedger = ownsLedger ? ledger : null;
         this.followUps = new FollowUps(clock);
@@ -395,7 +396,8 @@ public final class Governor implements AutoCloseable {
         }
         Shadow sh = shadow;
         if (sh != null) shadowDecide(intent, d, sh, in.again());
-        if (cover.overrides()) {
+        // With the fleet service as the authority, a local grant never bypasses it: the service decides (fail closed).
+        if (cover.overrides() && authority == null) {
             CompletableFuture<Authorization> underGrant = underGrant(intent, d, cover.grant());
             if (underGrant != null) return underGrant;
         }
@@ -412,7 +414,7 @@ public final class Governor implements AutoCloseable {
             }
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.POLICY, reasons.get(0).getKey(), why.toString(), null, null));
         }
-        if (settledByAuthority(intent, d, p)) return requestApproval(intent, d);
+        if (settledByAuthority(d, in)) return requestApproval(intent, d);
         if (d.effect() == Effect.ALLOW) {
             if (grantInProcess && d.tier() == Tier.T0) {
                 streaks.granted(intent.agent());
@@ -430,12 +432,11 @@ public final class Governor implements AutoCloseable {
     /**
      * Where a call the local policy does not deny is settled: true sends it to the approval authority (the fleet service,
      * {@code magistrate.approvals=remote}), which decides it again and signs its warrant; false settles it here. The one
-     * place that chooses: a T0 allow stays local (no round trip), everything else goes to the authority when there is one.
-     * It takes the intent and the policy in force so that a rule the service must count (a fleet-scope window) can send
-     * its calls there even at T0.
+     * place that chooses: a T0 allow stays local (no round trip) unless it read a fleet-wide window, whose counter only the
+     * service keeps; everything else goes to the authority when there is one.
      */
-    private boolean settledByAuthority(Intent intent, Decision d, CompiledPolicy p) {
-        return authority != null && !(d.effect() == Effect.ALLOW && d.tier() == Tier.T0);
+    private boolean settledByAuthority(Decision d, DecisionInput in) {
+        return authority != null && (!(d.effect() == Effect.ALLOW && d.tier() == Tier.T0) || in.readFleetWindow());
     }
 
     /** Whether the authority signed this warrant (its key id is among the authority's pinned keys); false without one. */

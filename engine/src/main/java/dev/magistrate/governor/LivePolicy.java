@@ -5,8 +5,10 @@ import dev.magistrate.log.MagistrateLog;
 import dev.magistrate.policy.CompiledPolicy;
 import dev.magistrate.policy.PolicyCompiler;
 import dev.magistrate.policy.PolicyException;
+import dev.magistrate.fleet.FleetSettings;
 import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.PolicySet;
+import dev.magistrate.policy.Window;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -70,9 +72,12 @@ public final class LivePolicy implements AutoCloseable {
     private volatile boolean closed;
     /** The shadow is the files' own shadow rules (no separate shadow policy): a reload replaces it with the new files'. */
     private final boolean shadowFromRules;
+    /** Whether the engine sends calls to the fleet service; if not, a version reading a fleet-wide window is refused, as at open. */
+    private final boolean fleet;
 
-    private LivePolicy(Governor governor, Path source, boolean watchFiles, boolean shadowFromRules) {
+    private LivePolicy(Governor governor, Path source, boolean watchFiles, boolean shadowFromRules, boolean fleet) {
         this.shadowFromRules = shadowFromRules;
+        this.fleet = fleet;
         this.governor = Objects.requireNonNull(governor, "governor");
         this.source = Objects.requireNonNull(source, "source").toAbsolutePath().normalize();
         this.loader = Executors.newSingleThreadExecutor(r -> daemon(r, "magistrate-policy-reload"));
@@ -99,7 +104,12 @@ public final class LivePolicy implements AutoCloseable {
      * the files' shadow rules (no separate shadow policy), so a reload brings the new files' shadow rules too.
      */
     public static LivePolicy start(Governor governor, Path source, boolean watchFiles, boolean shadowFromRules) {
-        return new LivePolicy(governor, source, watchFiles, shadowFromRules);
+        return start(governor, source, watchFiles, shadowFromRules, false);
+    }
+
+    /** As above; {@code fleet}: the fleet service decides this engine's calls, so a version reading fleet-wide windows may be put in force. */
+    public static LivePolicy start(Governor governor, Path source, boolean watchFiles, boolean shadowFromRules, boolean fleet) {
+        return new LivePolicy(governor, source, watchFiles, shadowFromRules, fleet);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -150,6 +160,7 @@ public final class LivePolicy implements AutoCloseable {
         Governor.Shadow shadow = null;
         try {
             set = PolicyLoader.load(source);
+            if (!fleet) Window.refuseScope(set, Window.Scope.FLEET, FleetSettings.WINDOWS_NEED_A_FLEET);
             next = PolicyCompiler.compile(set);
             if (shadowFromRules && set.shadowPolicy() != null) {
                 shadow = new Governor.Shadow(PolicyCompiler.compile(set.shadowPolicy()), Governor.Shadow.RULES);

@@ -46,6 +46,16 @@ final class WindowCounters {
 
     private final Map<String, Map<String, SlidingWindow>> counters = new ConcurrentHashMap<>();
     private final Map<String, Reservation> pending = new ConcurrentHashMap<>();
+    /** The fleet service decides this engine's calls, so a fleet-wide window is read there (see DecisionInput#window). */
+    private final boolean fleetDecides;
+
+    WindowCounters(boolean fleetDecides) {
+        this.fleetDecides = fleetDecides;
+    }
+
+    boolean fleetDecides() {
+        return fleetDecides;
+    }
 
     private record Spend(Window window, String key, long millionths) {
     }
@@ -69,6 +79,10 @@ final class WindowCounters {
 
     /** The total a condition sees for this call: everything counted, minus what this very intent reserved (a recheck). */
     long total(Window w, Intent call, long nowMillis) {
+        if (w.scope() == Window.Scope.FLEET) {
+            // Only the fleet service counts the fleet: a local total would be this process's share, so the decision fails closed.
+            throw new IllegalStateException(w.definition() + " is counted by the fleet service, not in this process");
+        }
         Map<String, SlidingWindow> byKey = counters.get(w.definition());
         SlidingWindow ring = byKey == null ? null : byKey.get(key(w, call.agent()));
         long total = ring == null ? 0 : ring.total(nowMillis);
@@ -91,6 +105,7 @@ final class WindowCounters {
     List<String> reserve(Intent call, List<Window> windows, long nowMillis) {
         List<Spend> spends = new ArrayList<>();
         for (Window w : windows) {
+            if (w.scope() == Window.Scope.FLEET) continue; // the fleet service reserves these
             long amount = w.contribution(call);
             if (amount != 0) spends.add(new Spend(w, key(w, call.agent()), amount));
         }
@@ -176,7 +191,7 @@ final class WindowCounters {
         Map<String, Window> wanted = new HashMap<>();
         long reach = 0;
         for (Window w : windows) {
-            if (tracks(w)) continue;
+            if (tracks(w) || w.scope() == Window.Scope.FLEET) continue;
             wanted.put(w.definition(), w);
             reach = Math.max(reach, w.length().toMillis() + w.bucketMillis());
             counters.computeIfAbsent(w.definition(), d -> new ConcurrentHashMap<>());

@@ -7,7 +7,9 @@ import dev.magistrate.policy.PolicyCompiler;
 import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.PolicySet;
 
+import javax.sql.DataSource;
 import java.time.Clock;
+import java.util.function.UnaryOperator;
 
 /**
  * One running replica: its database pool (and embedded PostgreSQL, with a data directory), the service, and on one port
@@ -27,6 +29,11 @@ public final class FleetServer implements AutoCloseable {
 
     /** Loads the policy, approvers and keys first (each error names its file), then opens the database and listens. */
     static FleetServer start(ServerOptions o) {
+        return start(o, UnaryOperator.identity());
+    }
+
+    /** As {@link #start(ServerOptions)}, the service seeing the pool through {@code around} (the load test counts round trips so). */
+    static FleetServer start(ServerOptions o, UnaryOperator<DataSource> around) {
         PolicySet set = PolicyLoader.load(o.policy());
         var policy = PolicyCompiler.compile(set);
         ApproverDirectory approvers = ApproverDirectory.load(o.approvers());
@@ -34,9 +41,10 @@ public final class FleetServer implements AutoCloseable {
         FleetDatabase db = openDatabase(o);
         FleetService service = null;
         try {
-            service = new FleetService(db.dataSource(), set, policy, approvers, keys, o.replica(), Clock.systemUTC());
-            IntentApi api = new IntentApi(service, new CheckpointWitness(db.dataSource(), o.replica()), o.workers());
-            FleetConsole console = new FleetConsole(service, db.dataSource(), o.origins());
+            DataSource data = around.apply(db.dataSource());
+            service = new FleetService(data, set, policy, approvers, keys, o.replica(), Clock.systemUTC());
+            IntentApi api = new IntentApi(service, new CheckpointWitness(data, o.replica()), o.workers());
+            FleetConsole console = new FleetConsole(service, data, o.origins());
             ConsoleHttpServer http = new ConsoleHttpServer(o.bind(), o.port(), o.workers(), "magistrate-server",
                     x -> x.path().startsWith("/v1/") ? api.handle(x) : console.handle(x));
             console.listeningOn(http.port());

@@ -18,6 +18,7 @@ import dev.magistrate.policy.Decision;
 import dev.magistrate.policy.Effect;
 import dev.magistrate.policy.PolicySet;
 import dev.magistrate.policy.Tier;
+import dev.magistrate.policy.Window;
 import dev.magistrate.warrant.Warrant;
 import dev.magistrate.warrant.WarrantIssuer;
 import dev.magistrate.warrant.WarrantRejectedException;
@@ -50,7 +51,8 @@ import java.util.regex.Pattern;
  * wins because every change of a request's state is one conditional {@code UPDATE ... WHERE state = 'pending'} whose row
  * count says whether this replica won; a vote first takes the request's row lock with such an update, so votes on one
  * request are counted one after the other, across replicas. Deadlines are compared with the database's clock, so
- * replicas with different clocks agree on when a request timed out.
+ * replicas with different clocks agree on when a request timed out. A policy with windows is decided on counters in the
+ * database ({@link FleetWindows}), locked and spent in the decision's transaction.
  */
 public final class FleetService implements AutoCloseable {
 
@@ -61,6 +63,10 @@ public final class FleetService implements AutoCloseable {
     private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9._@+-]{1,128}");
     static final Pattern RESULT_DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final String TIMED_OUT_REASON = "no decision within the approval timeout";
+    static final String ALL_REFUSED = "a window over every agent of one JVM, which the fleet service does not have:"
+            + " write count_fleet()/sum_fleet() for the whole fleet, or count()/sum() for the calling agent (docs/fleet.md)";
+    /** How long past its expiry an unused warrant's reservation is kept: beyond the clock skew any verifier allows. */
+    static final long UNUSED_WARRANT_GRACE_MS = WarrantVerifier.DEFAULT_CLOCK_SKEW.toMillis() + 60_000;
 
     private final DataSource db;
     private final CompiledPolicy policy;
@@ -72,6 +78,8 @@ public final class FleetService implements AutoCloseable {
     private final Clock clock;
     private final String replica;
     private final ScheduledExecutorService timeouts;
+    /** The policy's windows in the database, or null for a policy without windows (which then reads and locks nothing). */
+    private final FleetWindows windows;
 
     /** What the policy made of a submitted intent: {@code allow} with a warrant, {@code pending}, or {@code denied}. */
     record Submitted(String requestId, String status, String warrantJson, String reason, String rule, Decision decision) {
@@ -97,11 +105,10 @@ public final class FleetService implements AutoCloseable {
     /** {@code replica}: this instance's name in the tables (which replica cast, issued, consumed). */
     public FleetService(DataSource db, PolicySet policySet, CompiledPolicy policy, ApproverDirectory approvers, KeySet warrantKeys,
                         String replica, Clock clock) {
-        if (!policy.windows().isEmpty()) {
-            // Fleet windows are a later milestone: counting per replica would let a fleet spend N times its budget.
-            throw new IllegalArgumentException("--policy: rules with count()/sum() windows are not supported by the fleet service yet"
-                    + " (fleet-scoped windows are a later milestone; docs/fleet.md)");
-        }
+        // count_all() means "every agent of this JVM" in the engine; the service has no JVM, and count_fleet() is what a fleet means.
+        if (policySet != null) Window.refuseScope(policySet, Window.Scope.ALL, ALL_REFUSED);
+        else if (policy.windows().stream().anyMatch(w -> w.scope() == Window.Scope.ALL)) throw new IllegalArgumentException("--policy: " + ALL_REFUSED);
+        this.windows = policy.windows().isEmpty() ? null : new FleetWindows(policy.windows());
         this.db = db;
         this.policy = policy;
         this.approvers = approvers;
@@ -183,11 +190,19 @@ public final class FleetService implements AutoCloseable {
 
     /** Decides the intent and records it: allowed with a warrant, pending approval until its deadline, or denied. */
     Submitted submit(Intent intent) {
-        Decision d = decide(intent);
-        String rules = json(d.matchedRules());
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
+                FleetWindows.Locked locked = null;
+                FleetWindows.Unlocked unlocked = windows == null ? null : windows.unlocked(intent);
+                Decision d = decide(intent, unlocked == null ? intent : unlocked);
+                // Most calls (a read) neither read a window nor add to one: decided as they are, they lock no counter row.
+                if (unlocked != null && (unlocked.readAny() || windows.counts(intent))) {
+                    // Decide again, and reserve, as one step: the windows' rows stay locked until this transaction ends.
+                    locked = windows.lock(c, intent.agent());
+                    d = decide(intent, locked.input(intent));
+                }
+                String rules = json(d.matchedRules());
                 Submitted s = switch (d.effect()) {
                     case ALLOW -> {
                         insertRequest(c, intent, d, rules, APPROVED, null, null);
@@ -196,14 +211,16 @@ public final class FleetService implements AutoCloseable {
                     }
                     case DENY -> {
                         Map.Entry<String, String> why = d.denyReasons().entrySet().iterator().next();
-                        insertRequest(c, intent, d, rules, DENIED, why.getValue(), "policy");
-                        yield new Submitted(intent.id(), "denied", null, why.getValue(), why.getKey(), d);
+                        String reason = locked == null ? why.getValue() : withBudgets(why, locked, intent.agent());
+                        insertRequest(c, intent, d, rules, DENIED, reason, "policy");
+                        yield new Submitted(intent.id(), "denied", null, reason, why.getKey(), d);
                     }
                     case APPROVE -> {
                         insertRequest(c, intent, d, rules, PENDING, null, null);
                         yield new Submitted(intent.id(), "pending", null, null, null, d);
                     }
                 };
+                if (locked != null && d.effect() != Effect.DENY) reserve(c, locked, intent);
                 c.commit();
                 return s;
             } catch (SQLException | RuntimeException e) {
@@ -215,10 +232,32 @@ public final class FleetService implements AutoCloseable {
         }
     }
 
-    /** As the engine decides: a policy that throws or returns nothing yields a fail-closed denial. */
-    private Decision decide(Intent intent) {
+    /** What a call the policy let through adds to its windows; when that cannot be computed, nothing of it is kept. */
+    private void reserve(Connection c, FleetWindows.Locked locked, Intent intent) throws SQLException {
         try {
-            Decision d = policy.decide(intent);
+            locked.reserve(c, intent);
+        } catch (RuntimeException e) {
+            // Fail closed, as the engine does: the call is not let through on a budget it could not be charged to.
+            throw new ApiException(503, null, "what this call adds to the policy's windows cannot be computed (" + e.getMessage()
+                    + "): nothing was decided or recorded");
+        }
+    }
+
+    /** The deny rule's reason, then each window its condition reads: which budget, how much of it is used, when the oldest part frees. */
+    private String withBudgets(Map.Entry<String, String> denial, FleetWindows.Locked locked, String agent) {
+        List<Window> used = policy.windowsOf(denial.getKey());
+        if (used.isEmpty()) return denial.getValue();
+        StringBuilder sb = new StringBuilder(denial.getValue());
+        if (sb.length() > 0 && sb.charAt(sb.length() - 1) == '.') sb.setLength(sb.length() - 1);
+        sb.append(" (");
+        for (int i = 0; i < used.size(); i++) sb.append(i == 0 ? "" : "; ").append(locked.describe(used.get(i), agent));
+        return sb.append(')').toString();
+    }
+
+    /** As the engine decides: a policy that throws or returns nothing yields a fail-closed denial. */
+    private Decision decide(Intent intent, dev.magistrate.policy.PolicyInput input) {
+        try {
+            Decision d = policy.decide(input);
             return d != null ? d : Decision.failClosed("the policy returned no decision", policy.version());
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
             return Decision.failClosed("policy evaluation failed: " + e, policy.version());
@@ -281,8 +320,12 @@ public final class FleetService implements AutoCloseable {
     /** The request, if it is this agent's (another agent's request is as good as absent); a due timeout is applied first. */
     Optional<RequestView> find(String agent, String id) {
         try (Connection c = db.getConnection()) {
-            expire(c, id);
             Optional<RequestView> r = load(c, id);
+            // Due (by this replica's clock, a second early for skew): time it out by the database's clock, then read it again.
+            if (r.isPresent() && !r.get().isFinal() && r.get().deadline() != null && r.get().deadline().isBefore(clock.instant().plusSeconds(1))) {
+                expire(c, id);
+                r = load(c, id);
+            }
             return agent == null ? r : r.filter(v -> v.agent().equals(agent));
         } catch (SQLException e) {
             throw unavailable(e);
@@ -425,6 +468,7 @@ public final class FleetService implements AutoCloseable {
         if (!approve) {
             String why = "denied by " + approver.id() + ": " + (comment == null || comment.isBlank() ? "no reason given" : comment.strip());
             end(c, r.id(), DENIED, why, approver.id());
+            if (windows != null) windows.giveBack(c, List.of(r.id()));
             return new VoteOutcome(DENIED, approvedBy(c, r.id()).size(), r.requiredApprovals());
         }
         // Read after the row lock: every vote committed before it is seen (READ COMMITTED takes a new snapshot per statement).
@@ -470,10 +514,28 @@ public final class FleetService implements AutoCloseable {
 
     /** Ends every pending request whose deadline passed (each replica runs this every second; the update is idempotent). */
     int expireDue() {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE requests SET state = 'timed_out', reason = ?,"
-                + " decided_by = 'timeout', decided_at = clock_timestamp() WHERE state = 'pending' AND deadline <= clock_timestamp()")) {
-            ps.setString(1, TIMED_OUT_REASON);
-            return ps.executeUpdate();
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<String> ended = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("UPDATE requests SET state = 'timed_out', reason = ?, decided_by = 'timeout',"
+                        + " decided_at = clock_timestamp() WHERE state = 'pending' AND deadline <= clock_timestamp() RETURNING id")) {
+                    ps.setString(1, TIMED_OUT_REASON);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) ended.add(rs.getString(1));
+                    }
+                }
+                if (windows != null) {
+                    windows.giveBack(c, ended);
+                    // A warrant that expired unused: its call can no longer start, so its reservation goes back too.
+                    windows.giveBack(c, FleetWindows.expiredUnused(c, UNUSED_WARRANT_GRACE_MS, 1000));
+                }
+                c.commit();
+                return ended.size();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         } catch (SQLException e) {
             throw unavailable(e);
         }
@@ -487,14 +549,24 @@ public final class FleetService implements AutoCloseable {
         }
     }
 
-    private static void expire(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE requests SET state = 'timed_out', reason = ?, decided_by = 'timeout',"
-                + " decided_at = clock_timestamp() WHERE id = ? AND state = 'pending' AND deadline <= clock_timestamp()")) {
-            ps.setString(1, TIMED_OUT_REASON);
-            ps.setString(2, id);
-            ps.executeUpdate();
+    /** Times this request out if its deadline passed, giving its reservations back in the same transaction; commits. */
+    private void expire(Connection c, String id) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        if (windows != null && autoCommit) c.setAutoCommit(false);
+        try {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE requests SET state = 'timed_out', reason = ?, decided_by = 'timeout',"
+                    + " decided_at = clock_timestamp() WHERE id = ? AND state = 'pending' AND deadline <= clock_timestamp()")) {
+                ps.setString(1, TIMED_OUT_REASON);
+                ps.setString(2, id);
+                if (ps.executeUpdate() == 1 && windows != null) windows.giveBack(c, List.of(id));
+            }
+            if (!c.getAutoCommit()) c.commit();
+        } catch (SQLException | RuntimeException e) {
+            if (!c.getAutoCommit()) c.rollback();
+            throw e;
+        } finally {
+            if (autoCommit && !c.getAutoCommit()) c.setAutoCommit(true);
         }
-        if (!c.getAutoCommit()) c.commit();
     }
 
     // ---- warrants --------------------------------------------------------------------------------------------------
@@ -567,6 +639,7 @@ public final class FleetService implements AutoCloseable {
             throw new ApiException(409, "warrant", "warrant refused (" + e.reason().wireName() + "): " + e.getMessage());
         }
         try (Connection c = db.getConnection()) {
+            if (windows != null) c.setAutoCommit(false); // the consumption and the reservation made final commit together
             try (PreparedStatement ins = c.prepareStatement("INSERT INTO consumptions (warrant_id, request_id, agent_id, outcome, result_digest, replica,"
                     + " confirmed_at) VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? THEN clock_timestamp() END) ON CONFLICT (warrant_id) DO NOTHING")) {
                 ins.setString(1, w.warrantId());
@@ -576,7 +649,21 @@ public final class FleetService implements AutoCloseable {
                 ins.setString(5, resultDigest);
                 ins.setString(6, replica);
                 ins.setBoolean(7, !outcome.equals("started"));
-                if (ins.executeUpdate() == 1) return "consumed";
+                if (ins.executeUpdate() == 1) {
+                    if (windows != null) {
+                        if (!FleetWindows.makeFinal(c, intentId)) {
+                            c.rollback();
+                            throw new ApiException(409, "warrant", "warrant " + w.warrantId() + " refused: it expired unused and what its call"
+                                    + " reserved in the policy's windows was given back; submit the intent again");
+                        }
+                        c.commit();
+                    }
+                    return "consumed";
+                }
+            }
+            if (windows != null) {
+                c.commit();
+                c.setAutoCommit(true);
             }
             if (!outcome.equals("started")) {
                 try (PreparedStatement confirm = c.prepareStatement("UPDATE consumptions SET outcome = ?, result_digest = ?, confirmed_at = clock_timestamp()"

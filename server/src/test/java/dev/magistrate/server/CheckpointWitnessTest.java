@@ -253,7 +253,7 @@ class CheckpointWitnessTest {
         Files.writeString(tokenFile, token + "\n");
         // The first URL refuses connections: the shipper fails over to the replica behind it.
         FleetSettings toFleet = new FleetSettings(List.of(URI.create("http://127.0.0.1:1"), URI.create("http://127.0.0.1:" + a.port())), tokenFile, null);
-        MagistrateSettings.Builder settings = MagistrateSettings.builder().policy(fleet.policy).keysDirectory(keys).agentId("engine-agent")
+        MagistrateSettings.Builder settings = MagistrateSettings.builder().policy(agentPolicy()).keysDirectory(keys).agentId("engine-agent")
                 .telemetry(false).signalsJmx(false).fleet(toFleet);
 
         try (Magistrate m = Magistrate.open(settings.auditDirectory(audit).build())) {
@@ -317,7 +317,7 @@ class CheckpointWitnessTest {
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             port = free.getLocalPort(); // nothing listens there until the replica below starts
         }
-        MagistrateSettings settings = MagistrateSettings.builder().policy(fleet.policy).keysDirectory(keys).auditDirectory(audit)
+        MagistrateSettings settings = MagistrateSettings.builder().policy(agentPolicy()).keysDirectory(keys).auditDirectory(audit)
                 .agentId("late-agent").telemetry(false).signalsJmx(false)
                 .fleet(new FleetSettings(List.of(URI.create("http://127.0.0.1:" + port)), tokenFile, null)).build();
         try (Magistrate m = Magistrate.open(settings)) {
@@ -405,5 +405,16 @@ class CheckpointWitnessTest {
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
         return new Cli(p.exitValue(), out);
+    }
+
+    /** The engines' own policy: their approvals stay local here (the service is only their witness), so it reads no fleet window. */
+    private Path agentPolicy() throws IOException {
+        return Files.writeString(dir.resolve("agent-policy.yaml"), """
+                default: T1
+                policies:
+                  - name: "Reads"
+                    condition: "action == 'read_metrics'"
+                    risk_tier: T0
+                """);
     }
 }

@@ -59,7 +59,7 @@ class FleetAgentsIT {
         fleet = new FleetFixture(dir);
         r1 = replica("r1"); // first alone: it creates the warrant keys the others share
         r2 = replica("r2");
-        token = FleetService.enrollAgent(fleet.postgres.getPostgresDatabase(), "ops-agent");
+        token = FleetService.enrollAgent(fleet.postgres.getPostgresDatabase(), "ops-agent", null);
         keysJson = fleet.get(r2.port(), "/v1/keys/warrant", null).body().toString();
     }
 

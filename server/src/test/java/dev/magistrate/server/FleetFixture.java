@@ -40,10 +40,15 @@ final class FleetFixture implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     FleetFixture(Path dir) throws IOException {
+        this(dir, "/fleet-policy.yaml");
+    }
+
+    /** With the policy in this test resource. */
+    FleetFixture(Path dir, String policyResource) throws IOException {
         this.dir = dir;
         postgres = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg")).setCleanDataDirectory(true).start();
         policy = dir.resolve("policy.yaml");
-        try (InputStream in = FleetFixture.class.getResourceAsStream("/fleet-policy.yaml")) {
+        try (InputStream in = FleetFixture.class.getResourceAsStream(policyResource)) {
             Files.write(policy, in.readAllBytes());
         }
         approvers = dir.resolve("approvers.yaml");
@@ -62,8 +67,13 @@ final class FleetFixture implements AutoCloseable {
 
     /** A replica on the shared database, on a free port. */
     FleetServer replica(String name) {
+        return replica(name, 8, java.util.function.UnaryOperator.identity());
+    }
+
+    /** A replica with this many HTTP workers, its service seeing the pool through {@code around}. */
+    FleetServer replica(String name, int workers, java.util.function.UnaryOperator<javax.sql.DataSource> around) {
         FleetServer s = FleetServer.start(ServerOptions.parse(List.of("--policy", policy.toString(), "--approvers", approvers.toString(),
-                "--keys", keys.toString(), "--db", jdbcUrl(), "--port", "0", "--replica", name, "--workers", "8")));
+                "--keys", keys.toString(), "--db", jdbcUrl(), "--port", "0", "--replica", name, "--workers", Integer.toString(workers))), around);
         started.add(s);
         return s;
     }
@@ -150,6 +160,16 @@ final class FleetFixture implements AutoCloseable {
                 rs.next();
                 return rs.getLong(1);
             }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs one statement on the database directly (as an operator would), returning the rows it changed. */
+    int execute(String sql, Object... params) {
+        try (var c = postgres.getPostgresDatabase().getConnection(); var ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
+            return ps.executeUpdate();
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -350,7 +350,7 @@ class FleetReplicasTest {
             for (i++; !lines.get(i).strip().equals("```"); i++) sb.append(lines.get(i)).append('\n');
             if (!sb.toString().startsWith("# magistrate.yaml")) yaml.add(sb.toString()); // agent configuration: DocSnippetsTest loads it
         }
-        assertEquals(2, yaml.size(), "a policy and an approver directory");
+        assertTrue(yaml.size() >= 2, "a policy and an approver directory, first"); // later sections have their own
         Path docs = fleet.dir.resolve("docs");
         java.nio.file.Files.createDirectories(docs);
         java.nio.file.Files.writeString(docs.resolve("policy.yaml"), yaml.get(0));

@@ -153,6 +153,23 @@ class RemoteApprovalsTest {
     }
 
     @Test
+    void aT0CallThatReadsAFleetWindowIsDecidedByTheServiceWhichCountsForTheWholeFleet() {
+        // Two agent processes, one budget: the fleet buys at most twice an hour, whichever process asks through whichever replica.
+        Magistrate one = engine("fleet-window-1", keyFile, url(a)), two = engine("fleet-window-2", keyFile, url(b));
+        Execution first = one.admit(one.intent("purchase").arg("item", "disk").build());
+        assertNotNull(first.warrant(), "a T0 call that reads a fleet window is the service's to decide: its warrant authorises it");
+        first.completed("bought");
+        two.admit(two.intent("purchase").arg("item", "cpu").build()).completed("bought");
+        Intent third = one.intent("purchase").arg("item", "ram").build();
+        DeniedException denied = assertThrows(DeniedException.class, () -> one.admit(third));
+        assertTrue(denied.getMessage().contains("the fleet buys at most twice an hour"), denied.getMessage());
+        assertEquals(3, fleet.count("SELECT count(*) FROM requests WHERE action = 'purchase'"), "each of the three went to the service");
+        List<AuditEvent> local = trail(dir.resolve("fleet-window-1/audit"), third.id());
+        assertTrue(((AuditPayload.Decision) local.get(1).payload()).signals().contains("count_fleet('purchase', 1h)=counted by the fleet service"),
+                "the local DECISION says who counts the window: " + local.get(1).payload());
+    }
+
+    @Test
     void aCallTheServicesApproverDeniesIsDeniedWithTheirReason() throws Exception {
         Magistrate m = engine("denied", keyFile, url(b), url(a));
         Intent call = m.intent("scale_service").arg("service", "search").arg("instances", 300).build();

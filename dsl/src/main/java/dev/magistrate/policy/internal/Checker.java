@@ -207,7 +207,7 @@ public final class Checker {
             known.addAll(WINDOW_FUNCTIONS);
             String hint = Suggest.closest(call.function(), known);
             throw new ExpressionError(call.pos(), "unknown function '" + call.function() + "()'"
-                    + (hint != null ? ": did you mean '" + hint + "()'?" : " (known: lower, upper, len, abs, count, count_all, sum, sum_all)"));
+                    + (hint != null ? ": did you mean '" + hint + "()'?" : " (known: lower, upper, len, abs, count, count_all, count_fleet, sum, sum_all, sum_fleet)"));
         }
         if (call.args().size() != arity) {
             throw new ExpressionError(call.pos(), call.function() + "() takes " + arity + " argument"
@@ -243,13 +243,13 @@ public final class Checker {
         }
     }
 
-    private static final List<String> WINDOW_FUNCTIONS = List.of("count", "count_all", "sum", "sum_all");
+    private static final List<String> WINDOW_FUNCTIONS = List.of("count", "count_all", "count_fleet", "sum", "sum_all", "sum_fleet");
     /** A window moves in steps of 1/60 of its length: shorter than a second it would not be a budget, longer than a year not kept. */
     static final Duration MIN_WINDOW = Duration.ofSeconds(1);
     static final Duration MAX_WINDOW = Duration.ofDays(366);
 
     /**
-     * {@code count([pattern,] window)}, {@code sum(expr, [pattern,] window)} and their {@code _all} forms: the window a
+     * {@code count([pattern,] window)}, {@code sum(expr, [pattern,] window)} and their {@code _all} and {@code _fleet} forms: the window a
      * literal duration, the pattern a quoted action glob, the summed expression numeric and read from the call alone.
      */
     private Checked window(Expr.Call call) throws ExpressionError {
@@ -287,7 +287,7 @@ public final class Checker {
             summed = c.expr;
         }
         Window.Kind kind = sum ? Window.Kind.SUM : Window.Kind.COUNT;
-        Window.Scope scope = fn.endsWith("_all") ? Window.Scope.ALL : Window.Scope.AGENT;
+        Window.Scope scope = fn.endsWith("_all") ? Window.Scope.ALL : fn.endsWith("_fleet") ? Window.Scope.FLEET : Window.Scope.AGENT;
         return new Checked(new Expr.Window(new Window(kind, scope, actions, length, summed), call.pos()), Type.NUMBER);
     }
 

@@ -51,7 +51,7 @@ public sealed interface Expr {
     record Call(String function, List<Expr> args, int pos) implements Expr {
     }
 
-    /** A checked {@code count(...)}, {@code sum(...)}, {@code count_all(...)} or {@code sum_all(...)}: read from the input. */
+    /** A checked {@code count(...)}, {@code sum(...)}, their {@code _all} and {@code _fleet} forms: read from the input. */
     record Window(dev.magistrate.policy.Window window, int pos) implements Expr {
     }
 
