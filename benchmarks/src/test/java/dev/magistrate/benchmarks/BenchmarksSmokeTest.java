@@ -37,13 +37,12 @@ class BenchmarksSmokeTest {
     }
 
     @Test
-    void theWindowSuiteRunsOnce() throws Exception {
-        Collection<RunResult> results = new Runner(once().include(WindowBenchmark.class.getName() + "\\.").forks(0).build()).run();
-        assertEquals(2, results.size(), "plain and windowed");
-        for (RunResult r : results) {
-            double score = r.getPrimaryResult().getScore();
-            assertTrue(Double.isFinite(score) && score > 0, r.getParams().getBenchmark() + " scored " + score);
-        }
+    void theCpuTimeCheckDecidesTheBenchmarkCalls() {
+        DecisionCpuCheck.Result r = DecisionCpuCheck.run(50, 3, 1_000);
+        assertEquals(3, r.nsPerDecision().length);
+        for (double ns : r.nsPerDecision()) assertTrue(Double.isFinite(ns) && ns >= 0, "CPU ns per decision " + ns);
+        // 8 x 1,000 decisions over the benchmark's mix: some need approval or are denied (ordinal > 0).
+        assertTrue(r.outcomeSum() > 0, "outcomes " + r.outcomeSum());
     }
 
     @Test
@@ -55,13 +54,14 @@ class BenchmarksSmokeTest {
                 .include(WarrantBenchmark.class.getName() + "\\.")
                 .include(CompileBenchmark.class.getName() + "\\.")
                 .include(TelemetryBenchmark.class.getName() + "\\.")
+                .include(WindowBenchmark.class.getName() + "\\.")
                 .forks(0)
                 .result(dir.resolve("smoke.jmh.json").toString())
                 .build();
         Collection<RunResult> results = new Runner(inProcess).run();
         // 21 engine × size pairs, the baseline, 4 audit, 8 warrant, 2 × 2 compile, the hot-swap group and its control (compileNoSwap),
-        // 3 telemetry settings.
-        assertEquals(21 + 1 + 4 + 8 + 4 + 2 + 3, results.size(), "benchmarks that ran");
+        // 3 telemetry settings, the plain and the windowed policy.
+        assertEquals(21 + 1 + 4 + 8 + 4 + 2 + 3 + 2, results.size(), "benchmarks that ran");
         for (RunResult r : results) {
             double score = r.getPrimaryResult().getScore();
             assertTrue(Double.isFinite(score) && score > 0, r.getParams().getBenchmark() + " scored " + score);
@@ -89,6 +89,7 @@ class BenchmarksSmokeTest {
         String md = Files.readString(dir.resolve("results.md"));
         assertTrue(md.contains("| DecisionBenchmark | decide [engine=cedar, rules=50]"), md);
         assertTrue(md.contains("governed T0 call overhead"), md);
+        assertTrue(md.contains("| a windowed rule's cost"), md);
         for (int n : new int[] {2, 8, 64}) assertTrue(md.contains("governed T0 calls from " + n + " threads"), md);
         assertTrue(Files.size(dir.resolve("results.png")) > 1000, "a chart was drawn");
     }

@@ -50,6 +50,25 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
         HANDOFF.put(id, constants);
     }
 
+    /**
+     * The rules that test for one action, in a class of their own. The generated {@code match} reaches them through
+     * this class's virtual call, which the JIT does not inline once three or more actions are called (a megamorphic
+     * site): each action's rules are then compiled on their own, with the JIT's whole inlining budget, in every run.
+     * A switch over static methods let the JIT inline the first few actions into one method until its budget ran out,
+     * and which ones, and where, varied from run to run.
+     */
+    public abstract static class ActionRules {
+        /** Bits of this action's matched rules, for sets of at most 64 rules. */
+        public long match(PolicyInput in) {
+            throw new UnsupportedOperationException();
+        }
+
+        /** Sets the bits of this action's matched rules, for larger sets. */
+        public void matchWide(PolicyInput in, long[] matched) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
     /** Bits of the matched rules, for sets of at most 64 rules. */
     protected long match(PolicyInput in) {
         throw new UnsupportedOperationException();

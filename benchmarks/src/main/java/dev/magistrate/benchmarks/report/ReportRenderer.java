@@ -229,6 +229,11 @@ public final class ReportRenderer {
             double growth = m1000.get().meanNs() / m10.get().meanNs();
             line(t, "sub-linear in rules (10 → 1,000 rules is 100×)", ratio(growth) + " slower", growth < 100);
         }
+        // Issue 13: what one windowed rule adds to the same 50-rule decision on the engine's path.
+        find(rows, "WindowBenchmark", "decide", "policy=plain").ifPresent(p -> find(rows, "WindowBenchmark", "decide", "policy=windowed")
+                .ifPresent(w -> t.append("| a windowed rule's cost (`sum(args.amount, 1h)` on 50 rules, `Governor.decide`) | ")
+                        .append(time(w.meanNs() - p.meanNs())).append(" more (").append(time(p.meanNs())).append(" without, ")
+                        .append(time(w.meanNs())).append(" with) | measured |\n")));
         Optional<Row> gov = find(rows, "GovernedCallBenchmark", "governedCall", "");
         Optional<Row> plain = find(rows, "GovernedCallBenchmark", "plainCall", "");
         if (gov.isPresent() && plain.isPresent()) {
