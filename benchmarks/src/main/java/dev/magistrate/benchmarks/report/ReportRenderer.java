@@ -239,8 +239,9 @@ public final class ReportRenderer {
         if (gov.isPresent() && plain.isPresent()) {
             double p50 = gov.get().centralNs() - plain.get().centralNs();
             double p99 = gov.get().p99Ns() - plain.get().p99Ns();
-            line(t, "governed T0 call overhead ≤ 1 µs median", time(p50), p50 <= 1_000);
-            line(t, "governed T0 call overhead ≤ 5 µs p99", time(p99), p99 <= 5_000);
+            // Issue 14's targets: the floor is one append (~0.33 µs) plus the decision.
+            line(t, "governed T0 call overhead ≤ 2 µs median", time(p50), p50 <= 2_000);
+            line(t, "governed T0 call overhead ≤ 10 µs p99", time(p99), p99 <= 10_000);
         }
         find(rows, "GovernedThreadsBenchmark", "threads1", "").ifPresent(one -> {
             double single = 1e9 / one.meanNs();
