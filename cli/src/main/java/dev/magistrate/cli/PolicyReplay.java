@@ -11,6 +11,7 @@ import dev.magistrate.policy.CompiledPolicy;
 import dev.magistrate.policy.Decision;
 import dev.magistrate.policy.Effect;
 import dev.magistrate.policy.PolicyCompiler;
+import dev.magistrate.policy.ForwardingPolicyInput;
 import dev.magistrate.policy.PolicyException;
 import dev.magistrate.policy.PolicyLoader;
 import dev.magistrate.policy.PolicyInput;
@@ -214,13 +215,12 @@ final class PolicyReplay implements Callable<Integer> {
      * policy read then. A value the candidate reads that was not recorded (a signal the old policy never read, a sliding
      * window, whose state replay does not rebuild) is not guessed: {@link #unknown} says what, and the call is not replayed.
      */
-    private static final class RecordedMoment implements PolicyInput {
-        private final PolicyRequest call;
+    private static final class RecordedMoment extends ForwardingPolicyInput {
         private final Map<String, String> recorded = new HashMap<>();
         String unknown;
 
         RecordedMoment(PolicyRequest call, List<String> signals) {
-            this.call = call;
+            super(call);
             if (signals != null) {
                 for (String s : signals) {
                     int eq = s.indexOf('=');
@@ -228,15 +228,6 @@ final class PolicyReplay implements Callable<Integer> {
                 }
             }
         }
-
-        @Override public String action() { return call.action(); }
-        @Override public String resource() { return call.resource(); }
-        @Override public String agent() { return call.agent(); }
-        @Override public String justification() { return call.justification(); }
-        @Override public String urgency() { return call.urgency(); }
-        @Override public Object cost() { return call.cost(); }
-        @Override public Instant time() { return call.time(); }
-        @Override public Object argument(String name) { return call.argument(name); }
 
         @Override
         public Object signal(int slot) {

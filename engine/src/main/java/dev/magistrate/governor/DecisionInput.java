@@ -1,13 +1,12 @@
 package dev.magistrate.governor;
 
 import dev.magistrate.intent.Intent;
-import dev.magistrate.policy.PolicyInput;
+import dev.magistrate.policy.ForwardingPolicyInput;
 import dev.magistrate.policy.SignalSlots;
 import dev.magistrate.policy.Window;
 import dev.magistrate.signal.SignalBoard;
 
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,7 +15,7 @@ import java.util.List;
  * agent's denial streak). It notes the dynamic values the policy actually read, so that the decision's audit entry
  * can say why a tier rose. Used by one thread for one decision.
  */
-final class DecisionInput implements PolicyInput {
+final class DecisionInput extends ForwardingPolicyInput {
 
     private final Intent intent;
     private final SignalBoard.Snapshot signals;
@@ -29,21 +28,13 @@ final class DecisionInput implements PolicyInput {
 
     /** {@code windows} at {@code nowMillis}: what {@code count()} and {@code sum()} read. */
     DecisionInput(Intent intent, SignalBoard.Snapshot signals, long denialsInARow, WindowCounters windows, long nowMillis) {
+        super(intent);
         this.intent = intent;
         this.signals = signals;
         this.denialsInARow = denialsInARow;
         this.windows = windows;
         this.nowMillis = nowMillis;
     }
-
-    @Override public String action() { return intent.action(); }
-    @Override public String resource() { return intent.resource(); }
-    @Override public String agent() { return intent.agent(); }
-    @Override public String justification() { return intent.justification(); }
-    @Override public String urgency() { return intent.urgency(); }
-    @Override public Object cost() { return intent.cost(); }
-    @Override public Instant time() { return intent.time(); }
-    @Override public Object argument(String name) { return intent.argument(name); }
 
     @Override
     public Object signal(int slot) {

@@ -10,10 +10,12 @@ import java.util.Arrays;
  * costs one comparison while time stays in the same bucket, and moving on clears only the buckets it
  * passes. Amounts are millionths ({@link Window#SCALE}), exact. A call stays counted for at least the
  * window's length and at most one bucket longer: a budget errs towards spent, never towards fresh.
+ * The fleet service keeps the same rings in PostgreSQL rows ({@link #restore}, {@link #head}, {@link #amounts}).
  */
-final class SlidingWindow {
+public final class SlidingWindow {
 
-    private static final int SLOTS = Window.BUCKETS + 1;
+    /** The number of buckets in the ring. */
+    public static final int SLOTS = Window.BUCKETS + 1;
     private static final long NONE = Long.MIN_VALUE;
 
     private final long bucketMillis;
@@ -21,12 +23,38 @@ final class SlidingWindow {
     private long head = NONE; // the newest bucket the ring holds; it holds head - SLOTS + 1 .. head
     private long total;
 
-    SlidingWindow(long bucketMillis) {
+    public SlidingWindow(long bucketMillis) {
         this.bucketMillis = bucketMillis;
     }
 
+    /** A ring as {@link #head}, {@link #total} and {@link #amounts} stored it (head null: empty). */
+    public static SlidingWindow restore(long bucketMillis, Long head, long total, long[] amounts) {
+        SlidingWindow w = new SlidingWindow(bucketMillis);
+        if (head != null && amounts.length == SLOTS) {
+            w.head = head;
+            w.total = total;
+            System.arraycopy(amounts, 0, w.amounts, 0, SLOTS);
+        }
+        return w;
+    }
+
+    /** The newest bucket the ring holds, for storing it; null when empty. */
+    public synchronized Long head() {
+        return head == NONE ? null : head;
+    }
+
+    /** The sum as stored beside the buckets (not advanced to a time), for storing it. */
+    public synchronized long storedTotal() {
+        return total;
+    }
+
+    /** A copy of the buckets, slot by slot, for storing them. */
+    public synchronized long[] amounts() {
+        return amounts.clone();
+    }
+
     /** Adds (or, negative, takes back) an amount at a time; a time already out of the ring changes nothing. */
-    synchronized void add(long atMillis, long millionths) {
+    public synchronized void add(long atMillis, long millionths) {
         long bucket = Math.floorDiv(atMillis, bucketMillis);
         advance(bucket);
         if (bucket <= head - SLOTS) return;
@@ -36,13 +64,13 @@ final class SlidingWindow {
     }
 
     /** The sum of the buckets that still count at this time. */
-    synchronized long total(long nowMillis) {
+    public synchronized long total(long nowMillis) {
         advance(Math.floorDiv(nowMillis, bucketMillis));
         return total;
     }
 
     /** When the oldest amount still counted stops counting, and how much it is; null when nothing counts. */
-    synchronized long[] nextRelease(long nowMillis) {
+    public synchronized long[] nextRelease(long nowMillis) {
         advance(Math.floorDiv(nowMillis, bucketMillis));
         for (long b = head - SLOTS + 1; b <= head; b++) {
             long amount = amounts[(int) Math.floorMod(b, (long) SLOTS)];

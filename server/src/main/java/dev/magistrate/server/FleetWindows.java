@@ -1,6 +1,8 @@
 package dev.magistrate.server;
 
+import dev.magistrate.governor.SlidingWindow;
 import dev.magistrate.intent.Intent;
+import dev.magistrate.policy.ForwardingPolicyInput;
 import dev.magistrate.policy.PolicyInput;
 import dev.magistrate.policy.Window;
 
@@ -37,8 +39,6 @@ final class FleetWindows {
 
     /** The key of a fleet window's one row. */
     static final String FLEET = "*";
-    private static final int SLOTS = Window.BUCKETS + 1;
-    private static final long NONE = Long.MIN_VALUE;
 
     /**
      * Sorted by definition: the order rows are locked in, here and in {@link #giveBack}. Java's string order, which for
@@ -60,77 +60,45 @@ final class FleetWindows {
         return definition + '\u0000' + key;
     }
 
-    /** One window's ring for one key, as stored; the same bucket arithmetic as the engine's {@code SlidingWindow}. */
+    /** One window's ring for one key, as stored: the engine's {@link SlidingWindow}, read from and written back to its row. */
     static final class Ring {
         final String definition;
         final String key;
         final long bucketMillis;
-        private long head;
-        private long total;
-        private final long[] amounts = new long[SLOTS];
+        private final SlidingWindow ring;
         private boolean changed;
 
         Ring(String definition, String key, long bucketMillis, Long head, long total, Long[] stored) {
             this.definition = definition;
             this.key = key;
             this.bucketMillis = bucketMillis;
-            this.head = head == null ? NONE : head;
-            this.total = total;
-            if (stored.length == SLOTS) for (int i = 0; i < SLOTS; i++) amounts[i] = stored[i];
+            long[] amounts = new long[stored.length];
+            for (int i = 0; i < stored.length; i++) amounts[i] = stored[i];
+            this.ring = SlidingWindow.restore(bucketMillis, head, total, amounts);
         }
 
         long total(long nowMillis) {
-            advance(Math.floorDiv(nowMillis, bucketMillis));
-            return total;
+            return ring.total(nowMillis);
         }
 
         /** Adds (or, negative, takes back) an amount at a time; a time already out of the ring changes nothing. */
         void add(long atMillis, long millionths) {
-            long bucket = Math.floorDiv(atMillis, bucketMillis);
-            advance(bucket);
-            if (bucket <= head - SLOTS) return;
-            int slot = (int) Math.floorMod(bucket, (long) SLOTS);
-            amounts[slot] = saturatedAdd(amounts[slot], millionths);
-            total = saturatedAdd(total, millionths);
+            ring.add(atMillis, millionths);
             changed = true;
         }
 
         /** When the oldest amount still counted stops counting, and how much it is; null when nothing counts. */
         long[] nextRelease(long nowMillis) {
-            advance(Math.floorDiv(nowMillis, bucketMillis));
-            for (long b = head - SLOTS + 1; b <= head; b++) {
-                long amount = amounts[(int) Math.floorMod(b, (long) SLOTS)];
-                if (amount != 0) return new long[]{(b + SLOTS) * bucketMillis, amount};
-            }
-            return null;
-        }
-
-        private void advance(long bucket) {
-            if (head != NONE && bucket <= head) return;
-            if (head == NONE || bucket - head >= SLOTS) {
-                java.util.Arrays.fill(amounts, 0);
-                total = 0;
-            } else {
-                for (long b = head + 1; b <= bucket; b++) {
-                    int slot = (int) Math.floorMod(b, (long) SLOTS);
-                    total -= amounts[slot];
-                    amounts[slot] = 0;
-                }
-            }
-            head = bucket;
-        }
-
-        private static long saturatedAdd(long a, long b) {
-            long r = a + b;
-            if (((a ^ r) & (b ^ r)) < 0) return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-            return r;
+            return ring.nextRelease(nowMillis);
         }
 
         void store(PreparedStatement ps, Connection c) throws SQLException {
-            Long[] boxed = new Long[SLOTS];
-            for (int i = 0; i < SLOTS; i++) boxed[i] = amounts[i];
-            ps.setLong(1, head);
-            ps.setLong(2, total);
+            long[] amounts = ring.amounts();
+            Long[] boxed = new Long[amounts.length];
+            for (int i = 0; i < amounts.length; i++) boxed[i] = amounts[i];
+            Long head = ring.head();
+            ps.setLong(1, head == null ? Long.MIN_VALUE : head);
+            ps.setLong(2, ring.storedTotal());
             ps.setArray(3, c.createArrayOf("bigint", boxed));
             ps.setString(4, definition);
             ps.setString(5, key);
@@ -221,26 +189,16 @@ final class FleetWindows {
      * decision it feeds is then thrown away, and the call decided again on locked rows). Reading no window, the decision
      * stands as it is: no total could have changed it.
      */
-    static final class Unlocked implements PolicyInput {
-        private final Intent intent;
+    static final class Unlocked extends ForwardingPolicyInput {
         private boolean readAny;
 
         private Unlocked(Intent intent) {
-            this.intent = intent;
+            super(intent);
         }
 
         boolean readAny() {
             return readAny;
         }
-
-        @Override public String action() { return intent.action(); }
-        @Override public String resource() { return intent.resource(); }
-        @Override public String agent() { return intent.agent(); }
-        @Override public String justification() { return intent.justification(); }
-        @Override public String urgency() { return intent.urgency(); }
-        @Override public Object cost() { return intent.cost(); }
-        @Override public Instant time() { return intent.time(); }
-        @Override public Object argument(String name) { return intent.argument(name); }
 
         @Override
         public Object window(Window window) {
@@ -358,19 +316,17 @@ final class FleetWindows {
     }
 
     /** An intent whose window totals come from the locked rows. */
-    private record WindowedIntent(Intent intent, Locked locked) implements PolicyInput {
-        @Override public String action() { return intent.action(); }
-        @Override public String resource() { return intent.resource(); }
-        @Override public String agent() { return intent.agent(); }
-        @Override public String justification() { return intent.justification(); }
-        @Override public String urgency() { return intent.urgency(); }
-        @Override public Object cost() { return intent.cost(); }
-        @Override public Instant time() { return intent.time(); }
-        @Override public Object argument(String name) { return intent.argument(name); }
+    private static final class WindowedIntent extends ForwardingPolicyInput {
+        private final Locked locked;
+
+        WindowedIntent(Intent intent, Locked locked) {
+            super(intent);
+            this.locked = locked;
+        }
 
         @Override
         public Object window(Window window) {
-            return locked.value(window, intent.agent());
+            return locked.value(window, agent());
         }
     }
 }
