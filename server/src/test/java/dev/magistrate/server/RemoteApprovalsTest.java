@@ -1,5 +1,8 @@
 package dev.magistrate.server;
 
+import dev.magistrate.approval.ApproverCredential;
+import dev.magistrate.approval.ApproverToken;
+import dev.magistrate.approval.Totp;
 import dev.magistrate.audit.AuditEvent;
 import dev.magistrate.audit.AuditEventType;
 import dev.magistrate.audit.AuditLogReader;
@@ -8,6 +11,7 @@ import dev.magistrate.audit.CanonicalEntry;
 import dev.magistrate.engine.Magistrate;
 import dev.magistrate.engine.MagistrateSettings;
 import dev.magistrate.fleet.FleetSettings;
+import dev.magistrate.governor.BreakGlass;
 import dev.magistrate.governor.DenialStage;
 import dev.magistrate.governor.DeniedException;
 import dev.magistrate.governor.Execution;
@@ -24,6 +28,8 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +39,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -167,6 +174,35 @@ class RemoteApprovalsTest {
         List<AuditEvent> local = trail(dir.resolve("fleet-window-1/audit"), third.id());
         assertTrue(((AuditPayload.Decision) local.get(1).payload()).signals().contains("count_fleet('purchase', 1h)=counted by the fleet service"),
                 "the local DECISION says who counts the window: " + local.get(1).payload());
+    }
+
+    @Test
+    void aBreakGlassGrantOpenedOnTheAgentNeverBypassesTheService() throws Exception {
+        // The agent's own policy offers break-glass and its own directory has a director with TOTP; a grant opened there
+        // covers the call, yet the service still decides it (here: two votes), and the grant takes no use.
+        Path local = Files.createDirectories(dir.resolve("break-glass"));
+        Path policy = Files.writeString(local.resolve("policy.yaml"), Files.readString(fleet.policy)
+                + "break_glass:\n  roles: [director]\n  max_uses: 3\n  max_duration: 30m\n");
+        Path approvers = Files.writeString(local.resolve("approvers.yaml"), "approvers:\n  - id: erin\n    roles: [director]\n"
+                + "    token_sha256: " + ApproverToken.sha256Hex("erin's token") + "\n    totp_secret: " + FleetFixture.TOTP_SECRET + "\n");
+        Magistrate m = Magistrate.open(MagistrateSettings.builder().policy(policy).approvers(approvers).auditDirectory(local.resolve("audit"))
+                .keysDirectory(local.resolve("keys")).agentId("ops-agent").signalsJmx(false).telemetry(false)
+                .approvals(MagistrateSettings.REMOTE).fleet(new FleetSettings(List.of(url(a)), tokenFile, keyFile)).build());
+        engines.add(m);
+        BreakGlass.Grant grant = m.governor().breakGlass().open(new BreakGlass.Opening("erin", new ApproverCredential.SignedIn("erin", "test sign-in"),
+                Totp.codeAt(Totp.decodeBase32(FleetFixture.TOTP_SECRET), Instant.now()), "INC-1: checkout is down", List.of("scale_service"), 1,
+                Duration.ofMinutes(10)));
+
+        Intent call = m.intent("scale_service").arg("service", "break-glass").arg("instances", 3).build();
+        Future<Execution> admitted = pool.submit(() -> m.admit(call));
+        String requestId = fleet.pendingRequest("scale_service", "break-glass");
+        assertEquals(200, fleet.vote(b, requestId, "alice", "approve").status());
+        assertEquals("approved", fleet.vote(b, requestId, "bob", "approve").text("state"));
+        Execution run = admitted.get(60, TimeUnit.SECONDS);
+        assertEquals(List.of("alice", "bob"), run.warrant().approvedBy(), "the service's approvers authorised it, not the grant");
+        run.completed("scaled");
+        assertEquals(1, m.governor().breakGlass().grant(grant.id()).orElseThrow().usesLeft(), "the grant took no use");
+        assertFalse(types(trail(local.resolve("audit"), call.id())).contains(AuditEventType.BREAK_GLASS_USED));
     }
 
     @Test
