@@ -46,11 +46,9 @@ final class DecisionInput extends ForwardingPolicyInput {
     @Override
     public Object window(Window window) {
         if (window.scope() == Window.Scope.FLEET && windows.fleetDecides()) {
-            // Read as nothing spent: the local pass only filters (a window-based denial is left to the service), and a call
-            // that reads a fleet window goes to the fleet service, which decides it again with the fleet's counter.
+            // A call that reads a fleet window goes to the fleet service, which decides it again with the fleet's counter.
             readFleetWindow = true;
             note(window.definition(), "counted by the fleet service");
-            return Window.value(0);
         }
         return windows.value(window, intent, nowMillis);
     }

@@ -46,7 +46,7 @@ final class WindowCounters {
 
     private final Map<String, Map<String, SlidingWindow>> counters = new ConcurrentHashMap<>();
     private final Map<String, Reservation> pending = new ConcurrentHashMap<>();
-    /** The fleet service decides this engine's calls, so a fleet-wide window is read there (see DecisionInput#window). */
+    /** The fleet service decides this engine's calls, so a fleet-wide window is counted there, not here (see {@link #total}). */
     private final boolean fleetDecides;
 
     WindowCounters(boolean fleetDecides) {
@@ -77,10 +77,14 @@ final class WindowCounters {
                 .computeIfAbsent(key, k -> new SlidingWindow(w.bucketMillis()));
     }
 
-    /** The total a condition sees for this call: everything counted, minus what this very intent reserved (a recheck). */
+    /**
+     * The total a condition sees for this call: everything counted, minus what this very intent reserved (a recheck). A
+     * fleet-wide window is the fleet service's to count: with the service deciding this engine's calls it reads as nothing
+     * spent here (the local pass only filters; the service decides again on the fleet's counter); without, it fails closed.
+     */
     long total(Window w, Intent call, long nowMillis) {
         if (w.scope() == Window.Scope.FLEET) {
-            // Only the fleet service counts the fleet: a local total would be this process's share, so the decision fails closed.
+            if (fleetDecides) return 0;
             throw new IllegalStateException(w.definition() + " is counted by the fleet service, not in this process");
         }
         Map<String, SlidingWindow> byKey = counters.get(w.definition());
@@ -145,6 +149,7 @@ final class WindowCounters {
 
     /** "budget sum(cost, 1h): 4800 used by agent ops-bot in the last 1h; 300 of it frees at 2026-11-30T13:05:00Z". */
     String describe(Window w, Intent call, long nowMillis) {
+        if (w.scope() == Window.Scope.FLEET) return "budget " + w.definition() + ": counted by the fleet service";
         String key = key(w, call.agent());
         Map<String, SlidingWindow> byKey = counters.get(w.definition());
         SlidingWindow ring = byKey == null ? null : byKey.get(key);

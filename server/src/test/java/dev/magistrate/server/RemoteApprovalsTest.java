@@ -177,6 +177,21 @@ class RemoteApprovalsTest {
     }
 
     @Test
+    void aCallTheLocalPassDeniesByAFleetWindowIsAnAuditedPolicyDenialThatSaysWhoCountsTheWindow() {
+        // Locally a fleet window reads as nothing spent; a refund over the whole budget is denied by the local pass alone,
+        // and its denial text explains the budget without a local count (the fleet service keeps it).
+        Magistrate m = engine("fleet-window-denied", keyFile, url(a));
+        long before = fleet.count("SELECT count(*) FROM requests WHERE action = 'refund'");
+        Intent refund = m.intent("refund").arg("amount", 500).build();
+        DeniedException denied = assertThrows(DeniedException.class, () -> m.admit(refund));
+        assertEquals(DenialStage.POLICY, denied.stage());
+        assertEquals("Fleet refund budget", denied.deniedBy());
+        assertTrue(denied.getMessage().contains("budget sum_fleet(args.amount, 'refund', 1h): counted by the fleet service"), denied.getMessage());
+        assertEquals(before, fleet.count("SELECT count(*) FROM requests WHERE action = 'refund'"), "a local denial never reaches the service");
+        assertEquals(AuditEventType.INTENT_DENIED, types(trail(dir.resolve("fleet-window-denied/audit"), refund.id())).get(2));
+    }
+
+    @Test
     void aBreakGlassGrantOpenedOnTheAgentNeverBypassesTheService() throws Exception {
         // The agent's own policy offers break-glass and its own directory has a director with TOTP; a grant opened there
         // covers the call, yet the service still decides it (here: two votes), and the grant takes no use.
