@@ -302,8 +302,9 @@ class ChatCallbackTest {
         assertEquals(leads.get("blocks").toString(), directors.get("blocks").toString());
         String note = leads.get("blocks").get(1).get("text").get("text").asText();
         assertTrue(note.contains("Escalated") && note.contains("now also asking engineering_director"), note);
-        assertEquals(2, h.services.posts("/api/chat.postMessage").stream().filter(p -> p.json().get("channel").asText().equals("C0OPS")).count(),
-                "the original channel is reminded");
+        // the posts go out concurrently, so the reminder may land after the escalated ones: wait for it
+        JsonNode reminder = h.services.await("/api/chat.postMessage", 2, p -> p.json().get("channel").asText().equals("C0OPS")).json();
+        assertEquals(leads.get("blocks").toString(), reminder.get("blocks").toString(), "the original channel is reminded");
         JsonNode hook = h.services.await("/hook", 2).json();
         assertEquals("approval_escalated", hook.get("event").asText());
         assertEquals("[\"engineering_director\"]", hook.get("escalation_roles").toString());
