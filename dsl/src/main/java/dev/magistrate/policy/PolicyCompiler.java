@@ -144,7 +144,9 @@ public final class PolicyCompiler {
                 groupOf.put(e.getKey(), groupOf.size());
                 actionClasses.append(actionClass(name, e.getValue(), e.getKey()));
             }
-            String actionIndex = constant(Collections.unmodifiableMap(groupOf), "Map");
+            // A plain HashMap that only the generated code reads: its get inlines where a wrapper's would be compiled big
+            // by every other user of the JDK's wrapper and then called, not inlined.
+            String actionIndex = constant(groupOf, "java.util.HashMap");
 
             StringBuilder matchBody = new StringBuilder();
             String sig = wide ? "protected void matchWide(PolicyInput in, long[] m)"

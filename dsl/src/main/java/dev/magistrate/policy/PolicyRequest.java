@@ -23,19 +23,72 @@ import java.util.Set;
  * a window fails the decision closed, as it would without the engine's state ({@link #windowsNotGiven}
  * says which).
  */
-public record PolicyRequest(String action, String resource, String agent, String justification, String urgency,
-                            Object cost, Instant time, Map<String, Object> arguments,
-                            Map<String, Number> signals, Number denialsInARow, Map<String, Number> windowTotals) implements PolicyInput {
+public final class PolicyRequest implements PolicyInput {
 
-    public PolicyRequest {
-        arguments = Collections.unmodifiableMap(new LinkedHashMap<>(arguments));
-        signals = Map.copyOf(signals);
-        windowTotals = Collections.unmodifiableMap(new LinkedHashMap<>(windowTotals)); // keyed by canonical text (the builder's)
+    private final String action;
+    private final String resource;
+    private final String agent;
+    private final String justification;
+    private final String urgency;
+    private final Object cost;
+    private final Instant time;
+    /** Read by {@link #argument} directly: the generated policy's lookups then inline one map's {@code get}, not a wrapper's. */
+    private final LinkedHashMap<String, Object> argumentsByName;
+    private final Map<String, Object> arguments;
+    private final Map<String, Number> signals;
+    private final Number denialsInARow;
+    private final Map<String, Number> windowTotals;
+
+    public PolicyRequest(String action, String resource, String agent, String justification, String urgency,
+                         Object cost, Instant time, Map<String, Object> arguments,
+                         Map<String, Number> signals, Number denialsInARow, Map<String, Number> windowTotals) {
+        this.action = action;
+        this.resource = resource;
+        this.agent = agent;
+        this.justification = justification;
+        this.urgency = urgency;
+        this.cost = cost;
+        this.time = time;
+        this.argumentsByName = new LinkedHashMap<>(arguments);
+        this.arguments = Collections.unmodifiableMap(argumentsByName);
+        this.signals = Map.copyOf(signals);
+        this.denialsInARow = denialsInARow;
+        this.windowTotals = Collections.unmodifiableMap(new LinkedHashMap<>(windowTotals)); // keyed by canonical text (the builder's)
     }
+
+    @Override public String action() { return action; }
+
+    @Override public String resource() { return resource; }
+
+    @Override public String agent() { return agent; }
+
+    @Override public String justification() { return justification; }
+
+    @Override public String urgency() { return urgency; }
+
+    @Override public Object cost() { return cost; }
+
+    @Override public Instant time() { return time; }
+
+    /** The arguments in the order they were given; unmodifiable. */
+    public Map<String, Object> arguments() { return arguments; }
+
+    /** Signal values by name; unmodifiable. */
+    public Map<String, Number> signals() { return signals; }
+
+    @Override public Number denialsInARow() { return denialsInARow; }
+
+    /** Window totals by canonical window text; unmodifiable. */
+    public Map<String, Number> windowTotals() { return windowTotals; }
 
     @Override
     public Object argument(String name) {
-        return arguments.get(name);
+        return argumentsByName.get(name);
+    }
+
+    @Override
+    public String toString() {
+        return "PolicyRequest[action=" + action + ", resource=" + resource + ", agent=" + agent + ", arguments=" + arguments + "]";
     }
 
     @Override

@@ -24,6 +24,8 @@ public final class Intent implements PolicyInput {
     private final String action;
     private final String resource;
     private final Map<String, Object> args;
+    /** The map behind {@link #args}, read by {@link #argument}: the policy's lookups inline one map's {@code get}, not a wrapper's. */
+    private final LinkedHashMap<String, Object> argsByName;
     private final String justification;
     private final String urgency;
     private final Number estimatedCost;
@@ -55,7 +57,8 @@ public final class Intent implements PolicyInput {
         this.id = b.id != null ? b.id : TimeOrderedId.next();
         this.action = requireText(b.action, "action");
         this.resource = b.resource;
-        this.args = Collections.unmodifiableMap(new LinkedHashMap<>(b.args));
+        this.argsByName = new LinkedHashMap<>(b.args);
+        this.args = Collections.unmodifiableMap(argsByName);
         this.justification = b.justification;
         this.urgency = b.urgency;
         this.estimatedCost = b.estimatedCost;
@@ -91,7 +94,7 @@ public final class Intent implements PolicyInput {
     /** The arguments by name, in the order given. Values may be {@code null}. */
     public Map<String, Object> args() { return args; }
 
-    @Override public Object argument(String name) { return args.get(name); }
+    @Override public Object argument(String name) { return argsByName.get(name); }
 
     @Override public String justification() { return justification; }
 
