@@ -302,7 +302,7 @@ public final class PolicyCompiler {
                 Set<String> texts = new HashSet<>();
                 for (Expr i : list.items()) texts.add((String) ((Expr.Literal) i).value());
                 return V + (in ? ".inTexts(" : ".notInTexts(") + obj(b.left()) + ", "
-                        + constant(Collections.unmodifiableSet(texts), "java.util.Set") + ", " + obj(b.right()) + ")";
+                        + constant(texts, "java.util.HashSet") + ", " + obj(b.right()) + ")"; // a plain set: see inTexts
             }
             return V + (in ? ".in(" : ".notIn(") + obj(b.left()) + ", " + obj(b.right()) + ")";
         }

@@ -20,6 +20,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -180,12 +181,17 @@ public final class Values {
     }
 
     /** {@code in} over a literal list of strings: a hash lookup for text, the general rule for anything else. */
-    public static boolean inTexts(Object a, Set<String> texts, List<?> all) {
+    /**
+     * {@code a in [...]} over literal strings. The set is a {@code HashSet} that only generated code holds and never
+     * changes: its {@code contains} binds statically and inlines, where an unmodifiable wrapper's is shared with
+     * every other user of the JDK's wrapper and is often called, not inlined.
+     */
+    public static boolean inTexts(Object a, HashSet<String> texts, List<?> all) {
         if (a instanceof String s) return texts.contains(s);
         return in(a, all);
     }
 
-    public static boolean notInTexts(Object a, Set<String> texts, List<?> all) {
+    public static boolean notInTexts(Object a, HashSet<String> texts, List<?> all) {
         if (a instanceof String s) return !texts.contains(s);
         return notIn(a, all);
     }
