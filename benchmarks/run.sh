@@ -4,6 +4,9 @@
 #   benchmarks/run.sh                 short mode (1 fork, 2 x 1 s warm-up, 3 x 1 s measurement; ~6 min on 2 cores)
 #   benchmarks/run.sh --full          full mode (2 forks, 5 x 2 s warm-up, 10 x 2 s measurement; ~1 h)
 #   benchmarks/run.sh decision audit  only these suites (decision, audit, warrants, compile, governed, telemetry, suspension, windows, startup)
+#   benchmarks/run.sh --compare governed audit   run into a temporary directory and print each figure beside the
+#                                     committed one in benchmarks/results (rows more than 1.25x off are marked);
+#                                     the committed results are left as they are
 #
 # Environment: JAVA (default: java on the PATH; the JMH forks use the same JVM), JAVA25 (a JDK 21+ for the
 # suspension check on virtual threads; default the Temurin 25 JDK if installed), JMH_EXTRA (more JMH
@@ -20,12 +23,15 @@ AGENT=javaagent/target/magistrate-agent.jar
 RESULTS=${RESULTS:-benchmarks/results}
 JMH_EXTRA=${JMH_EXTRA:-}
 MODE=short
+COMPARE=false
+COMMITTED=benchmarks/results
 ALL_SUITES=(decision audit warrants compile governed telemetry suspension windows startup)
 SUITES=()
 for a in "$@"; do
   case "$a" in
     --full) MODE=full ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --compare) COMPARE=true ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "unknown option: $a (see --help)" >&2; exit 2 ;;
     *)
       [[ " ${ALL_SUITES[*]} " == *" $a "* ]] || { echo "unknown suite: $a (see --help)" >&2; exit 2; }
@@ -46,6 +52,7 @@ else
 fi
 CHRONICLE_ARGS="--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED -Dchronicle.analytics.disable=true"
 
+if $COMPARE; then RESULTS=$(mktemp -d /tmp/magistrate-compare.XXXXXX); fi
 mkdir -p "$RESULTS"
 # A run of every suite replaces the whole result set; a run of some suites replaces only theirs.
 if $ALL; then rm -f "$RESULTS"/*.jmh.json "$RESULTS"/suspension*.json "$RESULTS"/startup.json; fi
@@ -99,3 +106,11 @@ for s in "${SUITES[@]}"; do
 done
 
 "$JAVA" -Djava.awt.headless=true -cp "$JAR" dev.magistrate.benchmarks.report.ReportRenderer "$RESULTS"
+if $COMPARE; then
+  # The results as committed at HEAD, not as a later run may have left the working tree.
+  if git rev-parse --git-dir >/dev/null 2>&1; then
+    git archive HEAD "$COMMITTED" | tar -x -C "$TMP" && COMMITTED="$TMP/$COMMITTED"
+  fi
+  echo "== this run ($RESULTS) against $COMMITTED"
+  "$JAVA" -cp "$JAR" dev.magistrate.benchmarks.report.ResultsComparison "$COMMITTED" "$RESULTS"
+fi
