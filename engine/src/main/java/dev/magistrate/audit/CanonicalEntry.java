@@ -174,9 +174,11 @@ public final class CanonicalEntry {
                 ascii("null");
             } else if (v instanceof String s) {
                 string(s);
-            } else if (v instanceof Long || v instanceof Boolean) {
+            } else if (v instanceof Long l) {
                 scratch.setLength(0);
-                ascii(scratch.append(v));
+                ascii(scratch.append(l.longValue())); // not append(Object): that would allocate Long.toString's String
+            } else if (v instanceof Boolean bool) {
+                ascii(bool ? "true" : "false");
             } else if (v instanceof List<?> list) {
                 put((byte) '[');
                 for (int i = 0; i < list.size(); i++) {
