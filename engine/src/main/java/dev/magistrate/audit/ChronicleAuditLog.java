@@ -544,6 +544,10 @@ public final class ChronicleAuditLog implements AuditSink {
                 }
             } finally {
                 closed = true;
+                // Waits for a file write under way; a note left unwritten (after a failure) must not land once the directory is released.
+                synchronized (checkpointFileWriter) {
+                    unwrittenNote.set(null);
+                }
                 closeQueue();
                 release(lockChannel, fileLock);
             }
