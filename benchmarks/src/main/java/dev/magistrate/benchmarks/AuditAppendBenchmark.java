@@ -59,15 +59,15 @@ public class AuditAppendBenchmark {
 
     private static final byte[] SEED = new byte[32];
 
-    private AuditEvent event;
-    private byte[] rawRecord;
+    AuditEvent event;
+    byte[] rawRecord;
     private Path dir;
     private ChronicleAuditLog log;
     private SingleChronicleQueue raw;
     private ThreadLocal<RawWriter> rawWriter;
 
     /** One thread's appender and buffer: Chronicle appenders belong to one thread. */
-    private static final class RawWriter {
+    static final class RawWriter {
         final ExcerptAppender appender;
         final Bytes<?> buffer = Bytes.allocateElasticOnHeap(512);
 

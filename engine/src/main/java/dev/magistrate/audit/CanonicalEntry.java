@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The canonical bytes of one audit entry: the exact bytes that are stored, hashed into the Merkle
@@ -126,15 +127,21 @@ public final class CanonicalEntry {
             time(scratch, event.time());
             ascii(scratch);
             ascii("\",\"fields\":{");
-            boolean first = true;
-            for (Map.Entry<String, Object> f : event.fields().entrySet()) {
-                if (!first) put((byte) ',');
-                first = false;
-                string(f.getKey());
-                put((byte) ':');
-                value(f.getKey(), f.getValue());
-            }
+            firstField = true;
+            // forEach, not entrySet(): an unmodifiable map's entry iterator allocates a wrapper per field.
+            event.fields().forEach(writeField);
             ascii("}}");
+        }
+
+        private boolean firstField;
+        private final BiConsumer<String, Object> writeField = this::field;
+
+        private void field(String name, Object value) {
+            if (!firstField) put((byte) ',');
+            firstField = false;
+            string(name);
+            put((byte) ':');
+            value(name, value);
         }
 
         /** Clears, then writes {@code kind} followed by an entry's canonical bytes: its position, then {@code body}. */
@@ -167,9 +174,11 @@ public final class CanonicalEntry {
                 ascii("null");
             } else if (v instanceof String s) {
                 string(s);
-            } else if (v instanceof Long || v instanceof Boolean) {
+            } else if (v instanceof Long l) {
                 scratch.setLength(0);
-                ascii(scratch.append(v));
+                ascii(scratch.append(l.longValue())); // not append(Object): that would allocate Long.toString's String
+            } else if (v instanceof Boolean bool) {
+                ascii(bool ? "true" : "false");
             } else if (v instanceof List<?> list) {
                 put((byte) '[');
                 for (int i = 0; i < list.size(); i++) {

@@ -20,8 +20,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -62,6 +64,8 @@ public final class ChronicleAuditLog implements AuditSink {
     private final ReentrantLock lock = new ReentrantLock();
     private final MessageDigest sha256 = MerkleTree.sha256();
     private final Bytes<?> buffer = Bytes.allocateElasticOnHeap(512);
+    /** A read view of {@link #record}'s array, so that an entry goes into the queue without a copy through {@link #buffer}. */
+    private Bytes<byte[]> recordView;
     /** Each appending thread encodes its entry's body here, outside the lock; reused, so an append allocates no bytes for it. */
     private static final ThreadLocal<CanonicalEntry.Buffer> BODY = ThreadLocal.withInitial(CanonicalEntry.Buffer::new);
     /** The record being written (guarded by lock). */
@@ -70,7 +74,8 @@ public final class ChronicleAuditLog implements AuditSink {
 
     // Guarded by lock.
     private MerkleTree tree;
-    private byte[] lastLeaf;
+    /** The leaf hash of the last entry, overwritten in place by each append. */
+    private final byte[] lastLeaf = new byte[32];
     private long signedSize;
     private long lastCheckpointNanos = System.nanoTime();
     private int lastCycle = Integer.MIN_VALUE;
@@ -83,6 +88,14 @@ public final class ChronicleAuditLog implements AuditSink {
     private long lastSpaceCheckNanos;
     private boolean lowSpaceWarned;
     private boolean closed;
+    /**
+     * The newest signed note that the checkpoint file does not hold yet. In the {@code mapped} durability the timer thread
+     * writes the file behind the appender: replacing a file by rename can take milliseconds (ext4 writes the new file out
+     * first), and the record in the queue is what attests the checkpoint. Handing a note over never waits for a write.
+     */
+    private final AtomicReference<String> unwrittenNote = new AtomicReference<>();
+    /** Held while the checkpoint file is written, so that writes happen one at a time, newest note last. */
+    private final Object checkpointFileWriter = new Object();
     /** Told each new signed checkpoint note (the fleet witness's shipper); must return at once. */
     private volatile java.util.function.Consumer<String> checkpointListener;
 
@@ -92,7 +105,7 @@ public final class ChronicleAuditLog implements AuditSink {
         this.lockChannel = lockChannel;
         this.fileLock = fileLock;
         this.tree = scan.tree;
-        this.lastLeaf = scan.lastLeaf;
+        System.arraycopy(scan.lastLeaf, 0, lastLeaf, 0, 32);
         this.signedSize = scan.signedSize;
         openQueue();
         this.buffer.singleThreadedCheckDisabled(true);
@@ -178,17 +191,17 @@ public final class ChronicleAuditLog implements AuditSink {
             try {
                 // A new daily cycle starts with a checkpoint, so that older cycles can be pruned.
                 if (index > 0 && queue.cycle() != lastCycle) {
-                    writeCheckpoint();
+                    writeCheckpoint(false);
                     if (options.retainCycles() > 0) RetentionPolicy.prune(options.directory(), options.retainCycles(), queue);
                 }
                 record.record(LogRecord.ENTRY, index, lastLeaf, body);
-                write(record.bytes(), record.length());
-                byte[] leaf = MerkleTree.leafHash(sha256, record.bytes(), 1, record.length() - 1);
-                tree.append(leaf);
-                lastLeaf = leaf;
+                writeRecord();
+                // The record already holds the previous leaf (as hex), so its array is free for this entry's.
+                MerkleTree.leafHash(sha256, record.bytes(), 1, record.length() - 1, lastLeaf);
+                tree.append(lastLeaf);
                 if (options.durability() == Durability.SYNC_EACH_APPEND) sync();
                 if (options.checkpointEveryEntries() > 0 && tree.size() - signedSize >= options.checkpointEveryEntries()) {
-                    writeCheckpoint();
+                    writeCheckpoint(false);
                 }
             } catch (RuntimeException | InternalError e) {
                 // A write into the mapped file that the file system cannot back (a full disk) surfaces as an
@@ -206,12 +219,12 @@ public final class ChronicleAuditLog implements AuditSink {
         }
     }
 
-    /** Signs and writes a checkpoint of the current tree now. Returns the signed note. */
+    /** Signs and writes a checkpoint of the current tree now, into the queue and the checkpoint file. Returns the signed note. */
     public String checkpoint() {
         lock.lock();
         try {
             checkUsable();
-            return writeCheckpoint();
+            return writeCheckpoint(true);
         } finally {
             lock.unlock();
         }
@@ -249,7 +262,7 @@ public final class ChronicleAuditLog implements AuditSink {
                 return;
             }
             if (System.nanoTime() - lastCheckpointNanos < TimeUnit.MILLISECONDS.toNanos(options.checkpointEveryMillis())) return;
-            writeCheckpoint();
+            writeCheckpoint(false);
         } catch (RuntimeException | InternalError e) {
             writeFailure = e;
             lastRecoveryNanos = System.nanoTime();
@@ -260,12 +273,22 @@ public final class ChronicleAuditLog implements AuditSink {
         }
     }
 
-    private String writeCheckpoint() {
+    /** The checkpoint file as well, before returning; otherwise it may be left to the timer thread. */
+    private String writeCheckpoint(boolean fileNow) {
         Checkpoint cp = new Checkpoint(options.origin(), tree.size(), tree.root());
         String note = options.keys().signer().sign(cp);
         write(LogRecord.encodeCheckpoint(note, lastLeaf, tree.frontier()));
         if (options.durability() != Durability.MAPPED) sync();
-        writeCheckpointFile(note);
+        unwrittenNote.set(note);
+        if (fileNow || options.durability() != Durability.MAPPED || checkpointTimer == null) {
+            writeCheckpointFile();
+        } else {
+            try {
+                checkpointTimer.execute(this::writeCheckpointFileBehind);
+            } catch (RejectedExecutionException closing) {
+                writeCheckpointFile();
+            }
+        }
         signedSize = tree.size();
         lastCheckpointNanos = System.nanoTime();
         java.util.function.Consumer<String> listener = checkpointListener;
@@ -280,13 +303,20 @@ public final class ChronicleAuditLog implements AuditSink {
     }
 
     private void write(byte[] record) {
-        write(record, record.length);
+        buffer.clear();
+        buffer.write(record);
+        appender.writeBytes(buffer);
+        lastCycle = appender.queue().rollCycle().toCycle(appender.lastIndexAppended());
     }
 
-    private void write(byte[] record, int length) {
-        buffer.clear();
-        buffer.write(record, 0, length);
-        appender.writeBytes(buffer);
+    /** Writes {@link #record} straight from its array (re-wrapped only when the buffer grew). */
+    private void writeRecord() {
+        if (recordView == null || recordView.underlyingObject() != record.bytes()) {
+            recordView = Bytes.wrapForRead(record.bytes());
+            recordView.singleThreadedCheckDisabled(true);
+        }
+        recordView.readPositionRemaining(0, record.length());
+        appender.writeBytes(recordView);
         lastCycle = appender.queue().rollCycle().toCycle(appender.lastIndexAppended());
     }
 
@@ -303,6 +333,40 @@ public final class ChronicleAuditLog implements AuditSink {
             syncChannel.force(false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot force the audit cycle file to disk", e);
+        }
+    }
+
+    /** On the timer thread: a failure is a failed write, as it would have been on the appending thread (recover rewrites it). */
+    private void writeCheckpointFileBehind() {
+        try {
+            writeCheckpointFile();
+        } catch (RuntimeException e) {
+            lock.lock();
+            try {
+                if (closed) return;
+                if (writeFailure == null) {
+                    writeFailure = e;
+                    lastRecoveryNanos = System.nanoTime();
+                }
+            } finally {
+                lock.unlock();
+            }
+            MagistrateLog.error(ChronicleAuditLog.class, "audit log could not write its checkpoint file (" + freeSpaceText()
+                    + "); appends are refused until it can write again", e);
+        }
+    }
+
+    /** Writes the newest unwritten note into the checkpoint file, if there is one; notes are written in the order signed. */
+    private void writeCheckpointFile() {
+        synchronized (checkpointFileWriter) {
+            String note = unwrittenNote.getAndSet(null);
+            if (note == null) return;
+            try {
+                writeCheckpointFile(note);
+            } catch (RuntimeException e) {
+                unwrittenNote.compareAndSet(null, note); // unless a newer note is already waiting
+                throw e;
+            }
         }
     }
 
@@ -400,14 +464,14 @@ public final class ChronicleAuditLog implements AuditSink {
                 return false;
             }
             tree = scan.tree;
-            lastLeaf = scan.lastLeaf;
+            System.arraycopy(scan.lastLeaf, 0, lastLeaf, 0, 32);
             signedSize = scan.signedSize;
             openQueue();
             Throwable cause = writeFailure;
             writeFailure = null;
             // The failed write is audited whether it left a torn record (skipped) or an unfinished one (overwritten).
             recordRecovery(scan, tree.size(), "after " + cause);
-            writeCheckpoint();
+            writeCheckpoint(false);
             MagistrateLog.warn(ChronicleAuditLog.class, "audit log writes again after a failed write (" + freeSpaceText() + "): "
                     + (scan.damageAt >= 0 ? scan.damagedRecords + " torn record(s) skipped and recorded" : "no record was torn"), null);
             return true;
@@ -429,9 +493,8 @@ public final class ChronicleAuditLog implements AuditSink {
         byte[] entry = CanonicalEntry.withPosition(tree.size(), lastLeaf,
                 CanonicalEntry.encodeBody(AuditEvent.of(AuditPayload.LogRecovered.LOG_INTENT_ID, options.clock().instant(), p)));
         write(LogRecord.encodeEntry(entry));
-        byte[] leaf = MerkleTree.leafHash(sha256, entry);
-        tree.append(leaf);
-        lastLeaf = leaf;
+        MerkleTree.leafHash(sha256, entry, 0, entry.length, lastLeaf);
+        tree.append(lastLeaf);
     }
 
     private long freeBytes() {
@@ -469,14 +532,22 @@ public final class ChronicleAuditLog implements AuditSink {
     /** Signs a final checkpoint (when entries are unsigned), then releases the queue and the directory lock. */
     @Override
     public void close() {
-        if (checkpointTimer != null) checkpointTimer.shutdownNow();
+        // Not shutdownNow: interrupting a checkpoint file write would close its channel; the periodic task is cancelled.
+        if (checkpointTimer != null) checkpointTimer.shutdown();
         lock.lock();
         try {
             if (closed) return;
             try {
-                if (failure == null && writeFailure == null && signedSize < tree.size()) writeCheckpoint();
+                if (failure == null && writeFailure == null) {
+                    if (signedSize < tree.size()) writeCheckpoint(true);
+                    else writeCheckpointFile();
+                }
             } finally {
                 closed = true;
+                // Waits for a file write under way; a note left unwritten (after a failure) must not land once the directory is released.
+                synchronized (checkpointFileWriter) {
+                    unwrittenNote.set(null);
+                }
                 closeQueue();
                 release(lockChannel, fileLock);
             }

@@ -1,8 +1,10 @@
 package dev.magistrate.audit;
 
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -14,7 +16,8 @@ import java.util.List;
 public final class MerkleTree {
 
     private final MessageDigest sha256 = sha256();
-    private final List<byte[]> frontier = new ArrayList<>();
+    /** The frontier nodes, largest subtree first, 32 bytes each, packed: appending allocates nothing. */
+    private final byte[] frontier = new byte[64 * 32];
     private long size;
 
     public MerkleTree() {
@@ -27,9 +30,10 @@ public final class MerkleTree {
             throw new IllegalArgumentException("a tree of size " + size + " has " + Long.bitCount(size)
                     + " frontier nodes, not " + frontier.size());
         }
-        for (byte[] h : frontier) {
+        for (int i = 0; i < frontier.size(); i++) {
+            byte[] h = frontier.get(i);
             if (h.length != 32) throw new IllegalArgumentException("frontier nodes are 32-byte hashes");
-            this.frontier.add(h.clone());
+            System.arraycopy(h, 0, this.frontier, 32 * i, 32);
         }
         this.size = size;
     }
@@ -41,26 +45,37 @@ public final class MerkleTree {
     /** Appends a leaf hash (see {@link #leafHash}). */
     public void append(byte[] leafHash) {
         if (leafHash.length != 32) throw new IllegalArgumentException("leaf hash must be 32 bytes");
-        byte[] h = leafHash;
+        int top = Long.bitCount(size);
+        System.arraycopy(leafHash, 0, frontier, 32 * top, 32);
+        // Each trailing one bit of the size is a subtree as large as the one just completed: merge it in place.
         for (long n = size; (n & 1) == 1; n >>>= 1) {
-            h = nodeHash(sha256, frontier.remove(frontier.size() - 1), h);
+            top--;
+            sha256.update((byte) 1);
+            sha256.update(frontier, 32 * top, 64);
+            digestInto(sha256, frontier, 32 * top);
         }
-        frontier.add(h);
         size++;
     }
 
     /** The root hash of the current tree; SHA-256 of nothing for the empty tree. */
     public byte[] root() {
-        if (frontier.isEmpty()) return sha256.digest();
-        byte[] acc = frontier.get(frontier.size() - 1);
-        for (int i = frontier.size() - 2; i >= 0; i--) acc = nodeHash(sha256, frontier.get(i), acc);
-        return acc.clone();
+        int n = Long.bitCount(size);
+        if (n == 0) return sha256.digest();
+        byte[] acc = Arrays.copyOfRange(frontier, 32 * (n - 1), 32 * n);
+        for (int i = n - 2; i >= 0; i--) {
+            sha256.update((byte) 1);
+            sha256.update(frontier, 32 * i, 32);
+            sha256.update(acc);
+            digestInto(sha256, acc, 0);
+        }
+        return acc;
     }
 
     /** Copies of the frontier nodes, largest subtree first. */
     public List<byte[]> frontier() {
-        List<byte[]> copy = new ArrayList<>(frontier.size());
-        for (byte[] h : frontier) copy.add(h.clone());
+        int n = Long.bitCount(size);
+        List<byte[]> copy = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) copy.add(Arrays.copyOfRange(frontier, 32 * i, 32 * i + 32));
         return copy;
     }
 
@@ -78,6 +93,21 @@ public final class MerkleTree {
         sha256.update((byte) 0);
         sha256.update(bytes, offset, length);
         return sha256.digest();
+    }
+
+    /** Writes SHA-256(0x00 || the entry bytes at {@code offset}, {@code length} long) into {@code out}: no array per leaf. */
+    static void leafHash(MessageDigest sha256, byte[] bytes, int offset, int length, byte[] out) {
+        sha256.update((byte) 0);
+        sha256.update(bytes, offset, length);
+        digestInto(sha256, out, 0);
+    }
+
+    private static void digestInto(MessageDigest sha256, byte[] out, int offset) {
+        try {
+            sha256.digest(out, offset, 32);
+        } catch (DigestException e) {
+            throw new IllegalStateException("SHA-256 digest did not fit 32 bytes", e);
+        }
     }
 
     /** SHA-256(0x01 || left || right). */
