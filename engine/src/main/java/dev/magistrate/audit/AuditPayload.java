@@ -57,7 +57,51 @@ public sealed interface AuditPayload {
             case ROLLBACK_TRIGGERED -> RollbackTriggered.read(f);
             case WITNESS_REFUSED -> WitnessRefused.read(f);
             case FLEET_ANSWER -> FleetAnswer.read(f);
+            case CALL_GRANTED -> CallGranted.read(f);
         };
+    }
+
+    /**
+     * The steps of a call this entry records, in order: the one place where a {@link CallGranted} is read as the
+     * INTENT_SUBMITTED, DECISION and EXECUTION_STARTED it stands for; every other entry is its own one step.
+     */
+    default List<AuditPayload> steps() {
+        return List.of(this);
+    }
+
+    /**
+     * A T0 call allowed and run in this process, in one entry written before its body: what was submitted, then what was
+     * decided (an allow at T0), then started without a warrant. Its fields are the submission's followed by the decision's
+     * ({@code action}, which both hold, once).
+     */
+    record CallGranted(IntentSubmitted submitted, Decision decision) implements AuditPayload {
+        public CallGranted {
+            if (!java.util.Objects.equals(submitted.action(), decision.action())) {
+                throw new IllegalArgumentException("a granted call's submission and decision name different actions: "
+                        + submitted.action() + ", " + decision.action());
+            }
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.CALL_GRANTED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = submitted.fields();
+            m.putAll(decision.fields()); // "action" is already there, with the same value: it keeps its place
+            return m;
+        }
+
+        @Override
+        public List<AuditPayload> steps() {
+            return List.of(submitted, decision, new ExecutionStarted(null));
+        }
+
+        static CallGranted read(StoredFields f) {
+            return new CallGranted(IntentSubmitted.read(f), Decision.read(f));
+        }
     }
 
     /** Found on start: the process stopped while the intent waited for approval, so it can never run. */

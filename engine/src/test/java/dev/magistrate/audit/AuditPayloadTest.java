@@ -65,6 +65,11 @@ class AuditPayloadTest {
                 "fork: a checkpoint of 12 entries with another root than the witnessed one"));
         put(m, "i-9", new AuditPayload.FleetAnswer("r-1", "denied", "replica-b http://10.0.0.2:8443", List.of(), "No DROP",
                 "Dropping tables is never done by an agent."));
+        put(m, "i-10", new AuditPayload.CallGranted(
+                new AuditPayload.IntentSubmitted("read_logs", "prod/web", "ops-agent", "why \"5xx\"? caf\u00e9", null, "0.25", null,
+                        "{\"lines\":100,\"service\":\"web\"}", "5e0b3f2a47d1c8e9b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9", "i-9"),
+                new AuditPayload.Decision("read_logs", "T0", "allow", List.of("reads"), "9a1e0c", 0, List.of(), false, "T0 because 'reads' matched",
+                        List.of(), List.of("signal.error_rate=0.01"), List.of("100 sum(args.lines, 1h)"))));
         return m;
     }
 
