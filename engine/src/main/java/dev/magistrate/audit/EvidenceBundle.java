@@ -334,7 +334,7 @@ public final class EvidenceBundle {
                   checkpoint.txt     the log's signed checkpoint (C2SP signed note: origin, size, root hash, Ed25519 signature)
                   keys/log/          the log's Ed25519 public keys; keys/warrant/: the warrant keys' public halves
                   warrant.json       the signed warrant, when one was issued (the same text as the WARRANT_ISSUED entry)
-                  policy/            the policy files, when included (their hash is the DECISION entry's policy_version)
+                  policy/            the policy files, when included (their hash is the policy_version of the DECISION or CALL_GRANTED entry)
 
                 How to check it
                   java -jar magistrate-agent.jar audit evidence --verify THIS.zip [--public-key LOG_KEY.ed25519.pub]
