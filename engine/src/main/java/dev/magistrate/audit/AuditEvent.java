@@ -22,7 +22,7 @@ public record AuditEvent(AuditEventType type, String intentId, Instant time, Map
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(intentId, "intentId");
         Objects.requireNonNull(time, "time");
-        Map<String, Object> copy = new LinkedHashMap<>();
+        Map<String, Object> copy = new LinkedHashMap<>(Math.max(16, fields.size() * 2)); // never resized while copying
         for (Map.Entry<String, Object> e : fields.entrySet()) {
             copy.put(Objects.requireNonNull(e.getKey(), "field name"), checked(e.getKey(), e.getValue()));
         }

@@ -20,7 +20,7 @@ public sealed interface AuditPayload {
 
     AuditEventType type();
 
-    /** The fields by their documented names, in the documented order. */
+    /** The fields by their documented names, in the documented order: a new map each time, the caller's to change. */
     Map<String, Object> fields();
 
     /**
@@ -89,8 +89,9 @@ public sealed interface AuditPayload {
 
         @Override
         public Map<String, Object> fields() {
-            Map<String, Object> m = submitted.fields();
-            m.putAll(decision.fields()); // "action" is already there, with the same value: it keeps its place
+            Map<String, Object> m = new LinkedHashMap<>(32); // 21 fields at most, one map, never resized
+            submitted.putFields(m);
+            decision.putFields(m); // "action" is already there, with the same value: it keeps its place
             return m;
         }
 
@@ -134,6 +135,11 @@ public sealed interface AuditPayload {
         @Override
         public Map<String, Object> fields() {
             Map<String, Object> m = new LinkedHashMap<>();
+            putFields(m);
+            return m;
+        }
+
+        void putFields(Map<String, Object> m) {
             m.put("action", action);
             m.put("resource", resource);
             m.put("agent", agent);
@@ -144,7 +150,6 @@ public sealed interface AuditPayload {
             m.put("args", args);
             m.put("args_digest", argsDigest);
             m.put("parent_intent_id", parentIntentId);
-            return m;
         }
 
         static IntentSubmitted read(StoredFields f) {
@@ -188,6 +193,11 @@ public sealed interface AuditPayload {
         @Override
         public Map<String, Object> fields() {
             Map<String, Object> m = new LinkedHashMap<>();
+            putFields(m);
+            return m;
+        }
+
+        void putFields(Map<String, Object> m) {
             m.put("action", action);
             m.put("tier", tier);
             m.put("effect", effect);
@@ -200,7 +210,6 @@ public sealed interface AuditPayload {
             if (denyRules != null) m.put("deny_rules", denyRules);
             if (signals != null) m.put("signals", signals);
             if (!windowSpend.isEmpty()) m.put("window_spend", windowSpend);
-            return m;
         }
 
         /** The rules that denied: {@code denyRules}, or every matched rule in entries that predate it. */

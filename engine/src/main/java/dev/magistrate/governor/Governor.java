@@ -386,7 +386,7 @@ public final class Governor implements AutoCloseable {
         AuditPayload.IntentSubmitted asked = submitted(intent);
         AuditPayload.Decision decided = new AuditPayload.Decision(intent.action(), d.tier().name(), d.effect().wireName(), d.matchedRules(),
                 d.policyVersion(), d.requiredApprovals(), d.requiredRoles(), d.mfaRequired(), d.explain(),
-                List.copyOf(d.denyReasons().keySet()), in.read(), windowSpend);
+                d.denyReasons().isEmpty() ? List.of() : List.copyOf(d.denyReasons().keySet()), in.read(), windowSpend);
         if (grantInProcess && d.effect() == Effect.ALLOW && d.tier() == Tier.T0 && !settledByAuthority(d, in)) {
             // Submitted, decided and started in one write-ahead entry: durable before the body runs, it is the authorisation.
             try {
@@ -659,7 +659,7 @@ public final class Governor implements AutoCloseable {
     /** A T0 call granted in this process (see {@link #submit}): its CALL_GRANTED entry recorded the start; no warrant involved. */
     private Execution startGranted(Authorization a) {
         Intent call = a.approved();
-        Map<String, Object> args = readOnly(call.args());
+        Map<String, Object> args = call.args(); // the intent's own read-only snapshot, the one the policy decided on
         return new Execution(this, call.id(), null, args, args, null, System.nanoTime());
     }
 
