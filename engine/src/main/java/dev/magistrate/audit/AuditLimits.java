@@ -4,6 +4,7 @@ import dev.magistrate.canonical.CanonicalJson;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -78,7 +79,7 @@ public final class AuditLimits {
         }
         byte[] json = CanonicalJson.encodeUtf8(list);
         kept.add(SUMMARY_MARK + list.size() + " elements, " + chars + " chars, sha256:" + CanonicalJson.sha256Hex(json) + "]");
-        return kept;
+        return Collections.unmodifiableList(kept); // read-only like the list it stands for (AuditEvent keeps it as it is)
     }
 
     /**

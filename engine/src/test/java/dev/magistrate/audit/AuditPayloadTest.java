@@ -100,6 +100,21 @@ class AuditPayloadTest {
         }
     }
 
+    /** AuditEvent.of keeps a typed payload's fields without copying them again: they must still be read-only and the same. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aTypedEventsFieldsAreReadOnlyAndEqualToTheSameFieldsWrittenUntyped() {
+        for (AuditEvent e : typed().values()) {
+            assertThrows(UnsupportedOperationException.class, () -> e.fields().put("forged", "yes"), e.type().name());
+            assertEquals(new AuditEvent(e.type(), e.intentId(), e.time(), new LinkedHashMap<>(e.fields())), e, e.type().name());
+        }
+        AuditEvent summarised = AuditEvent.of("i-1", T, new AuditPayload.ShadowDecision("deny", "T3",
+                java.util.Collections.nCopies(AuditLimits.MAX_LIST_ELEMENTS + 1, "rule"), "9a1e0c", "rules", null));
+        List<String> rules = (List<String>) summarised.fields().get("rules");
+        assertTrue(rules.get(rules.size() - 1).contains("[summarised: 257 elements"), rules.get(rules.size() - 1));
+        assertThrows(UnsupportedOperationException.class, () -> rules.add("forged"));
+    }
+
     @Test
     void theTypedFieldsAreTheDocumentedOnesInTheDocumentedOrder() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "audit-events.md"));
