@@ -3,6 +3,7 @@ package dev.magistrate.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magistrate.audit.AuditEventType;
 import dev.magistrate.audit.AuditLogReader;
 import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.audit.CanonicalEntry;
@@ -36,11 +37,14 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,7 +58,7 @@ import static dev.magistrate.cli.MagistrateCli.USAGE;
  * and reports what would change, grouped by the rule that decides now; exit 1 when anything would, so a CI pipeline can
  * gate a policy change on it. The recorded call is what the agent submitted ({@code INTENT_SUBMITTED}: action, agent,
  * resource, justification, urgency, cost, arguments, at the time it was submitted); what was decided then is its
- * {@code DECISION} entry. Nothing is guessed: a call whose arguments were stored summarised is listed as not replayed.
+ * {@code DECISION} entry (a T0 call granted in the process holds both in its {@code CALL_GRANTED} entry). Nothing is guessed: a call whose arguments were stored summarised is listed as not replayed.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Decides every call recorded in an audit trail again with a candidate policy and reports what would change:",
@@ -180,6 +184,10 @@ final class PolicyReplay implements Callable<Integer> {
         }
     }
 
+    /** The steps of a call replay reads (a T0 grant's CALL_GRANTED holds all three). */
+    private static final Set<AuditEventType> RECORDED_STEPS =
+            EnumSet.of(AuditEventType.INTENT_SUBMITTED, AuditEventType.DECISION, AuditEventType.EXECUTION_STARTED);
+
     /** The calls submitted at or after {@code from}, in the order of the trail, with their first decision and whether they ran. */
     private static List<Recorded> read(Path dir, Instant from) {
         Map<String, Recorded> byIntent = new LinkedHashMap<>();
@@ -187,21 +195,24 @@ final class PolicyReplay implements Callable<Integer> {
             CanonicalEntry.Decoded d;
             while ((d = reader.nextEntry()) != null) {
                 String id = d.event().intentId();
-                switch (d.event().type()) {
-                    case INTENT_SUBMITTED -> {
-                        if (from == null || !d.event().time().isBefore(from)) {
-                            byIntent.put(id, new Recorded(id, d.event().time(), (AuditPayload.IntentSubmitted) d.payload()));
+                if (Collections.disjoint(d.event().type().steps(), RECORDED_STEPS)) continue; // not even parsed
+                for (AuditPayload step : d.payload().steps()) {
+                    switch (step.type()) {
+                        case INTENT_SUBMITTED -> {
+                            if (from == null || !d.event().time().isBefore(from)) {
+                                byIntent.put(id, new Recorded(id, d.event().time(), (AuditPayload.IntentSubmitted) step));
+                            }
                         }
+                        case DECISION -> {
+                            Recorded r = byIntent.get(id);
+                            if (r != null && r.then == null) r.then = (AuditPayload.Decision) step;
+                        }
+                        case EXECUTION_STARTED -> {
+                            Recorded r = byIntent.get(id);
+                            if (r != null) r.ran = true;
+                        }
+                        default -> { }
                     }
-                    case DECISION -> {
-                        Recorded r = byIntent.get(id);
-                        if (r != null && r.then == null) r.then = (AuditPayload.Decision) d.payload();
-                    }
-                    case EXECUTION_STARTED -> {
-                        Recorded r = byIntent.get(id);
-                        if (r != null) r.ran = true;
-                    }
-                    default -> { }
                 }
             }
         } catch (IllegalStateException unreadable) {

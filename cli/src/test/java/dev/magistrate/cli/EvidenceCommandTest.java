@@ -90,6 +90,28 @@ class EvidenceCommandTest {
     }
 
     @Test
+    void aT0CallGrantedInTheProcessIsAWholeStoryInItsTwoEntries() throws Exception {
+        Path t0 = dir.resolve("t0"), t0Policy = dir.resolve("t0-policy.yaml"), t0Bundle = dir.resolve("t0-evidence.zip");
+        Files.writeString(t0Policy, "policies:\n  - {name: reads, condition: \"action == 'health_check'\", risk_tier: T0}\n");
+        String id;
+        try (Magistrate m = Magistrate.open(MagistrateSettings.builder().policy(t0Policy).auditDirectory(t0.resolve("audit"))
+                .keysDirectory(t0.resolve("keys")).agentId("ops-agent").build())) {
+            Execution run = m.admit(m.intent("health_check").arg("service", "web").build());
+            id = run.intentId();
+            run.completed("healthy");
+        }
+        Run written = cli("audit", "evidence", t0.resolve("audit").toString(), id, "--keys", t0.resolve("keys").toString(),
+                "--out", t0Bundle.toString(), "--policy", t0Policy.toString());
+        assertEquals(0, written.status(), written.out());
+        Run r = cli("audit", "evidence", "--verify", t0Bundle.toString());
+        assertEquals(0, r.status(), r.out());
+        assertTrue(r.out().contains("OK      the intent's story is whole: CALL_GRANTED > EXECUTION_COMPLETED"), r.out());
+        assertTrue(r.out().contains("OK      warrant: none was issued"), r.out());
+        assertTrue(r.out().contains("OK      policy: the included files are policy "), "the grant names the policy that decided: " + r.out());
+        assertTrue(r.out().endsWith("VERIFIED\n"), r.out());
+    }
+
+    @Test
     void theBundleVerifiesWithNothingElseAndWithThePinnedLogKey() throws Exception {
         Run r = cli("audit", "evidence", "--verify", bundle.toString());
         assertEquals(0, r.status(), r.out());

@@ -2,6 +2,9 @@ package dev.magistrate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.magistrate.audit.AuditEventType;
+import dev.magistrate.audit.AuditLogReader;
+import dev.magistrate.audit.CanonicalEntry;
 import dev.magistrate.engine.Magistrate;
 import dev.magistrate.engine.MagistrateSettings;
 import dev.magistrate.governor.DeniedException;
@@ -94,6 +97,14 @@ class PolicyReplayTest {
         assertEquals(0, r.status(), r.out() + r.err());
         assertTrue(r.out().contains("Replayed 6 recorded calls from " + auditDir), r.out());
         assertTrue(r.out().contains("5 unchanged, 0 would change, 1 not replayed."), r.out());
+        // The trail holds both kinds of record: four T0 calls granted in one CALL_GRANTED entry each, the rest step by step.
+        List<AuditEventType> types = new ArrayList<>();
+        try (AuditLogReader reader = AuditLogReader.open(auditDir)) {
+            CanonicalEntry.Decoded d;
+            while ((d = reader.nextEntry()) != null) types.add(d.event().type());
+        }
+        assertEquals(4, types.stream().filter(t -> t == AuditEventType.CALL_GRANTED).count(), types::toString);
+        assertEquals(2, types.stream().filter(t -> t == AuditEventType.INTENT_SUBMITTED).count(), types::toString);
         assertTrue(r.out().contains("its arguments were stored summarised"), "said, not guessed: " + r.out());
     }
 

@@ -85,6 +85,16 @@ final class AuditTrails implements AutoCloseable {
         } catch (RuntimeException malformed) {
             return d.event().type().name().toLowerCase() + " (unreadable: run audit verify)";
         }
+        List<AuditPayload> steps = p.steps();
+        if (steps.size() > 1) { // a T0 grant's CALL_GRANTED: each step it records, as its own entry would read
+            List<String> parts = new ArrayList<>();
+            for (AuditPayload step : steps) parts.add(describe(d, step));
+            return String.join("; ", parts);
+        }
+        return describe(d, p);
+    }
+
+    private static String describe(CanonicalEntry.Decoded d, AuditPayload p) {
         if (p instanceof AuditPayload.IntentSubmitted s) return "requested by " + s.agent() + ": " + s.action();
         if (p instanceof AuditPayload.Decision x) return "policy: " + x.effect() + " at " + x.tier() + (x.rules().isEmpty() ? "" : " (" + String.join(", ", x.rules()) + ")")
                 + (x.signals() == null ? "" : ", having read " + String.join(", ", x.signals()));

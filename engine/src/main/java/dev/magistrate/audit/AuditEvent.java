@@ -1,11 +1,14 @@
 package dev.magistrate.audit;
 
 import java.time.Instant;
+import java.util.AbstractMap;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * One audit entry as it is stored: what happened to which intent, when, with named fields. Field
@@ -22,11 +25,13 @@ public record AuditEvent(AuditEventType type, String intentId, Instant time, Map
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(intentId, "intentId");
         Objects.requireNonNull(time, "time");
-        Map<String, Object> copy = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : fields.entrySet()) {
-            copy.put(Objects.requireNonNull(e.getKey(), "field name"), checked(e.getKey(), e.getValue()));
+        if (!(fields instanceof TypedFields)) {
+            Map<String, Object> copy = new LinkedHashMap<>(Math.max(16, fields.size() * 2)); // never resized while copying
+            for (Map.Entry<String, Object> e : fields.entrySet()) {
+                copy.put(Objects.requireNonNull(e.getKey(), "field name"), checked(e.getKey(), e.getValue()));
+            }
+            fields = Collections.unmodifiableMap(copy);
         }
-        fields = Collections.unmodifiableMap(copy);
     }
 
     /**
@@ -34,7 +39,45 @@ public record AuditEvent(AuditEventType type, String intentId, Instant time, Map
      * within {@link AuditLimits} (a larger one is stored summarised: prefix, length, SHA-256).
      */
     public static AuditEvent of(String intentId, Instant time, AuditPayload payload) {
-        return new AuditEvent(payload.type(), intentId, time, AuditLimits.bounded(payload.fields()));
+        return new AuditEvent(payload.type(), intentId, time, new TypedFields(AuditLimits.bounded(payload.fields())));
+    }
+
+    /**
+     * A typed payload's bounded fields, read-only: every name is a literal and every value a String, Long, Boolean, an
+     * immutable list of strings or null by the records' construction, so the constructor does not check and copy them again
+     * (one map less per entry on the call path). Only {@link #of(String, Instant, AuditPayload)} makes one.
+     */
+    private static final class TypedFields extends AbstractMap<String, Object> {
+        private final Map<String, Object> fields;
+
+        TypedFields(Map<String, Object> fields) {
+            this.fields = Collections.unmodifiableMap(fields);
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            return fields.entrySet();
+        }
+
+        @Override
+        public Object get(Object name) {
+            return fields.get(name);
+        }
+
+        @Override
+        public boolean containsKey(Object name) {
+            return fields.containsKey(name);
+        }
+
+        @Override
+        public int size() {
+            return fields.size();
+        }
+
+        @Override
+        public void forEach(BiConsumer<? super String, ? super Object> action) {
+            fields.forEach(action);
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.magistrate.audit;
 
+import java.util.List;
+
 /** Every step of a governed call that the audit trail records, in the order they happen. */
 public enum AuditEventType {
     INTENT_SUBMITTED,
@@ -67,5 +69,19 @@ public enum AuditEventType {
      * service's request id, written before the call waits), or its final verdict; the local WARRANT_ISSUED or INTENT_DENIED
      * follows a final one.
      */
-    FLEET_ANSWER
+    FLEET_ANSWER,
+    /**
+     * A T0 call allowed and run in this process (no approval, no warrant): submitted, decided and started in one entry, written
+     * before the body runs and carrying every field of INTENT_SUBMITTED and DECISION (its EXECUTION_STARTED would hold only a
+     * null warrant id). Its outcome follows as EXECUTION_COMPLETED or EXECUTION_FAILED. Readers take it as those three steps
+     * ({@link #steps()}, {@link AuditPayload#steps()}); trails written before it keep their separate entries and meaning.
+     */
+    CALL_GRANTED;
+
+    private static final List<AuditEventType> GRANTED_STEPS = List.of(INTENT_SUBMITTED, DECISION, EXECUTION_STARTED);
+
+    /** The steps of a call an entry of this type records, in order: three for {@link #CALL_GRANTED}, else the type itself. */
+    public List<AuditEventType> steps() {
+        return this == CALL_GRANTED ? GRANTED_STEPS : List.of(this);
+    }
 }

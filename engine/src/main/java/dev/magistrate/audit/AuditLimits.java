@@ -4,7 +4,7 @@ import dev.magistrate.canonical.CanonicalJson;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -79,19 +79,16 @@ public final class AuditLimits {
         }
         byte[] json = CanonicalJson.encodeUtf8(list);
         kept.add(SUMMARY_MARK + list.size() + " elements, " + chars + " chars, sha256:" + CanonicalJson.sha256Hex(json) + "]");
-        return kept;
+        return Collections.unmodifiableList(kept); // read-only like the list it stands for (AuditEvent keeps it as it is)
     }
 
-    /** The fields of a typed event as they are stored: every string and list bounded, names and order unchanged. */
+    /**
+     * The fields of a typed event as they are stored: every string and list bounded, names and order unchanged. Bounds
+     * {@code fields} in place and returns it: a payload's {@code fields()} is a new map each time (no copy per entry).
+     */
     @SuppressWarnings("unchecked")
     static Map<String, Object> bounded(Map<String, Object> fields) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> f : fields.entrySet()) {
-            Object v = f.getValue();
-            if (v instanceof String s) v = bounded(s);
-            else if (v instanceof List<?> l) v = bounded((List<String>) l);
-            out.put(f.getKey(), v);
-        }
-        return out;
+        fields.replaceAll((name, v) -> v instanceof String s ? bounded(s) : v instanceof List<?> l ? bounded((List<String>) l) : v);
+        return fields;
     }
 }

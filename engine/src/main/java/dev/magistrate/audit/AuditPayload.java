@@ -20,7 +20,7 @@ public sealed interface AuditPayload {
 
     AuditEventType type();
 
-    /** The fields by their documented names, in the documented order. */
+    /** The fields by their documented names, in the documented order: a new map each time, the caller's to change. */
     Map<String, Object> fields();
 
     /**
@@ -57,7 +57,52 @@ public sealed interface AuditPayload {
             case ROLLBACK_TRIGGERED -> RollbackTriggered.read(f);
             case WITNESS_REFUSED -> WitnessRefused.read(f);
             case FLEET_ANSWER -> FleetAnswer.read(f);
+            case CALL_GRANTED -> CallGranted.read(f);
         };
+    }
+
+    /**
+     * The steps of a call this entry records, in order: the one place where a {@link CallGranted} is read as the
+     * INTENT_SUBMITTED, DECISION and EXECUTION_STARTED it stands for; every other entry is its own one step.
+     */
+    default List<AuditPayload> steps() {
+        return List.of(this);
+    }
+
+    /**
+     * A T0 call allowed and run in this process, in one entry written before its body: what was submitted, then what was
+     * decided (an allow at T0), then started without a warrant. Its fields are the submission's followed by the decision's
+     * ({@code action}, which both hold, once).
+     */
+    record CallGranted(IntentSubmitted submitted, Decision decision) implements AuditPayload {
+        public CallGranted {
+            if (!java.util.Objects.equals(submitted.action(), decision.action())) {
+                throw new IllegalArgumentException("a granted call's submission and decision name different actions: "
+                        + submitted.action() + ", " + decision.action());
+            }
+        }
+
+        @Override
+        public AuditEventType type() {
+            return AuditEventType.CALL_GRANTED;
+        }
+
+        @Override
+        public Map<String, Object> fields() {
+            Map<String, Object> m = new LinkedHashMap<>(32); // 21 fields at most, one map, never resized
+            submitted.putFields(m);
+            decision.putFields(m); // "action" is already there, with the same value: it keeps its place
+            return m;
+        }
+
+        @Override
+        public List<AuditPayload> steps() {
+            return List.of(submitted, decision, new ExecutionStarted(null));
+        }
+
+        static CallGranted read(StoredFields f) {
+            return new CallGranted(IntentSubmitted.read(f), Decision.read(f));
+        }
     }
 
     /** Found on start: the process stopped while the intent waited for approval, so it can never run. */
@@ -90,6 +135,11 @@ public sealed interface AuditPayload {
         @Override
         public Map<String, Object> fields() {
             Map<String, Object> m = new LinkedHashMap<>();
+            putFields(m);
+            return m;
+        }
+
+        void putFields(Map<String, Object> m) {
             m.put("action", action);
             m.put("resource", resource);
             m.put("agent", agent);
@@ -100,7 +150,6 @@ public sealed interface AuditPayload {
             m.put("args", args);
             m.put("args_digest", argsDigest);
             m.put("parent_intent_id", parentIntentId);
-            return m;
         }
 
         static IntentSubmitted read(StoredFields f) {
@@ -144,6 +193,11 @@ public sealed interface AuditPayload {
         @Override
         public Map<String, Object> fields() {
             Map<String, Object> m = new LinkedHashMap<>();
+            putFields(m);
+            return m;
+        }
+
+        void putFields(Map<String, Object> m) {
             m.put("action", action);
             m.put("tier", tier);
             m.put("effect", effect);
@@ -156,7 +210,6 @@ public sealed interface AuditPayload {
             if (denyRules != null) m.put("deny_rules", denyRules);
             if (signals != null) m.put("signals", signals);
             if (!windowSpend.isEmpty()) m.put("window_spend", windowSpend);
-            return m;
         }
 
         /** The rules that denied: {@code denyRules}, or every matched rule in entries that predate it. */

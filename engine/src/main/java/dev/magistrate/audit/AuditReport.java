@@ -49,6 +49,10 @@ public record AuditReport(long entries, Map<String, Long> intentsByAction, Map<S
 
         void add(AuditEvent e, AuditPayload payload) {
             entries++;
+            for (AuditPayload step : payload.steps()) step(e, step);
+        }
+
+        private void step(AuditEvent e, AuditPayload payload) {
             String id = e.intentId();
             if (payload instanceof AuditPayload.IntentSubmitted s) {
                 if (actionOf.put(id, orNone(s.action())) == null) intentOrder.add(id);

@@ -45,8 +45,12 @@ public final class AuditTimeline {
         return rows(byIntent);
     }
 
-    private static void add(Map<String, Builder> byIntent, AuditEvent e, AuditPayload payload) {
+    private static void add(Map<String, Builder> byIntent, AuditEvent e, AuditPayload entry) {
         Builder b = byIntent.computeIfAbsent(e.intentId(), Builder::new);
+        for (AuditPayload step : entry.steps()) step(b, e, step);
+    }
+
+    private static void step(Builder b, AuditEvent e, AuditPayload payload) {
         if (payload instanceof AuditPayload.IntentSubmitted s) {
             b.submitted = e.time();
             b.action = s.action();

@@ -227,9 +227,10 @@ public final class EvidenceBundle {
     /** The story is whole: submitted, decided, and ended (ran, denied, timed out, or needs information). */
     private static Check whole(List<AuditEvent> events) {
         List<AuditEventType> types = events.stream().map(AuditEvent::type).toList();
+        List<AuditEventType> steps = types.stream().flatMap(t -> t.steps().stream()).toList(); // CALL_GRANTED: submitted, decided
         List<String> missing = new ArrayList<>();
-        if (!types.contains(AuditEventType.INTENT_SUBMITTED)) missing.add("INTENT_SUBMITTED");
-        if (!types.contains(AuditEventType.DECISION)) missing.add("DECISION");
+        if (!steps.contains(AuditEventType.INTENT_SUBMITTED)) missing.add("INTENT_SUBMITTED");
+        if (!steps.contains(AuditEventType.DECISION)) missing.add("DECISION");
         boolean ended = types.stream().anyMatch(t -> t == AuditEventType.EXECUTION_COMPLETED || t == AuditEventType.EXECUTION_FAILED
                 || t == AuditEventType.INTENT_DENIED || t == AuditEventType.INTENT_TIMED_OUT || t == AuditEventType.INFORMATION_REQUESTED
                 || t == AuditEventType.INTENT_ABANDONED);
@@ -274,8 +275,9 @@ public final class EvidenceBundle {
     }
 
     private static Check policy(Map<String, byte[]> files, List<AuditEvent> events) {
-        String decided = events.stream().filter(e -> e.type() == AuditEventType.DECISION)
-                .map(e -> ((AuditPayload.Decision) e.payload()).policyVersion()).findFirst().orElse(null);
+        String decided = events.stream().filter(e -> e.type().steps().contains(AuditEventType.DECISION))
+                .flatMap(e -> e.payload().steps().stream()).filter(p -> p instanceof AuditPayload.Decision)
+                .map(p -> ((AuditPayload.Decision) p).policyVersion()).findFirst().orElse(null);
         Map<String, byte[]> policy = new TreeMap<>();
         files.forEach((name, bytes) -> {
             if (name.startsWith("policy/")) policy.put(name.substring("policy/".length()), bytes);
@@ -332,7 +334,7 @@ public final class EvidenceBundle {
                   checkpoint.txt     the log's signed checkpoint (C2SP signed note: origin, size, root hash, Ed25519 signature)
                   keys/log/          the log's Ed25519 public keys; keys/warrant/: the warrant keys' public halves
                   warrant.json       the signed warrant, when one was issued (the same text as the WARRANT_ISSUED entry)
-                  policy/            the policy files, when included (their hash is the DECISION entry's policy_version)
+                  policy/            the policy files, when included (their hash is the policy_version of the DECISION or CALL_GRANTED entry)
 
                 How to check it
                   java -jar magistrate-agent.jar audit evidence --verify THIS.zip [--public-key LOG_KEY.ed25519.pub]

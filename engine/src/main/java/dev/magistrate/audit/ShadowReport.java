@@ -34,19 +34,20 @@ public record ShadowReport(List<Difference> differences, Map<String, Long> byRul
         try (AuditLogReader reader = AuditLogReader.open(dir)) {
             CanonicalEntry.Decoded d;
             while ((d = reader.nextEntry()) != null) {
-                AuditPayload p = d.payload();
                 String id = d.event().intentId();
-                if (p instanceof AuditPayload.Decision decision) {
-                    live.put(id, decision);
-                } else if (p instanceof AuditPayload.ShadowDecision s) {
-                    AuditPayload.Decision l = live.remove(id);
-                    List<String> liveRules = l == null ? List.of() : l.rules();
-                    out.add(new Difference(id, d.event().time(), l == null ? null : l.action(), l == null ? null : l.effect(),
-                            l == null ? null : l.tier(), liveRules, s));
-                    for (String r : why(liveRules, s)) byRule.merge(r, 1L, Long::sum);
-                } else if (p instanceof AuditPayload.IntentDenied || p instanceof AuditPayload.WarrantIssued
-                        || p instanceof AuditPayload.IntentTimedOut) {
-                    live.remove(id); // a SHADOW_DECISION follows its DECISION at once: keep only calls still open
+                for (AuditPayload p : d.payload().steps()) {
+                    if (p instanceof AuditPayload.Decision decision) {
+                        live.put(id, decision);
+                    } else if (p instanceof AuditPayload.ShadowDecision s) {
+                        AuditPayload.Decision l = live.remove(id);
+                        List<String> liveRules = l == null ? List.of() : l.rules();
+                        out.add(new Difference(id, d.event().time(), l == null ? null : l.action(), l == null ? null : l.effect(),
+                                l == null ? null : l.tier(), liveRules, s));
+                        for (String r : why(liveRules, s)) byRule.merge(r, 1L, Long::sum);
+                    } else if (p instanceof AuditPayload.IntentDenied || p instanceof AuditPayload.WarrantIssued
+                            || p instanceof AuditPayload.IntentTimedOut) {
+                        live.remove(id); // a SHADOW_DECISION follows its DECISION at once: keep only calls still open
+                    }
                 }
             }
         }

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  * when an approver approved with changes ({@code editedBy}); the warrant then binds the approved arguments,
  * and only those. Without an edit {@code approved} is {@code requested}. {@code decision} is what the policy
  * decided when the intent was submitted, the terms the approvers met. {@code warrant} is null for a T0 call granted
- * in this process: its DECISION entry, written ahead, is the authorisation, and nothing is signed.
+ * in this process: its CALL_GRANTED entry, written ahead, is the authorisation, and nothing is signed.
  */
 public record Authorization(Warrant warrant, Intent requested, Intent approved, String editedBy, Decision decision) {
 

@@ -39,7 +39,7 @@ public final class Execution {
         return intentId;
     }
 
-    /** The warrant the call was verified against; null for a T0 call granted in this process (its DECISION entry authorised it). */
+    /** The warrant the call was verified against; null for a T0 call granted in this process (its CALL_GRANTED entry authorised it). */
     public Warrant warrant() {
         return warrant;
     }

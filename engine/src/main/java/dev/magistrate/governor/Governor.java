@@ -342,8 +342,9 @@ public final class Governor implements AutoCloseable {
 
     /**
      * Submits the intent. With {@code grantInProcess}, a T0 allow is granted without a warrant ({@link Authorization#warrant()}
-     * null): the call runs in this process at once, so the DECISION entry, durable before the body runs, is its authorisation
-     * and there is nothing to sign, present or spend. Without it (a caller that wants the warrant itself), one is issued.
+     * null): the call runs in this process at once, so one CALL_GRANTED entry (submitted, decided and started), durable before
+     * the body runs, is its authorisation and there is nothing to sign, present or spend. Without it (a caller that wants the
+     * warrant itself), one is issued. Every other call is recorded step by step: INTENT_SUBMITTED, DECISION, and so on.
      */
     CompletableFuture<Authorization> submit(Intent submitted, boolean grantInProcess) {
         Objects.requireNonNull(submitted, "intent");
@@ -351,11 +352,6 @@ public final class Governor implements AutoCloseable {
         if (sessions.containsKey(intent.id())) {
             return CompletableFuture.failedFuture(new DeniedException(intent.id(), intent.action(), DenialStage.APPROVAL, null,
                     "this intent is already awaiting approval; submit a new intent for a new call", null, null));
-        }
-        try {
-            record(intent.id(), submitted(intent));
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the submission could not be recorded: " + e, null, e));
         }
         CompiledPolicy p = policy.get();
         Decision d;
@@ -387,15 +383,32 @@ public final class Governor implements AutoCloseable {
                 }
             }
         }
+        AuditPayload.IntentSubmitted asked = submitted(intent);
+        AuditPayload.Decision decided = new AuditPayload.Decision(intent.action(), d.tier().name(), d.effect().wireName(), d.matchedRules(),
+                d.policyVersion(), d.requiredApprovals(), d.requiredRoles(), d.mfaRequired(), d.explain(),
+                d.denyReasons().isEmpty() ? List.of() : List.copyOf(d.denyReasons().keySet()), in.read(), windowSpend);
+        if (grantInProcess && d.effect() == Effect.ALLOW && d.tier() == Tier.T0 && !settledByAuthority(d, in)) {
+            // Submitted, decided and started in one write-ahead entry: durable before the body runs, it is the authorisation.
+            try {
+                record(intent.id(), new AuditPayload.CallGranted(asked, decided));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the grant could not be recorded: " + e, null, e));
+            }
+            shadowDecide(intent, d, in);
+            streaks.granted(intent.agent());
+            return CompletableFuture.completedFuture(Authorization.granted(intent, d));
+        }
         try {
-            record(intent.id(), new AuditPayload.Decision(intent.action(), d.tier().name(), d.effect().wireName(), d.matchedRules(),
-                    d.policyVersion(), d.requiredApprovals(), d.requiredRoles(), d.mfaRequired(), d.explain(),
-                    List.copyOf(d.denyReasons().keySet()), in.read(), windowSpend));
+            record(intent.id(), asked);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the submission could not be recorded: " + e, null, e));
+        }
+        try {
+            record(intent.id(), decided);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(denyAudited(intent, DenialStage.AUDIT, "audit", "the decision could not be recorded: " + e, null, e));
         }
-        Shadow sh = shadow;
-        if (sh != null) shadowDecide(intent, d, sh, in.again());
+        shadowDecide(intent, d, in);
         // With the fleet service as the authority, a local grant never bypasses it: the service decides (fail closed).
         if (cover.overrides() && authority == null) {
             CompletableFuture<Authorization> underGrant = underGrant(intent, d, cover.grant());
@@ -416,10 +429,6 @@ public final class Governor implements AutoCloseable {
         }
         if (settledByAuthority(d, in)) return requestApproval(intent, d);
         if (d.effect() == Effect.ALLOW) {
-            if (grantInProcess && d.tier() == Tier.T0) {
-                streaks.granted(intent.agent());
-                return CompletableFuture.completedFuture(Authorization.granted(intent, d));
-            }
             try {
                 return CompletableFuture.completedFuture(Authorization.unchanged(issueAndRecord(intent, d, List.of(), List.of()), intent, d));
             } catch (RuntimeException e) {
@@ -475,7 +484,10 @@ public final class Governor implements AutoCloseable {
      * SHADOW_DECISION entry says what it would have done. Nothing here can change or fail the call: a shadow that throws
      * or cannot decide is recorded as such, and a failure to record it is only logged.
      */
-    private void shadowDecide(Intent intent, Decision live, Shadow sh, DecisionInput in) {
+    private void shadowDecide(Intent intent, Decision live, DecisionInput liveInput) {
+        Shadow sh = shadow;
+        if (sh == null) return;
+        DecisionInput in = liveInput.again();
         try {
             Decision s = decide(intent, sh.policy(), in);
             String error = s.denyReasons().get(Decision.FAIL_CLOSED);
@@ -644,11 +656,10 @@ public final class Governor implements AutoCloseable {
         return w;
     }
 
-    /** A T0 call granted in this process (see {@link #submit}): it starts on its DECISION entry, no warrant involved. */
+    /** A T0 call granted in this process (see {@link #submit}): its CALL_GRANTED entry recorded the start; no warrant involved. */
     private Execution startGranted(Authorization a) {
         Intent call = a.approved();
-        started(call.id(), null, call.action());
-        Map<String, Object> args = readOnly(call.args());
+        Map<String, Object> args = call.args(); // the intent's own read-only snapshot, the one the policy decided on
         return new Execution(this, call.id(), null, args, args, null, System.nanoTime());
     }
 
@@ -676,10 +687,10 @@ public final class Governor implements AutoCloseable {
         return new DeniedException(intentId, action, DenialStage.VERIFICATION, e.reason().wireName(), e.detail(), null, e);
     }
 
-    /** Records that the call starts ({@code warrantId} null for a T0 grant, which has no warrant to verify). */
+    /** Records that the call starts under its verified warrant (a T0 grant's CALL_GRANTED entry records its start itself). */
     private void started(String intentId, String warrantId, String action) {
         try {
-            if (warrantId != null) record(intentId, new AuditPayload.WarrantVerified(warrantId, "valid for this call"));
+            record(intentId, new AuditPayload.WarrantVerified(warrantId, "valid for this call"));
             record(intentId, new AuditPayload.ExecutionStarted(warrantId));
         } catch (RuntimeException e) {
             try {

@@ -80,8 +80,10 @@ public final class PendingAtRestart {
     }
 
     private static void track(Map<String, InFlight> open, CanonicalEntry.Decoded d) {
-        AuditEvent e = d.event();
-        AuditPayload p = d.payload();
+        for (AuditPayload step : d.payload().steps()) track(open, d.event(), step);
+    }
+
+    private static void track(Map<String, InFlight> open, AuditEvent e, AuditPayload p) {
         if (p instanceof AuditPayload.IntentSubmitted s) {
             InFlight f = open.computeIfAbsent(e.intentId(), id -> new InFlight());
             f.submitted = s;

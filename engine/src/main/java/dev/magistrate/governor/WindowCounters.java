@@ -12,6 +12,8 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -28,12 +30,14 @@ import java.util.function.Consumer;
  * (allow, or approve: it waits for people holding its place) and given back when it ends without
  * running (denied by an approver or a recheck, timed out). The engine decides and reserves under one
  * lock for policies with windows, so two calls decided at once cannot both spend the last of a budget.
- * A reservation becomes final when the call starts ({@code EXECUTION_STARTED}); a warrant that is
+ * A reservation becomes final when the call starts ({@code EXECUTION_STARTED}, or the {@code CALL_GRANTED} of a
+ * T0 call granted in the process, which records its start); a warrant that is
  * never used keeps its amounts counted until they leave the window (fail closed).
  *
  * <p>What a call adds is computed at decision time and written in its {@code DECISION} entry
  * ({@code window_spend}); at start the engine reads the audit trail and counts again every call that
- * reached {@code EXECUTION_STARTED}, so a restart does not reset a budget. Counters are keyed by the
+ * reached {@code EXECUTION_STARTED} (a {@code CALL_GRANTED} is read as submitted, decided and started), so a
+ * restart does not reset a budget. Counters are keyed by the
  * window's canonical definition: a new policy version that keeps a window keeps its counter; a window
  * new to this process is rebuilt from the trail when the policy that reads it is put in force.
  */
@@ -132,7 +136,7 @@ final class WindowCounters {
     void recorded(String intentId, AuditEventType type) {
         if (pending.isEmpty()) return;
         switch (type) {
-            case EXECUTION_STARTED -> pending.remove(intentId);
+            case EXECUTION_STARTED, CALL_GRANTED -> pending.remove(intentId);
             case INTENT_DENIED, INTENT_TIMED_OUT -> {
                 Reservation r = pending.remove(intentId);
                 if (r == null) return;
@@ -212,6 +216,8 @@ final class WindowCounters {
         private final long fromMillis;
         private final Map<String, String> agents = new HashMap<>();
         private final Map<String, Reservation> decided = new HashMap<>();
+        private static final Set<AuditEventType> COUNTED_STEPS =
+                EnumSet.of(AuditEventType.INTENT_SUBMITTED, AuditEventType.DECISION, AuditEventType.EXECUTION_STARTED);
 
         private Rebuild(Path dir, Map<String, Window> wanted, long fromMillis) {
             this.dir = dir;
@@ -224,11 +230,16 @@ final class WindowCounters {
             AuditEvent e = entry.event();
             long at = e.time().toEpochMilli();
             if (at < fromMillis) return;
-            switch (e.type()) {
-                case INTENT_SUBMITTED -> agents.put(e.intentId(), ((AuditPayload.IntentSubmitted) entry.payload()).agent());
+            if (Collections.disjoint(e.type().steps(), COUNTED_STEPS)) return; // not even parsed
+            for (AuditPayload step : entry.payload().steps()) count(e.intentId(), at, step);
+        }
+
+        private void count(String intentId, long at, AuditPayload step) {
+            switch (step.type()) {
+                case INTENT_SUBMITTED -> agents.put(intentId, ((AuditPayload.IntentSubmitted) step).agent());
                 case DECISION -> {
-                    String agent = agents.remove(e.intentId());
-                    List<String> spend = ((AuditPayload.Decision) entry.payload()).windowSpend();
+                    String agent = agents.remove(intentId);
+                    List<String> spend = ((AuditPayload.Decision) step).windowSpend();
                     List<Spend> spends = new ArrayList<>();
                     for (String s : spend) {
                         int space = s.indexOf(' ');
@@ -237,10 +248,10 @@ final class WindowCounters {
                         long millionths = new BigDecimal(s.substring(0, space)).movePointRight(Window.SCALE).longValueExact();
                         spends.add(new Spend(w, key(w, agent), millionths));
                     }
-                    if (!spends.isEmpty()) decided.put(e.intentId(), new Reservation(at, spends));
+                    if (!spends.isEmpty()) decided.put(intentId, new Reservation(at, spends));
                 }
                 case EXECUTION_STARTED -> {
-                    Reservation r = decided.remove(e.intentId());
+                    Reservation r = decided.remove(intentId);
                     if (r != null) for (Spend s : r.spends) ring(s.window, s.key).add(r.atMillis, s.millionths);
                 }
                 default -> {

@@ -151,6 +151,11 @@ public final class OpenTelemetryObserver implements AuditObserver {
         Instruments in = instruments();
         if (in == null) return;
         in.auditAppend.record(appendNanos / 1e9, Attributes.of(M_EVENT, payload.type().name().toLowerCase(Locale.ROOT)));
+        // One append, timed once; a T0 grant's CALL_GRANTED then opens, decides and starts the call as its three entries did.
+        for (AuditPayload step : payload.steps()) follow(in, intentId, step);
+    }
+
+    private void follow(Instruments in, String intentId, AuditPayload payload) {
         if (payload instanceof AuditPayload.IntentSubmitted submitted) {
             submitted(in, intentId, submitted);
             return;

@@ -65,6 +65,11 @@ class AuditPayloadTest {
                 "fork: a checkpoint of 12 entries with another root than the witnessed one"));
         put(m, "i-9", new AuditPayload.FleetAnswer("r-1", "denied", "replica-b http://10.0.0.2:8443", List.of(), "No DROP",
                 "Dropping tables is never done by an agent."));
+        put(m, "i-10", new AuditPayload.CallGranted(
+                new AuditPayload.IntentSubmitted("read_logs", "prod/web", "ops-agent", "why \"5xx\"? caf\u00e9", null, "0.25", null,
+                        "{\"lines\":100,\"service\":\"web\"}", "5e0b3f2a47d1c8e9b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9", "i-9"),
+                new AuditPayload.Decision("read_logs", "T0", "allow", List.of("reads"), "9a1e0c", 0, List.of(), false, "T0 because 'reads' matched",
+                        List.of(), List.of("signal.error_rate=0.01"), List.of("100 sum(args.lines, 1h)"))));
         return m;
     }
 
@@ -93,6 +98,21 @@ class AuditPayloadTest {
             assertEquals(typed.get(g.getKey()).payload(), p, g.getKey().name());
             assertEquals(d.event(), AuditEvent.of(d.event().intentId(), d.event().time(), p), "read then written gives the same entry");
         }
+    }
+
+    /** AuditEvent.of keeps a typed payload's fields without copying them again: they must still be read-only and the same. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aTypedEventsFieldsAreReadOnlyAndEqualToTheSameFieldsWrittenUntyped() {
+        for (AuditEvent e : typed().values()) {
+            assertThrows(UnsupportedOperationException.class, () -> e.fields().put("forged", "yes"), e.type().name());
+            assertEquals(new AuditEvent(e.type(), e.intentId(), e.time(), new LinkedHashMap<>(e.fields())), e, e.type().name());
+        }
+        AuditEvent summarised = AuditEvent.of("i-1", T, new AuditPayload.ShadowDecision("deny", "T3",
+                java.util.Collections.nCopies(AuditLimits.MAX_LIST_ELEMENTS + 1, "rule"), "9a1e0c", "rules", null));
+        List<String> rules = (List<String>) summarised.fields().get("rules");
+        assertTrue(rules.get(rules.size() - 1).contains("[summarised: 257 elements"), rules.get(rules.size() - 1));
+        assertThrows(UnsupportedOperationException.class, () -> rules.add("forged"));
     }
 
     @Test

@@ -100,6 +100,14 @@ class CanonicalEntryGoldenTest {
         m.put(AuditEventType.FLEET_ANSWER, AuditEvent.of(AuditEventType.FLEET_ANSWER, "i-9", T,
                 "request_id", "r-1", "status", "denied", "replica", "replica-b http://10.0.0.2:8443", "approved_by", List.of(),
                 "rule", "No DROP", "reason", "Dropping tables is never done by an agent."));
+        // Added with one write-ahead entry per T0 call (issue 14): INTENT_SUBMITTED's fields, then DECISION's.
+        m.put(AuditEventType.CALL_GRANTED, AuditEvent.of(AuditEventType.CALL_GRANTED, "i-10", T,
+                "action", "read_logs", "resource", "prod/web", "agent", "ops-agent", "justification", "why \"5xx\"? caf\u00e9",
+                "urgency", null, "cost", "0.25", "rollback_plan", null, "args", "{\"lines\":100,\"service\":\"web\"}",
+                "args_digest", "5e0b3f2a47d1c8e9b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9", "parent_intent_id", "i-9",
+                "tier", "T0", "effect", "allow", "rules", List.of("reads"), "policy_version", "9a1e0c", "required_approvals", 0L,
+                "required_roles", List.of(), "mfa", false, "reason", "T0 because 'reads' matched", "deny_rules", List.of(),
+                "signals", List.of("signal.error_rate=0.01"), "window_spend", List.of("100 sum(args.lines, 1h)")));
         return m;
     }
 
@@ -164,6 +172,13 @@ class CanonicalEntryGoldenTest {
                 + ",\"reason\":\"fork: a checkpoint of 12 entries with another root than the witnessed one\"}}");
         m.put(AuditEventType.FLEET_ANSWER, P + "\"type\":\"FLEET_ANSWER\",\"intent_id\":\"i-9\",\"time\":\"2026-11-24T10:15:30.123456Z\""
                 + ",\"fields\":{\"request_id\":\"r-1\",\"status\":\"denied\",\"replica\":\"replica-b http://10.0.0.2:8443\",\"approved_by\":[],\"rule\":\"No DROP\",\"reason\":\"Dropping tables is never done by an agent.\"}}");
+        m.put(AuditEventType.CALL_GRANTED, P + "\"type\":\"CALL_GRANTED\",\"intent_id\":\"i-10\",\"time\":\"2026-11-24T10:15:30.123456Z\""
+                + ",\"fields\":{\"action\":\"read_logs\",\"resource\":\"prod/web\",\"agent\":\"ops-agent\",\"justification\":\"why \\\"5xx\\\"? caf\u00e9\""
+                + ",\"urgency\":null,\"cost\":\"0.25\",\"rollback_plan\":null,\"args\":\"{\\\"lines\\\":100,\\\"service\\\":\\\"web\\\"}\""
+                + ",\"args_digest\":\"5e0b3f2a47d1c8e9b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa9\",\"parent_intent_id\":\"i-9\""
+                + ",\"tier\":\"T0\",\"effect\":\"allow\",\"rules\":[\"reads\"],\"policy_version\":\"9a1e0c\",\"required_approvals\":0"
+                + ",\"required_roles\":[],\"mfa\":false,\"reason\":\"T0 because 'reads' matched\",\"deny_rules\":[]"
+                + ",\"signals\":[\"signal.error_rate=0.01\"],\"window_spend\":[\"100 sum(args.lines, 1h)\"]}}");
         return m;
     }
 

@@ -74,7 +74,9 @@ class DynamicRiskAndShadowTest {
     private <T extends AuditPayload> List<T> payloads(Class<T> type) {
         List<T> out = new ArrayList<>();
         for (AuditEvent e : audit()) {
-            if (type.isInstance(e.payload())) out.add(type.cast(e.payload()));
+            for (AuditPayload step : e.payload().steps()) { // a T0 grant's CALL_GRANTED: its submission, decision and start
+                if (type.isInstance(step)) out.add(type.cast(step));
+            }
         }
         return out;
     }
@@ -230,7 +232,9 @@ class DynamicRiskAndShadowTest {
         List<AuditEvent> all = audit();
         int at = -1;
         for (int i = 0; i < all.size(); i++) if (all.get(i).payload() instanceof AuditPayload.ShadowDecision) at = i;
-        assertTrue(all.get(at - 1).payload() instanceof AuditPayload.Decision, "right after the live decision of the same call");
+        // A T0 call's live decision is in its CALL_GRANTED entry.
+        assertTrue(all.get(at - 1).payload().steps().stream().anyMatch(p -> p instanceof AuditPayload.Decision),
+                "right after the live decision of the same call");
         assertEquals(all.get(at - 1).intentId(), all.get(at).intentId());
         assertEquals(2, payloads(AuditPayload.ExecutionCompleted.class).size());
     }

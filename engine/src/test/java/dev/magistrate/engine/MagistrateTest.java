@@ -54,7 +54,7 @@ class MagistrateTest {
                     reason: "never"
                 """).build())) {
             Execution run = m.admit(m.intent("health_check").arg("service", "web").build());
-            assertNull(run.warrant(), "a T0 call granted in the process needs no warrant: its DECISION entry authorises it");
+            assertNull(run.warrant(), "a T0 call granted in the process needs no warrant: its CALL_GRANTED entry authorises it");
             run.completed("healthy");
             assertThrows(IllegalStateException.class, () -> run.completed("again"), "the grant runs one call, once");
             DeniedException denied = assertThrows(DeniedException.class, () -> m.admit(m.intent("db").arg("sql", "DROP TABLE x").build()));
@@ -65,8 +65,7 @@ class MagistrateTest {
                     m.describe());
         }
         List<AuditEventType> types = auditTypes();
-        assertEquals(List.of(AuditEventType.INTENT_SUBMITTED, AuditEventType.DECISION, AuditEventType.EXECUTION_STARTED,
-                AuditEventType.EXECUTION_COMPLETED), types.subList(0, 4));
+        assertEquals(List.of(AuditEventType.CALL_GRANTED, AuditEventType.EXECUTION_COMPLETED), types.subList(0, 2));
         assertEquals(AuditEventType.INTENT_DENIED, types.get(types.size() - 1));
     }
 

@@ -135,7 +135,8 @@ class RollbacksTest {
     }
 
     private AuditEvent awaitOf(String intentId, Class<? extends AuditPayload> type) throws InterruptedException {
-        return awaitEntry(e -> type.isInstance(e.payload()) && e.intentId().equals(intentId), type.getSimpleName() + " of " + intentId);
+        return awaitEntry(e -> e.payload().steps().stream().anyMatch(type::isInstance) && e.intentId().equals(intentId),
+                type.getSimpleName() + " of " + intentId);
     }
 
     private List<AuditEvent> triggersOf(String originalIntentId) {
@@ -143,7 +144,7 @@ class RollbacksTest {
     }
 
     private String intentOf(String action, int nth) {
-        return audit().stream().filter(e -> e.payload() instanceof AuditPayload.IntentSubmitted s && s.action().equals(action))
+        return audit().stream().filter(e -> e.payload().steps().stream().anyMatch(p -> p instanceof AuditPayload.IntentSubmitted s && s.action().equals(action)))
                 .skip(nth).findFirst().orElseThrow().intentId();
     }
 
@@ -177,7 +178,8 @@ class RollbacksTest {
             assertNull(t.error());
             awaitOf(t.rollbackIntentId(), AuditPayload.ExecutionCompleted.class);
 
-            AuditPayload.IntentSubmitted rollback = (AuditPayload.IntentSubmitted) awaitOf(t.rollbackIntentId(), AuditPayload.IntentSubmitted.class).payload();
+            AuditPayload.IntentSubmitted rollback = (AuditPayload.IntentSubmitted) awaitOf(t.rollbackIntentId(), AuditPayload.IntentSubmitted.class)
+                    .payload().steps().get(0); // a T0 call's CALL_GRANTED: its submission is its first step
             assertEquals("scale_back", rollback.action());
             assertEquals(original, rollback.parentIntentId());
             assertEquals("rollback of intent " + original + " (scale_service), triggered by failed", rollback.justification());
@@ -254,7 +256,7 @@ class RollbacksTest {
             assertEquals("policy", denied.stage());
             assertEquals("no scaling back by itself", denied.by());
             assertTrue(tool.done.isEmpty(), tool.done.toString());
-            assertTrue(audit().stream().noneMatch(e -> e.intentId().equals(t.rollbackIntentId()) && e.payload() instanceof AuditPayload.ExecutionStarted));
+            assertTrue(audit().stream().noneMatch(e -> e.intentId().equals(t.rollbackIntentId()) && e.payload().steps().stream().anyMatch(p -> p instanceof AuditPayload.ExecutionStarted)));
         }
     }
 

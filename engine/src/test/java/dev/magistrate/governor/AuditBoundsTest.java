@@ -144,7 +144,7 @@ class AuditBoundsTest {
         assertTrue(auditBytesPerCall("AUDIT-CAPACITY", (h, args) -> call(h, args, "42 lines")) < 4096);
     }
 
-    /** The same for a T0 call admitted in the process (as the agent's are): no warrant, four entries. */
+    /** The same for a T0 call admitted in the process (as the agent's are): no warrant, two entries (CALL_GRANTED, the outcome). */
     @Test
     void auditBytesPerAdmittedT0Call() throws Exception {
         long perCall = auditBytesPerCall("AUDIT-CAPACITY-ADMITTED", (h, args) -> h.governor.admit(

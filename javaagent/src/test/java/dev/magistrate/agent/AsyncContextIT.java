@@ -52,7 +52,7 @@ class AsyncContextIT {
         static Links of(Path audit) throws Exception {
             Map<String, String> runbooks = new HashMap<>(), parents = new HashMap<>();
             for (AuditEvent e : InterceptionIT.readAudit(audit)) {
-                if (e.type() != AuditEventType.INTENT_SUBMITTED) continue;
+                if (!e.type().steps().contains(AuditEventType.INTENT_SUBMITTED)) continue;
                 String args = (String) e.fields().get("args");
                 String label = args.replaceAll(".*\"(?:how|service|table)\":\"([^\"]+)\".*", "$1");
                 if ("runbook".equals(e.fields().get("action"))) runbooks.put(label, e.intentId());

@@ -62,8 +62,10 @@ class BudgetRestartIT {
         assertEquals("OK web scaled up by 4", second.outcome("scale-1"), "16 + 4 is within the budget of 20");
 
         List<AuditEvent> events = InterceptionIT.readAudit(dir.resolve("audit"));
-        assertEquals(3, events.stream().filter(e -> e.type() == AuditEventType.EXECUTION_STARTED).count());
-        assertTrue(events.stream().anyMatch(e -> e.type() == AuditEventType.DECISION
-                && List.of("8 sum(args.instances, 1h)").equals(e.fields().get("window_spend"))), "the spend is in the decision's entry");
+        // Each T0 call that ran is one CALL_GRANTED entry (submitted, decided, started), carrying what it spent.
+        assertEquals(3, events.stream().filter(e -> e.type() == AuditEventType.CALL_GRANTED).count());
+        assertEquals(0, events.stream().filter(e -> e.type() == AuditEventType.EXECUTION_STARTED).count());
+        assertTrue(events.stream().anyMatch(e -> e.type() == AuditEventType.CALL_GRANTED
+                && List.of("8 sum(args.instances, 1h)").equals(e.fields().get("window_spend"))), "the spend is in the grant's entry");
     }
 }

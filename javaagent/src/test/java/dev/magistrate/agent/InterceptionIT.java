@@ -150,7 +150,7 @@ class InterceptionIT {
     @Test
     void theAuditTrailHasEveryStepAndLinksNestedCalls() throws Exception {
         List<AuditEvent> events = readAudit(shared.resolve("main/audit"));
-        List<AuditEvent> submitted = events.stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).toList();
+        List<AuditEvent> submitted = events.stream().filter(e -> e.type().steps().contains(AuditEventType.INTENT_SUBMITTED)).toList();
         AuditEvent outer = submitted.stream().filter(e -> "runbook".equals(e.fields().get("action"))).findFirst().orElseThrow();
         AuditEvent inner = submitted.stream().filter(e -> "health_check".equals(e.fields().get("action"))
                 && outer.intentId().equals(e.fields().get("parent_intent_id"))).findFirst().orElse(null);
@@ -185,7 +185,7 @@ class InterceptionIT {
         assertEquals("OK terminated i-1", r.outcome("framework-unnamed"));
         assertEquals("OK deleted logs", r.outcome("pattern"));
         assertEquals("OK a,b", r.outcome("pattern-miss"));
-        List<String> actions = readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED)
+        List<String> actions = readAudit(dir.resolve("audit")).stream().filter(e -> e.type().steps().contains(AuditEventType.INTENT_SUBMITTED))
                 .map(e -> (String) e.fields().get("action")).toList();
         assertEquals(List.of("lookup_weather", "terminate", "FrameworkTools#deleteBucket"), actions,
                 "the framework's name attribute, else the method's name (what the model sees); Class#method only for a pattern;"
@@ -350,7 +350,7 @@ class InterceptionIT {
         assertTrue(after.toString().contains("CASE class OK healthy web"), after + err);
         assertTrue(after.toString().contains("CASE deny " + DENIED + "'db_query' was not allowed by policy rule 'no-drop'"), after + err);
         assertTrue(err.contains("[magistrate] INFO magistrate") && err.contains(" attached in "), err);
-        assertEquals(2, readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).count(),
+        assertEquals(2, readAudit(dir.resolve("audit")).stream().filter(e -> e.type().steps().contains(AuditEventType.INTENT_SUBMITTED)).count(),
                 "only the calls after the attach were governed");
     }
 
@@ -361,7 +361,7 @@ class InterceptionIT {
         assertTrue(r.outcome("interface-default").startsWith(DENIED + "'db_query' was not allowed by policy rule 'no-drop'"), r::toString);
         assertTrue(r.outcome("interface-static").startsWith(DENIED + "'db_query' was not allowed by policy rule 'no-drop'"), r::toString);
         assertTrue(r.outcome("jdk-like-package").startsWith(DENIED + "'db_query' was not allowed by policy rule 'no-drop'"), r::toString);
-        assertEquals(3, readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).count(), r::toString);
+        assertEquals(3, readAudit(dir.resolve("audit")).stream().filter(e -> e.type().steps().contains(AuditEventType.INTENT_SUBMITTED)).count(), r::toString);
     }
 
     @Test
@@ -398,9 +398,9 @@ class InterceptionIT {
         AuditEvent denied = events.stream().filter(e -> e.type() == AuditEventType.INTENT_DENIED).findFirst().orElseThrow();
         assertEquals("ungovernable", denied.fields().get("stage"));
         String intent = denied.intentId();
-        assertTrue(events.stream().anyMatch(e -> e.type() == AuditEventType.INTENT_SUBMITTED && e.intentId().equals(intent)
+        assertTrue(events.stream().anyMatch(e -> e.type().steps().contains(AuditEventType.INTENT_SUBMITTED) && e.intentId().equals(intent)
                 && "lookup_weather".equals(e.fields().get("action"))), "the refused call is in the audit trail under its tool name");
-        assertTrue(events.stream().noneMatch(e -> e.intentId().equals(intent) && e.type() == AuditEventType.EXECUTION_STARTED));
+        assertTrue(events.stream().noneMatch(e -> e.intentId().equals(intent) && e.type().steps().contains(AuditEventType.EXECUTION_STARTED)));
     }
 
     @Test
@@ -408,7 +408,7 @@ class InterceptionIT {
         workDir(dir, "");
         AgentRun.Result r = AgentRun.withAgent(AgentRun.java(), dir, AgentRun.appClasspath(), APP, "spring-proxy");
         assertTrue(r.outcome("spring-proxy").startsWith(DENIED + "'scale_service' was not allowed by policy rule 'big-scale'"), r::toString);
-        assertEquals(1, readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).count(),
+        assertEquals(1, readAudit(dir.resolve("audit")).stream().filter(e -> e.type().steps().contains(AuditEventType.INTENT_SUBMITTED)).count(),
                 "one intent, the bean's: " + r);
         assertFalse(r.err().contains("SpringCGLIB"), r::toString);
     }
@@ -427,7 +427,7 @@ class InterceptionIT {
         assertTrue(r.outcome("concrete-list-parameter").startsWith(DENIED + "'terminate_instances' was not allowed because its argument 'instances' cannot be governed"),
                 r::toString);
         assertTrue(r.err().contains("SnapshotTools#note: its argument 'text' cannot be governed"), "said at instrumentation time: " + r);
-        AuditEvent submitted = readAudit(dir.resolve("audit")).stream().filter(e -> e.type() == AuditEventType.INTENT_SUBMITTED).findFirst().orElseThrow();
+        AuditEvent submitted = readAudit(dir.resolve("audit")).stream().filter(e -> e.type().steps().contains(AuditEventType.INTENT_SUBMITTED)).findFirst().orElseThrow();
         assertEquals("{\"instances\":[\"i-1\"]}", submitted.fields().get("args"), "the audit records what ran");
     }
 

@@ -70,22 +70,22 @@ class RollbackIT {
         String rollback = intentOf(events, "scale_back");
         assertEquals(t.rollbackIntentId(), rollback, "the trigger names the intent the compensating call was governed as");
         AuditPayload.IntentSubmitted submitted = events.stream().filter(e -> e.intentId().equals(rollback))
-                .map(AuditEvent::payload).filter(AuditPayload.IntentSubmitted.class::isInstance).map(AuditPayload.IntentSubmitted.class::cast)
+                .flatMap(e -> e.payload().steps().stream()).filter(AuditPayload.IntentSubmitted.class::isInstance).map(AuditPayload.IntentSubmitted.class::cast)
                 .findFirst().orElseThrow();
         assertEquals(original, submitted.parentIntentId());
         assertEquals("{\"result\":null,\"service\":\"web\"}", submitted.args());
         assertTrue(submitted.justification().endsWith("triggered by failed"), submitted.justification());
-        // Decided like any call: here a T0 allow, whose write-ahead DECISION entry is its authorisation (docs/warrants.md).
-        assertTrue(events.stream().anyMatch(e -> e.intentId().equals(rollback) && e.payload() instanceof AuditPayload.Decision d
-                && d.effect().equals("allow")), "decided like any call");
-        assertTrue(events.stream().anyMatch(e -> e.intentId().equals(rollback) && e.payload() instanceof AuditPayload.ExecutionStarted));
+        // Decided like any call: here a T0 allow, whose write-ahead CALL_GRANTED entry is its authorisation (docs/warrants.md).
+        assertTrue(events.stream().anyMatch(e -> e.intentId().equals(rollback) && e.payload().steps().stream().anyMatch(p -> p instanceof AuditPayload.Decision d
+                && d.effect().equals("allow"))), "decided like any call");
+        assertTrue(events.stream().anyMatch(e -> e.intentId().equals(rollback) && e.payload().steps().stream().anyMatch(p -> p instanceof AuditPayload.ExecutionStarted)));
         assertTrue(events.stream().anyMatch(e -> e.intentId().equals(rollback) && e.payload() instanceof AuditPayload.ExecutionCompleted));
-        assertTrue(events.stream().noneMatch(e -> e.payload() instanceof AuditPayload.IntentSubmitted s && s.action().equals("delete_service")),
+        assertTrue(events.stream().noneMatch(e -> e.payload().steps().stream().anyMatch(p -> p instanceof AuditPayload.IntentSubmitted s && s.action().equals("delete_service"))),
                 "the broken tool was never called");
     }
 
     private static String intentOf(List<AuditEvent> events, String action) {
-        List<String> ids = events.stream().filter(e -> e.payload() instanceof AuditPayload.IntentSubmitted s && s.action().equals(action))
+        List<String> ids = events.stream().filter(e -> e.payload().steps().stream().anyMatch(p -> p instanceof AuditPayload.IntentSubmitted s && s.action().equals(action)))
                 .map(AuditEvent::intentId).toList();
         assertEquals(1, ids.size(), action + ": " + ids);
         return ids.get(0);

@@ -48,7 +48,7 @@ class SignalJmxIT {
                 "T1 while the incident signal holds, and no one configured to approve: " + r);
         assertEquals("OK db deployed", r.outcome("cleared"));
 
-        List<AuditPayload.Decision> decisions = InterceptionIT.readAudit(dir.resolve("audit")).stream().map(AuditEvent::payload)
+        List<AuditPayload.Decision> decisions = InterceptionIT.readAudit(dir.resolve("audit")).stream().flatMap(e -> e.payload().steps().stream())
                 .filter(p -> p instanceof AuditPayload.Decision).map(p -> (AuditPayload.Decision) p).toList();
         assertEquals(List.of("T0", "T1", "T0"), decisions.stream().map(AuditPayload.Decision::tier).toList());
         assertEquals(List.of("incident"), decisions.get(1).rules());

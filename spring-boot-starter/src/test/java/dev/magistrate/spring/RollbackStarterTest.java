@@ -41,8 +41,8 @@ class RollbackStarterTest {
     private <T extends AuditPayload> T await(Class<T> type, String intentId) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            Optional<T> found = audit().stream().filter(e -> (intentId == null || e.intentId().equals(intentId)) && type.isInstance(e.payload()))
-                    .map(e -> type.cast(e.payload())).findFirst();
+            Optional<T> found = audit().stream().filter(e -> intentId == null || e.intentId().equals(intentId))
+                    .flatMap(e -> e.payload().steps().stream()).filter(type::isInstance).map(type::cast).findFirst();
             if (found.isPresent()) return found.get();
             Thread.sleep(50);
         }
@@ -50,7 +50,7 @@ class RollbackStarterTest {
     }
 
     private String intentOf(String action) {
-        return audit().stream().filter(e -> e.payload() instanceof AuditPayload.IntentSubmitted s && s.action().equals(action))
+        return audit().stream().filter(e -> e.payload().steps().stream().anyMatch(p -> p instanceof AuditPayload.IntentSubmitted s && s.action().equals(action)))
                 .findFirst().orElseThrow().intentId();
     }
 
