@@ -17,8 +17,10 @@ import java.io.File;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static net.bytebuddy.matcher.ElementMatchers.any;
 import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
@@ -102,20 +104,23 @@ public final class AgentInstaller {
         AgentConfig startConfig = config;
         Started early = started;
         GovernedMethods governed = methods;
+        StartGate gate = new StartGate();
         FutureTask<GovernanceDispatcher> start = new FutureTask<>(() -> {
-            Started s = early != null ? early : start(startConfig, lint);
+            Started s = early != null ? early : start(startConfig, lint, gate);
             long engineStarted = System.nanoTime();
             AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, engineStarted) + " ms (unpack "
                     + ms(startedNanos, unpacked) + ", instrumentation " + ms(unpacked, instrumented) + ", engine " + ms(instrumented, engineStarted)
                     + "); governing " + governed.describe() + "; " + s.summary);
             return new GovernanceDispatcher(governed, s.magistrate, s.unavailable);
         });
-        StartingDispatcher dispatcher = new StartingDispatcher(start, startTimeoutMillis);
+        StartingDispatcher dispatcher = new StartingDispatcher(start, startTimeoutMillis, gate);
         if (!MagistrateBridge.install(dispatcher)) {
             AgentLog.error("the bridge already had a dispatcher (was it set by someone else?): every governed call is denied");
         }
-        // Registered now, so that an application that ends before the engine has started still closes it once it has.
+        // Registered now, so that an application that ends while the engine writes still closes it once it has started. One
+        // that ends before any governed call and before the engine's first write abandons the start instead (StartGate).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (gate.abandon()) return;
             try {
                 GovernanceDispatcher d = dispatcher.await();
                 if (d.magistrate() != null) d.magistrate().close();
@@ -130,6 +135,19 @@ public final class AgentInstaller {
             starter.setDaemon(true);
             starter.setContextClassLoader(agentLoader);
             starter.start();
+        }
+    }
+
+    /**
+     * Chronicle registers its JVM shutdown hook when it makes its first resource, and a JVM already shutting down refuses
+     * new hooks: an application that ends while the audit log opens would leave it failed half way. Registered before the
+     * first write; when the JVM is already shutting down, the start is abandoned (StartGate) or the open fails and says so.
+     */
+    private static void holdChronicleShutdownHook() {
+        try {
+            Class.forName("net.openhft.chronicle.core.io.BackgroundResourceReleaser", true, AgentInstaller.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            AgentLog.log(AgentLog.Level.DEBUG, "Chronicle's shutdown hook could not be registered before the first write", e);
         }
     }
 
@@ -150,7 +168,11 @@ public final class AgentInstaller {
      * A policy that is missing or does not load still gives an engine, one that denies every call and
      * audits each denial; anything else that stops the engine leaves none, and the dispatcher denies alone.
      */
-    private static Started start(AgentConfig config, StartupLint lint) {
+    private static Started start(AgentConfig config, StartupLint lint, StartGate startGate) {
+        BooleanSupplier gate = () -> {
+            holdChronicleShutdownHook();
+            return startGate.mayWrite();
+        };
         MagistrateSettings settings;
         try {
             settings = config.settings();
@@ -162,18 +184,20 @@ public final class AgentInstaller {
             Magistrate m;
             if (settings.policy() == null) {
                 AgentLog.error("no policy is configured (set magistrate.policy): every governed call will be denied");
-                m = Magistrate.openDenyingAll(settings, "no policy is configured (set magistrate.policy)");
+                m = Magistrate.openDenyingAll(settings, "no policy is configured (set magistrate.policy)", gate);
             } else {
                 try {
-                    m = Magistrate.open(settings);
+                    m = Magistrate.open(settings, gate);
                     lint.policyLoaded(settings.policy());
                 } catch (PolicyException ex) {
                     String first = ex.errors().get(0).location() + ": " + ex.errors().get(0).message();
                     AgentLog.error("policy " + settings.policy() + " could not be loaded; every governed call will be denied:\n" + ex.getMessage());
-                    m = Magistrate.openDenyingAll(settings, "the policy could not be loaded: " + first);
+                    m = Magistrate.openDenyingAll(settings, "the policy could not be loaded: " + first, gate);
                 }
             }
             return new Started(m, null, m.describe());
+        } catch (CancellationException abandoned) {
+            throw abandoned; // the JVM is exiting: nothing was written, nothing to report
         } catch (Throwable ex) {
             String why = ex.getClass().getSimpleName() + ": " + ex.getMessage();
             AgentLog.log(AgentLog.Level.ERROR, "the engine could not start; every governed call will be denied", ex);
