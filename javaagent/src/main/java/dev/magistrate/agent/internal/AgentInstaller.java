@@ -15,7 +15,10 @@ import net.bytebuddy.utility.JavaModule;
 
 import java.io.File;
 import java.lang.instrument.Instrumentation;
+import java.net.MalformedURLException;
+import java.net.URL;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.FutureTask;
@@ -55,13 +58,13 @@ public final class AgentInstaller {
         ClassLoader applications = thread.getContextClassLoader();
         thread.setContextClassLoader(agentLoader);
         try {
-            install(args, inst, attached, startedNanos, unpacked, agentLoader);
+            install(args, inst, agentJar, attached, startedNanos, unpacked, agentLoader);
         } finally {
             thread.setContextClassLoader(applications);
         }
     }
 
-    private static void install(String args, Instrumentation inst, boolean attached, long startedNanos, long unpacked,
+    private static void install(String args, Instrumentation inst, File agentJar, boolean attached, long startedNanos, long unpacked,
                                 ClassLoader agentLoader) {
         ModuleOpener.openForChronicle(inst, agentLoader.getUnnamedModule());
         MagistrateLog.routeTo((source, level, message, error) -> AgentLog.log(switch (level) {
@@ -90,23 +93,29 @@ public final class AgentInstaller {
             started = new Started(null, "configuration error: " + e.getMessage(), "CONFIGURATION ERROR, every call denied: " + e.getMessage());
         }
         StartupLint lint = new StartupLint();
-        installTransformer(inst, methods, lint, agentLoader); // throws: the agent, and with premain the JVM, does not start
-        if (asyncContext) {
-            try {
-                AsyncContext.install(inst);
-            } catch (RuntimeException | LinkageError e) {
-                AgentLog.log(AgentLog.Level.WARN, "governed calls made from asynchronous work will not name the call that handed it over", e);
+        GovernedMethods governed = methods;
+        if (attached || applicationClassesLoaded(inst, agentLoader, agentJar)) {
+            // Classes that could be governed are loaded already: only Byte Buddy's retransformation reaches them.
+            transformation(governed, lint, agentLoader).installOn(inst); // throws: the agent, and with premain the JVM, does not start
+        } else {
+            // Byte Buddy loads with the first class that could be governed; an agent without it must still stop the JVM now.
+            if (agentLoader.getResource("net/bytebuddy/agent/builder/AgentBuilder.class") == null) {
+                throw new IllegalStateException("Byte Buddy is missing from the agent's class loader: nothing could be instrumented");
             }
+            inst.addTransformer(new GovernedClassFilter(agentLoader, governed.annotationTypes(), governed::patternMatchesClass,
+                    () -> transformation(governed, lint, agentLoader).makeRaw()), true);
         }
         long instrumented = System.nanoTime();
         // The engine (policy compile, keys, audit log) starts on its own thread while the application starts; the first
         // governed call waits for it. Until then, and if it fails, no governed call runs ungoverned.
         AgentConfig startConfig = config;
         Started early = started;
-        GovernedMethods governed = methods;
+        boolean carryContext = asyncContext;
         StartGate gate = new StartGate();
         FutureTask<GovernanceDispatcher> start = new FutureTask<>(() -> {
             Started s = early != null ? early : start(startConfig, lint, gate);
+            // Only a governed call has a context to carry, and none runs before this task has finished.
+            if (carryContext) installAsyncContext(inst);
             long engineStarted = System.nanoTime();
             AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, engineStarted) + " ms (unpack "
                     + ms(startedNanos, unpacked) + ", instrumentation " + ms(unpacked, instrumented) + ", engine " + ms(instrumented, engineStarted)
@@ -205,8 +214,38 @@ public final class AgentInstaller {
         }
     }
 
-    private static void installTransformer(Instrumentation inst, GovernedMethods methods, StartupLint lint, ClassLoader agentLoader) {
-        new AgentBuilder.Default()
+    private static void installAsyncContext(Instrumentation inst) {
+        try {
+            AsyncContext.install(inst);
+        } catch (RuntimeException | LinkageError e) {
+            AgentLog.log(AgentLog.Level.WARN, "governed calls made from asynchronous work will not name the call that handed it over", e);
+        }
+    }
+
+    /**
+     * Whether the application (or another agent) has loaded classes already: always so for an attach, and for a premain
+     * that runs after another agent's. The classes the agent jar loaded to start itself do not count.
+     */
+    private static boolean applicationClassesLoaded(Instrumentation inst, ClassLoader agentLoader, File agentJar) {
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
+        URL agentJarUrl;
+        try {
+            agentJarUrl = agentJar.toURI().toURL();
+        } catch (MalformedURLException e) {
+            return true;
+        }
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            ClassLoader l = c.getClassLoader();
+            if (l == null || l == platform || l == agentLoader || c.isArray()) continue;
+            CodeSource source = c.getProtectionDomain().getCodeSource();
+            if (source == null || !agentJarUrl.equals(source.getLocation())) return true;
+        }
+        return false;
+    }
+
+    /** The installer's transformation; installed on the spot, or made raw for {@link GovernedClassFilter} to hand classes to. */
+    private static AgentBuilder transformation(GovernedMethods methods, StartupLint lint, ClassLoader agentLoader) {
+        return new AgentBuilder.Default()
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
@@ -234,8 +273,7 @@ public final class AgentInstaller {
                         b = b.visit(Advice.withCustomMapping().bind(MethodId.class, id).to(GovernedAdvice.class).on(is(m)));
                     }
                     return b;
-                })
-                .installOn(inst);
+                });
     }
 
     private static final class FailureListener extends AgentBuilder.Listener.Adapter {
