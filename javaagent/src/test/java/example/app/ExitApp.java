@@ -6,7 +6,8 @@ import java.nio.file.Path;
 /**
  * Ends early, for the agent's exit-time handling of an engine still starting. {@code return}: main returns at once, no
  * governed call; {@code when-exists PATH}: returns as soon as PATH exists (the engine has begun writing); {@code call}:
- * one governed call, its outcome printed as {@code CASE call ...}.
+ * one governed call, its outcome printed as {@code CASE call ...}; {@code pattern-only}: one call of a method governed by
+ * a configured pattern alone ({@code CASE pattern-only ...}).
  */
 public final class ExitApp {
 
@@ -22,6 +23,7 @@ public final class ExitApp {
                 }
             }
             case "call" -> InterceptionApp.run("call", () -> new Tools().health("web"));
+            case "pattern-only" -> InterceptionApp.run("pattern-only", () -> new PatternOnlyTools().deleteAll("logs"));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
