@@ -37,7 +37,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -90,6 +92,15 @@ public final class Magistrate implements AutoCloseable {
      * @throws IllegalStateException    a key directory or audit log that cannot be used (a tampered log among them)
      */
     public static Magistrate open(MagistrateSettings settings) {
+        return open(settings, () -> true);
+    }
+
+    /**
+     * As {@link #open(MagistrateSettings)}, asking {@code mayWrite} once, after the policy is loaded and compiled and just
+     * before the first write (keys, audit trail): false abandons the start with a {@link CancellationException}, having
+     * written nothing. What the agent uses to let a JVM that exits at once leave no half-opened trail behind.
+     */
+    public static Magistrate open(MagistrateSettings settings, BooleanSupplier mayWrite) {
         if (settings.policy() == null) throw new IllegalArgumentException("no policy is configured (set magistrate.policy)");
         PolicySet set = PolicyLoader.load(settings.policy());
         if (!MagistrateSettings.REMOTE.equals(settings.approvals())) Window.refuseScope(set, Window.Scope.FLEET, FleetSettings.WINDOWS_NEED_A_FLEET);
@@ -98,7 +109,7 @@ public final class Magistrate implements AutoCloseable {
         return open(settings, policy, shadow, "policy " + settings.policy() + " (" + set.rules().size() + " rules, sha256 "
                 + set.version().substring(0, 12) + (settings.watchPolicy() ? ", reloaded when its files change" : "") + ")"
                 + (shadow == null ? "" : "; shadow " + shadow.source()
-                + (settings.shadowPolicy() == null ? " (" + set.shadowRules().size() + " shadow rules)" : " " + settings.shadowPolicy())), true);
+                + (settings.shadowPolicy() == null ? " (" + set.shadowRules().size() + " shadow rules)" : " " + settings.shadowPolicy())), true, mayWrite);
     }
 
     /**
@@ -131,13 +142,19 @@ public final class Magistrate implements AutoCloseable {
      * when its policy or configuration is broken, so that every call is still denied <em>and audited</em>.
      */
     public static Magistrate openDenyingAll(MagistrateSettings settings, String reason) {
+        return openDenyingAll(settings, reason, () -> true);
+    }
+
+    /** As {@link #openDenyingAll(MagistrateSettings, String)}, with {@code mayWrite} as in {@link #open(MagistrateSettings, BooleanSupplier)}. */
+    public static Magistrate openDenyingAll(MagistrateSettings settings, String reason, BooleanSupplier mayWrite) {
         return open(settings, new DenyAll(reason), null, "policy " + (settings.policy() == null ? "NONE" : settings.policy() + " FAILED TO LOAD")
-                + ", every call denied: " + reason, false);
+                + ", every call denied: " + reason, false, mayWrite);
     }
 
     /** {@code reloadable}: the policy came from {@code s.policy()}, and a {@link LivePolicy} keeps it (not so for a deny-all start). */
     private static Magistrate open(MagistrateSettings s, CompiledPolicy policy, Governor.Shadow shadow, String policyDescription,
-                                   boolean reloadable) {
+                                   boolean reloadable, BooleanSupplier mayWrite) {
+        if (!mayWrite.getAsBoolean()) throw new CancellationException("the start was abandoned before anything was written");
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             SignalBoard signals = new SignalBoard();

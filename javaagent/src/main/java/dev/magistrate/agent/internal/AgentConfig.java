@@ -1,20 +1,32 @@
 package dev.magistrate.agent.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.magistrate.audit.Durability;
 import dev.magistrate.engine.Magistrate;
 import dev.magistrate.engine.MagistrateSettings;
 import dev.magistrate.fleet.FleetSettings;
 import dev.magistrate.policy.internal.Suggest;
 
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.composer.Composer;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
+
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -284,34 +296,49 @@ public final class AgentConfig {
         return out;
     }
 
+    /**
+     * Read with SnakeYAML's parser and composer alone, not Jackson: this runs in {@code premain}, before the application's {@code main},
+     * and Jackson's object mapper cost about 270 ms and 420 classes there; the engine loads Jackson later on its own thread.
+     * Values are read as Jackson's {@code asText} gave them: scalars as written, a null as "null", a list as its items
+     * joined with commas.
+     */
     private static void readFile(Path file, Map<String, String> values, Map<String, String> sources) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read configuration: " + e.getMessage().lines().findFirst().orElse(""));
+        Node root;
+        try (Reader in = Files.newBufferedReader(file)) {
+            LoaderOptions options = new LoaderOptions();
+            root = new Composer(new ParserImpl(new StreamReader(in), options), new Resolver(), options).getSingleNode();
+        } catch (MarkedYAMLException e) {
+            Mark at = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            throw new ConfigException(file + (at == null ? "" : ":" + (at.getLine() + 1) + ":" + (at.getColumn() + 1)) + ": cannot read configuration: "
+                    + (e.getProblem() != null ? e.getProblem() : e.getMessage().lines().findFirst().orElse("")));
+        } catch (IOException | YAMLException e) {
+            throw new ConfigException(file + ": cannot read configuration: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
-        if (root == null || root.isMissingNode() || root.isNull()) return;
-        if (!root.isObject()) throw new ConfigException(file + ": a configuration file is a mapping of settings");
+        if (root == null || root.getTag().equals(Tag.NULL)) return;
+        if (!(root instanceof MappingNode mapping)) throw new ConfigException(file + ": a configuration file is a mapping of settings");
         Path base = file.toAbsolutePath().getParent();
-        flatten("magistrate", root, base, file, values, sources);
+        flatten("magistrate", mapping, base, file, values, sources);
     }
 
-    private static void flatten(String prefix, JsonNode node, Path base, Path file, Map<String, String> values, Map<String, String> sources) {
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> f = fields.next();
-            String key = prefix + "." + f.getKey();
-            JsonNode v = f.getValue();
-            if (v.isObject()) {
-                flatten(key, v, base, file, values, sources);
-            } else if (v.isArray()) {
+    private static void flatten(String prefix, MappingNode node, Path base, Path file, Map<String, String> values, Map<String, String> sources) {
+        for (NodeTuple f : node.getValue()) {
+            String key = prefix + "." + text(f.getKeyNode());
+            Node v = f.getValueNode();
+            if (v instanceof MappingNode m) {
+                flatten(key, m, base, file, values, sources);
+            } else if (v instanceof SequenceNode list) {
                 List<String> items = new ArrayList<>();
-                v.forEach(item -> items.add(item.asText()));
+                list.getValue().forEach(item -> items.add(text(item)));
                 put(values, sources, key, String.join(",", items), file.toString());
             } else {
-                put(values, sources, key, resolve(key, v.asText(), base), file.toString());
+                put(values, sources, key, resolve(key, text(v), base), file.toString());
             }
         }
+    }
+
+    /** A scalar's text ("null" for a null, as Jackson's asText gave it); a mapping or a list inside a list has none. */
+    private static String text(Node node) {
+        if (!(node instanceof ScalarNode scalar)) return "";
+        return scalar.getTag().equals(Tag.NULL) ? "null" : scalar.getValue();
     }
 }

@@ -15,10 +15,15 @@ import net.bytebuddy.utility.JavaModule;
 
 import java.io.File;
 import java.lang.instrument.Instrumentation;
+import java.net.MalformedURLException;
+import java.net.URL;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static net.bytebuddy.matcher.ElementMatchers.any;
 import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
@@ -53,13 +58,13 @@ public final class AgentInstaller {
         ClassLoader applications = thread.getContextClassLoader();
         thread.setContextClassLoader(agentLoader);
         try {
-            install(args, inst, attached, startedNanos, unpacked, agentLoader);
+            install(args, inst, agentJar, attached, startedNanos, unpacked, agentLoader);
         } finally {
             thread.setContextClassLoader(applications);
         }
     }
 
-    private static void install(String args, Instrumentation inst, boolean attached, long startedNanos, long unpacked,
+    private static void install(String args, Instrumentation inst, File agentJar, boolean attached, long startedNanos, long unpacked,
                                 ClassLoader agentLoader) {
         ModuleOpener.openForChronicle(inst, agentLoader.getUnnamedModule());
         MagistrateLog.routeTo((source, level, message, error) -> AgentLog.log(switch (level) {
@@ -88,34 +93,43 @@ public final class AgentInstaller {
             started = new Started(null, "configuration error: " + e.getMessage(), "CONFIGURATION ERROR, every call denied: " + e.getMessage());
         }
         StartupLint lint = new StartupLint();
-        installTransformer(inst, methods, lint, agentLoader); // throws: the agent, and with premain the JVM, does not start
-        if (asyncContext) {
-            try {
-                AsyncContext.install(inst);
-            } catch (RuntimeException | LinkageError e) {
-                AgentLog.log(AgentLog.Level.WARN, "governed calls made from asynchronous work will not name the call that handed it over", e);
+        GovernedMethods governed = methods;
+        if (attached || applicationClassesLoaded(inst, agentLoader, agentJar)) {
+            // Classes that could be governed are loaded already: only Byte Buddy's retransformation reaches them.
+            transformation(governed, lint, agentLoader).installOn(inst); // throws: the agent, and with premain the JVM, does not start
+        } else {
+            // Byte Buddy loads with the first class that could be governed; an agent without it must still stop the JVM now.
+            if (agentLoader.getResource("net/bytebuddy/agent/builder/AgentBuilder.class") == null) {
+                throw new IllegalStateException("Byte Buddy is missing from the agent's class loader: nothing could be instrumented");
             }
+            inst.addTransformer(new GovernedClassFilter(agentLoader, governed.annotationTypes(), governed::patternMatchesClass,
+                    () -> transformation(governed, lint, agentLoader).makeRaw()), true);
         }
         long instrumented = System.nanoTime();
         // The engine (policy compile, keys, audit log) starts on its own thread while the application starts; the first
         // governed call waits for it. Until then, and if it fails, no governed call runs ungoverned.
         AgentConfig startConfig = config;
         Started early = started;
-        GovernedMethods governed = methods;
+        boolean carryContext = asyncContext;
+        StartGate gate = new StartGate();
         FutureTask<GovernanceDispatcher> start = new FutureTask<>(() -> {
-            Started s = early != null ? early : start(startConfig, lint);
+            Started s = early != null ? early : start(startConfig, lint, gate);
+            // Only a governed call has a context to carry, and none runs before this task has finished.
+            if (carryContext) installAsyncContext(inst);
             long engineStarted = System.nanoTime();
             AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, engineStarted) + " ms (unpack "
                     + ms(startedNanos, unpacked) + ", instrumentation " + ms(unpacked, instrumented) + ", engine " + ms(instrumented, engineStarted)
                     + "); governing " + governed.describe() + "; " + s.summary);
             return new GovernanceDispatcher(governed, s.magistrate, s.unavailable);
         });
-        StartingDispatcher dispatcher = new StartingDispatcher(start, startTimeoutMillis);
+        StartingDispatcher dispatcher = new StartingDispatcher(start, startTimeoutMillis, gate);
         if (!MagistrateBridge.install(dispatcher)) {
             AgentLog.error("the bridge already had a dispatcher (was it set by someone else?): every governed call is denied");
         }
-        // Registered now, so that an application that ends before the engine has started still closes it once it has.
+        // Registered now, so that an application that ends while the engine writes still closes it once it has started. One
+        // that ends before any governed call and before the engine's first write abandons the start instead (StartGate).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (gate.abandon()) return;
             try {
                 GovernanceDispatcher d = dispatcher.await();
                 if (d.magistrate() != null) d.magistrate().close();
@@ -130,6 +144,19 @@ public final class AgentInstaller {
             starter.setDaemon(true);
             starter.setContextClassLoader(agentLoader);
             starter.start();
+        }
+    }
+
+    /**
+     * Chronicle registers its JVM shutdown hook when it makes its first resource, and a JVM already shutting down refuses
+     * new hooks: an application that ends while the audit log opens would leave it failed half way. Registered before the
+     * first write; when the JVM is already shutting down, the start is abandoned (StartGate) or the open fails and says so.
+     */
+    private static void holdChronicleShutdownHook() {
+        try {
+            Class.forName("net.openhft.chronicle.core.io.BackgroundResourceReleaser", true, AgentInstaller.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            AgentLog.log(AgentLog.Level.DEBUG, "Chronicle's shutdown hook could not be registered before the first write", e);
         }
     }
 
@@ -150,7 +177,11 @@ public final class AgentInstaller {
      * A policy that is missing or does not load still gives an engine, one that denies every call and
      * audits each denial; anything else that stops the engine leaves none, and the dispatcher denies alone.
      */
-    private static Started start(AgentConfig config, StartupLint lint) {
+    private static Started start(AgentConfig config, StartupLint lint, StartGate startGate) {
+        BooleanSupplier gate = () -> {
+            holdChronicleShutdownHook();
+            return startGate.mayWrite();
+        };
         MagistrateSettings settings;
         try {
             settings = config.settings();
@@ -162,18 +193,20 @@ public final class AgentInstaller {
             Magistrate m;
             if (settings.policy() == null) {
                 AgentLog.error("no policy is configured (set magistrate.policy): every governed call will be denied");
-                m = Magistrate.openDenyingAll(settings, "no policy is configured (set magistrate.policy)");
+                m = Magistrate.openDenyingAll(settings, "no policy is configured (set magistrate.policy)", gate);
             } else {
                 try {
-                    m = Magistrate.open(settings);
+                    m = Magistrate.open(settings, gate);
                     lint.policyLoaded(settings.policy());
                 } catch (PolicyException ex) {
                     String first = ex.errors().get(0).location() + ": " + ex.errors().get(0).message();
                     AgentLog.error("policy " + settings.policy() + " could not be loaded; every governed call will be denied:\n" + ex.getMessage());
-                    m = Magistrate.openDenyingAll(settings, "the policy could not be loaded: " + first);
+                    m = Magistrate.openDenyingAll(settings, "the policy could not be loaded: " + first, gate);
                 }
             }
             return new Started(m, null, m.describe());
+        } catch (CancellationException abandoned) {
+            throw abandoned; // the JVM is exiting: nothing was written, nothing to report
         } catch (Throwable ex) {
             String why = ex.getClass().getSimpleName() + ": " + ex.getMessage();
             AgentLog.log(AgentLog.Level.ERROR, "the engine could not start; every governed call will be denied", ex);
@@ -181,8 +214,38 @@ public final class AgentInstaller {
         }
     }
 
-    private static void installTransformer(Instrumentation inst, GovernedMethods methods, StartupLint lint, ClassLoader agentLoader) {
-        new AgentBuilder.Default()
+    private static void installAsyncContext(Instrumentation inst) {
+        try {
+            AsyncContext.install(inst);
+        } catch (RuntimeException | LinkageError e) {
+            AgentLog.log(AgentLog.Level.WARN, "governed calls made from asynchronous work will not name the call that handed it over", e);
+        }
+    }
+
+    /**
+     * Whether the application (or another agent) has loaded classes already: always so for an attach, and for a premain
+     * that runs after another agent's. The classes the agent jar loaded to start itself do not count.
+     */
+    private static boolean applicationClassesLoaded(Instrumentation inst, ClassLoader agentLoader, File agentJar) {
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
+        URL agentJarUrl;
+        try {
+            agentJarUrl = agentJar.toURI().toURL();
+        } catch (MalformedURLException e) {
+            return true;
+        }
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            ClassLoader l = c.getClassLoader();
+            if (l == null || l == platform || l == agentLoader || c.isArray()) continue;
+            CodeSource source = c.getProtectionDomain().getCodeSource();
+            if (source == null || !agentJarUrl.equals(source.getLocation())) return true;
+        }
+        return false;
+    }
+
+    /** The installer's transformation; installed on the spot, or made raw for {@link GovernedClassFilter} to hand classes to. */
+    private static AgentBuilder transformation(GovernedMethods methods, StartupLint lint, ClassLoader agentLoader) {
+        return new AgentBuilder.Default()
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
@@ -210,8 +273,7 @@ public final class AgentInstaller {
                         b = b.visit(Advice.withCustomMapping().bind(MethodId.class, id).to(GovernedAdvice.class).on(is(m)));
                     }
                     return b;
-                })
-                .installOn(inst);
+                });
     }
 
     private static final class FailureListener extends AgentBuilder.Listener.Adapter {

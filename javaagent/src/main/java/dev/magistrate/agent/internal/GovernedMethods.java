@@ -47,7 +47,7 @@ final class GovernedMethods {
     private final Set<String> fallbackActions;
     /** Actions that approve later: a call that needs people returns at once as pending ({@code magistrate.defer.actions}). */
     private final Set<String> deferActions;
-    private final ElementMatcher.Junction<MethodDescription> matcher;
+    private volatile ElementMatcher.Junction<MethodDescription> matcher;
     private final Set<String> warnedTypes = ConcurrentHashMap.newKeySet();
     private volatile ToolMethod[] byId = new ToolMethod[64];
     private int count;
@@ -78,24 +78,43 @@ final class GovernedMethods {
         }
         this.fallbackActions = Set.copyOf(fallbackActions);
         this.deferActions = Set.copyOf(deferActions);
-        ElementMatcher.Junction<MethodDescription> annotated = new ElementMatcher.Junction.AbstractBase<>() {
-            @Override
-            public boolean matches(MethodDescription m) {
-                return governingAnnotation(m.getDeclaringType().asErasure(), m) != null
-                        || (!required.isEmpty() && annotation(m.getDeclaringType().asErasure(), m, required) != null);
-            }
-        };
-        ElementMatcher.Junction<MethodDescription> byPattern = new ElementMatcher.Junction.AbstractBase<>() {
-            @Override
-            public boolean matches(MethodDescription m) {
-                return matchesPattern(m.getDeclaringType().asErasure().getName(), m.getName());
-            }
-        };
-        this.matcher = isMethod().and(not(isAbstract())).and(not(isBridge())).and(not(isNative())).and(annotated.or(byPattern));
     }
 
+    /** Made when first asked, by Byte Buddy's transformation: a JVM with no class that could be governed never loads Byte Buddy. */
     ElementMatcher.Junction<MethodDescription> matcher() {
-        return matcher;
+        ElementMatcher.Junction<MethodDescription> made = matcher;
+        if (made == null) {
+            ElementMatcher.Junction<MethodDescription> annotated = new ElementMatcher.Junction.AbstractBase<>() {
+                @Override
+                public boolean matches(MethodDescription m) {
+                    return governingAnnotation(m.getDeclaringType().asErasure(), m) != null
+                            || (!required.isEmpty() && annotation(m.getDeclaringType().asErasure(), m, required) != null);
+                }
+            };
+            ElementMatcher.Junction<MethodDescription> byPattern = new ElementMatcher.Junction.AbstractBase<>() {
+                @Override
+                public boolean matches(MethodDescription m) {
+                    return matchesPattern(m.getDeclaringType().asErasure().getName(), m.getName());
+                }
+            };
+            matcher = made = isMethod().and(not(isAbstract())).and(not(isBridge())).and(not(isNative())).and(annotated.or(byPattern));
+        }
+        return made;
+    }
+
+    /** Every annotation type that makes a method governed or refused ({@code magistrate.require}): what {@link GovernedClassFilter} looks for. */
+    Set<String> annotationTypes() {
+        Set<String> all = new TreeSet<>(annotations);
+        all.addAll(required);
+        return all;
+    }
+
+    /** Whether a configured {@code CLASS#METHOD} pattern's class part matches {@code className}. */
+    boolean patternMatchesClass(String className) {
+        for (Pattern[] p : patterns) {
+            if (p[0].matcher(className).matches()) return true;
+        }
+        return false;
     }
 
     String describe() {

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeoutException;
  * <p>A record around a {@link FutureTask}: the application can read these fields by reflection but cannot set them, and
  * FutureTask, unlike CompletableFuture, has no public method that would set its result (cancelling it only denies).
  */
-record StartingDispatcher(FutureTask<GovernanceDispatcher> start, long waitMillis) implements MagistrateBridge.Dispatcher {
+record StartingDispatcher(FutureTask<GovernanceDispatcher> start, long waitMillis, StartGate gate) implements MagistrateBridge.Dispatcher {
 
     /** The engine's dispatcher once started; the denial that explains why not, else. */
     GovernanceDispatcher await() {
@@ -46,6 +46,7 @@ record StartingDispatcher(FutureTask<GovernanceDispatcher> start, long waitMilli
 
     @Override
     public Object enter(int methodId, Object target, Object[] args) {
+        gate.callArrived();
         return await().enter(methodId, target, args);
     }
 
