@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
 public final class StartupCheck {
 
     /** The line AgentInstaller logs when it has started. */
+    private static final Pattern PREMAIN = Pattern.compile("premain in (\\d+) ms \\(unpack (\\d+), instrumentation (\\d+)\\)");
+    /** Logged only when the engine starts: a JVM that ends before any governed call abandons the start (engineMillis -1). */
     private static final Pattern SPLIT = Pattern.compile("(?:started|attached) in (\\d+) ms \\(unpack (\\d+), instrumentation (\\d+), engine (\\d+)");
     private static final List<String> APP_CLASSES = List.of("dev/magistrate/benchmarks/StartupApp.class",
             "dev/magistrate/benchmarks/GovernedTool.class", "dev/magistrate/annotations/GovernedAction.class");
@@ -134,8 +136,12 @@ public final class StartupCheck {
     private static AgentStart startWithAgent(List<String> command, Path dir) throws Exception {
         Run r = run(command, dir);
         Matcher m = SPLIT.matcher(r.output);
-        if (!m.find()) throw new IllegalStateException("the agent did not log its start-up line:\n" + r.output);
-        return new AgentStart(r.wallMillis, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)));
+        if (m.find()) {
+            return new AgentStart(r.wallMillis, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)));
+        }
+        Matcher p = PREMAIN.matcher(r.output);
+        if (!p.find()) throw new IllegalStateException("the agent did not log its premain line:\n" + r.output);
+        return new AgentStart(r.wallMillis, Long.parseLong(p.group(1)), Long.parseLong(p.group(2)), Long.parseLong(p.group(3)), -1);
     }
 
     private static Run run(List<String> command, Path dir) throws Exception {

@@ -168,16 +168,23 @@ public final class ReportRenderer {
                     .append(" | ").append(v.get("addedMedianMillis").asLong()).append(" ms | ").append(v.get("addedP90Millis").asLong())
                     .append(" ms | ").append(v.get("withoutMedianMillis").asLong()).append(" ms | ").append(v.get("withMedianMillis").asLong())
                     .append(" ms | ").append(v.get("coldWithMillis").asLong()).append(" ms | ").append(agentMedian(v, "unpackMillis"))
-                    .append(" ms | ").append(agentMedian(v, "instrumentationMillis")).append(" ms | ").append(agentMedian(v, "engineMillis")).append(" ms |\n");
+                    .append(" ms | ").append(agentMedian(v, "instrumentationMillis")).append(" ms | ").append(engine(agentMedian(v, "engineMillis"))).append(" |\n");
         }
         return md.toString();
     }
 
+    /** The median of the starts that logged the field; -1 when none did (the engine's part, when every start was abandoned at exit). */
     private static long agentMedian(JsonNode variant, String field) {
         long[] values = new long[variant.get("agent").size()];
-        for (int i = 0; i < values.length; i++) values[i] = variant.get("agent").get(i).get(field).asLong();
+        int n = 0;
+        for (JsonNode start : variant.get("agent")) if (start.get(field).asLong() >= 0) values[n++] = start.get(field).asLong();
+        values = Arrays.copyOf(values, n);
         Arrays.sort(values);
-        return values.length == 0 ? -1 : values[(values.length - 1) / 2];
+        return n == 0 ? -1 : values[(n - 1) / 2];
+    }
+
+    private static String engine(long millis) {
+        return millis < 0 ? "not started (no governed call; abandoned at exit)" : millis + " ms";
     }
 
     private static String modeName(String mode) {

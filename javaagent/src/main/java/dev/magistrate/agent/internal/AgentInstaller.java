@@ -137,6 +137,9 @@ public final class AgentInstaller {
                 AgentLog.log(AgentLog.Level.WARN, "the engine was not closed at exit", e);
             }
         }, "magistrate-shutdown"));
+        // The engine's line below may never come: a JVM that ends before any governed call abandons the start.
+        AgentLog.info("premain in " + ms(startedNanos, System.nanoTime()) + " ms (unpack " + ms(startedNanos, unpacked)
+                + ", instrumentation " + ms(unpacked, instrumented) + "); the engine starts on its own thread");
         if (early != null) {
             start.run(); // nothing to start: the dispatcher denies at once
         } else {
