@@ -42,6 +42,9 @@ class EarlyExitIT {
         AgentRun.Result exited = AgentRun.withAgent(AgentRun.java(), dir, AgentRun.appClasspath(), APP, "return");
         assertEquals(0, exited.exit(), exited::toString);
         assertFalse(exited.err().contains("ERROR") || exited.err().contains("Exception"), exited::toString);
+        assertTrue(exited.err().lines().anyMatch(l -> l.matches("\\[magistrate] INFO magistrate \\S+ premain in \\d+ ms \\(unpack \\d+, "
+                + "instrumentation \\d+\\); the engine was abandoned at exit before its first write, no governed call having come")),
+                "the one start line says what happened: " + exited);
         assertFalse(Files.exists(dir.resolve("keys")), "no keys were created");
         assertFalse(Files.exists(dir.resolve("audit")), "no audit trail was created");
 

@@ -128,8 +128,15 @@ public final class AgentInstaller {
         }
         // Registered now, so that an application that ends while the engine writes still closes it once it has started. One
         // that ends before any governed call and before the engine's first write abandons the start instead (StartGate).
+        long premainEnded = System.nanoTime();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (gate.abandon()) return;
+            if (gate.abandon()) {
+                // The start line the engine logs never comes then: this one says what the start took and why it stopped.
+                AgentLog.info(version() + " premain in " + ms(startedNanos, premainEnded) + " ms (unpack " + ms(startedNanos, unpacked)
+                        + ", instrumentation " + ms(unpacked, instrumented) + "); the engine was abandoned at exit before its first"
+                        + " write, no governed call having come");
+                return;
+            }
             try {
                 GovernanceDispatcher d = dispatcher.await();
                 if (d.magistrate() != null) d.magistrate().close();
@@ -137,9 +144,6 @@ public final class AgentInstaller {
                 AgentLog.log(AgentLog.Level.WARN, "the engine was not closed at exit", e);
             }
         }, "magistrate-shutdown"));
-        // The engine's line below may never come: a JVM that ends before any governed call abandons the start.
-        AgentLog.info("premain in " + ms(startedNanos, System.nanoTime()) + " ms (unpack " + ms(startedNanos, unpacked)
-                + ", instrumentation " + ms(unpacked, instrumented) + "); the engine starts on its own thread");
         if (early != null) {
             start.run(); // nothing to start: the dispatcher denies at once
         } else {
