@@ -63,9 +63,8 @@ public final class ChronicleAuditLog implements AuditSink {
     private ExcerptAppender appender;
     private final ReentrantLock lock = new ReentrantLock();
     private final MessageDigest sha256 = MerkleTree.sha256();
-    private final Bytes<?> buffer = Bytes.allocateElasticOnHeap(512);
-    /** A read view of {@link #record}'s array, so that an entry goes into the queue without a copy through {@link #buffer}. */
-    private Bytes<byte[]> recordView;
+    /** A read view of the array last written (an entry's {@link #record}, nearly always), so that bytes go into the queue without a copy. */
+    private Bytes<byte[]> writeView;
     /** Each appending thread encodes its entry's body here, outside the lock; reused, so an append allocates no bytes for it. */
     private static final ThreadLocal<CanonicalEntry.Buffer> BODY = ThreadLocal.withInitial(CanonicalEntry.Buffer::new);
     /** The record being written (guarded by lock). */
@@ -108,7 +107,6 @@ public final class ChronicleAuditLog implements AuditSink {
         System.arraycopy(scan.lastLeaf, 0, lastLeaf, 0, 32);
         this.signedSize = scan.signedSize;
         openQueue();
-        this.buffer.singleThreadedCheckDisabled(true);
         if (options.checkpointEveryMillis() > 0) {
             checkpointTimer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "magistrate-audit-checkpoint");
@@ -195,7 +193,7 @@ public final class ChronicleAuditLog implements AuditSink {
                     if (options.retainCycles() > 0) RetentionPolicy.prune(options.directory(), options.retainCycles(), queue);
                 }
                 record.record(LogRecord.ENTRY, index, lastLeaf, body);
-                writeRecord();
+                write(record.bytes(), record.length());
                 // The record already holds the previous leaf (as hex), so its array is free for this entry's.
                 MerkleTree.leafHash(sha256, record.bytes(), 1, record.length() - 1, lastLeaf);
                 tree.append(lastLeaf);
@@ -303,20 +301,17 @@ public final class ChronicleAuditLog implements AuditSink {
     }
 
     private void write(byte[] record) {
-        buffer.clear();
-        buffer.write(record);
-        appender.writeBytes(buffer);
-        lastCycle = appender.queue().rollCycle().toCycle(appender.lastIndexAppended());
+        write(record, record.length);
     }
 
-    /** Writes {@link #record} straight from its array (re-wrapped only when the buffer grew). */
-    private void writeRecord() {
-        if (recordView == null || recordView.underlyingObject() != record.bytes()) {
-            recordView = Bytes.wrapForRead(record.bytes());
-            recordView.singleThreadedCheckDisabled(true);
+    /** Writes the first {@code length} bytes of {@code bytes} into the queue straight from the array (the view is re-made only for another array). */
+    private void write(byte[] bytes, int length) {
+        if (writeView == null || writeView.underlyingObject() != bytes) {
+            writeView = Bytes.wrapForRead(bytes);
+            writeView.singleThreadedCheckDisabled(true);
         }
-        recordView.readPositionRemaining(0, record.length());
-        appender.writeBytes(recordView);
+        writeView.readPositionRemaining(0, length);
+        appender.writeBytes(writeView);
         lastCycle = appender.queue().rollCycle().toCycle(appender.lastIndexAppended());
     }
 
