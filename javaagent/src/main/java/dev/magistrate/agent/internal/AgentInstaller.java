@@ -106,6 +106,7 @@ public final class AgentInstaller {
                     () -> transformation(governed, lint, agentLoader).makeRaw()), true);
         }
         long instrumented = System.nanoTime();
+        String premainSplit = "unpack " + ms(startedNanos, unpacked) + ", instrumentation " + ms(unpacked, instrumented);
         // The engine (policy compile, keys, audit log) starts on its own thread while the application starts; the first
         // governed call waits for it. Until then, and if it fails, no governed call runs ungoverned.
         AgentConfig startConfig = config;
@@ -117,9 +118,8 @@ public final class AgentInstaller {
             // Only a governed call has a context to carry, and none runs before this task has finished.
             if (carryContext) installAsyncContext(inst);
             long engineStarted = System.nanoTime();
-            AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, engineStarted) + " ms (unpack "
-                    + ms(startedNanos, unpacked) + ", instrumentation " + ms(unpacked, instrumented) + ", engine " + ms(instrumented, engineStarted)
-                    + "); governing " + governed.describe() + "; " + s.summary);
+            AgentLog.info(version() + (attached ? " attached" : " started") + " in " + ms(startedNanos, engineStarted) + " ms ("
+                    + premainSplit + ", engine " + ms(instrumented, engineStarted) + "); governing " + governed.describe() + "; " + s.summary);
             return new GovernanceDispatcher(governed, s.magistrate, s.unavailable);
         });
         StartingDispatcher dispatcher = new StartingDispatcher(start, startTimeoutMillis, gate);
@@ -132,9 +132,8 @@ public final class AgentInstaller {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (gate.abandon()) {
                 // The start line the engine logs never comes then: this one says what the start took and why it stopped.
-                AgentLog.info(version() + " premain in " + ms(startedNanos, premainEnded) + " ms (unpack " + ms(startedNanos, unpacked)
-                        + ", instrumentation " + ms(unpacked, instrumented) + "); the engine was abandoned at exit before its first"
-                        + " write, no governed call having come");
+                AgentLog.info(version() + " premain in " + ms(startedNanos, premainEnded) + " ms (" + premainSplit
+                        + "); the engine was abandoned at exit before its first write, no governed call having come");
                 return;
             }
             try {
