@@ -70,6 +70,8 @@ public final class ChronicleAuditLog implements AuditSink {
     /** The record being written (guarded by lock). */
     private final CanonicalEntry.Buffer record = new CanonicalEntry.Buffer();
     private final ScheduledExecutorService checkpointTimer;
+    /** Takes the mapped file's page faults ahead of the writer. */
+    private final AuditPretoucher pretoucher;
 
     // Guarded by lock.
     private MerkleTree tree;
@@ -107,6 +109,7 @@ public final class ChronicleAuditLog implements AuditSink {
         System.arraycopy(scan.lastLeaf, 0, lastLeaf, 0, 32);
         this.signedSize = scan.signedSize;
         openQueue();
+        pretoucher = AuditPretoucher.start(options.directory());
         if (options.checkpointEveryMillis() > 0) {
             checkpointTimer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "magistrate-audit-checkpoint");
@@ -312,6 +315,7 @@ public final class ChronicleAuditLog implements AuditSink {
         }
         writeView.readPositionRemaining(0, length);
         appender.writeBytes(writeView);
+        pretoucher.wrote(appender.wire().bytes());
         lastCycle = appender.queue().rollCycle().toCycle(appender.lastIndexAppended());
     }
 
@@ -529,6 +533,7 @@ public final class ChronicleAuditLog implements AuditSink {
     public void close() {
         // Not shutdownNow: interrupting a checkpoint file write would close its channel; the periodic task is cancelled.
         if (checkpointTimer != null) checkpointTimer.shutdown();
+        pretoucher.close();
         lock.lock();
         try {
             if (closed) return;
