@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class AuditPretoucherTest {
 
-    /** Generous for a loaded machine: the thread looks every millisecond. */
+    /** Generous for a loaded machine: the thread looks every 5 ms. */
     private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     @TempDir
