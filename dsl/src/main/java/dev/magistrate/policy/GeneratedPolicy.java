@@ -18,7 +18,7 @@ public abstract class GeneratedPolicy implements CompiledPolicy {
 
     private static final ConcurrentHashMap<Long, Object[]> HANDOFF = new ConcurrentHashMap<>();
     private static final int CACHE_SIZE = 1024;
-    /** How many slots from its home slot on an entry may take: see decisionFor. */
+    /** How many slots, from its home slot on, an entry of the decision cache may take (see decisionFor). */
     private static final int PROBES = 8;
 
     private final PolicySet set;
