@@ -141,7 +141,7 @@ public final class PolicyCompiler {
             StringBuilder actionClasses = new StringBuilder();
             for (Map.Entry<String, List<Integer>> e : byAction.entrySet()) {
                 String name = "Action" + groupOf.size();
-                groupOf.put(e.getKey(), groupOf.size());
+                groupOf.put(e.getKey().intern(), groupOf.size());
                 actionClasses.append(actionClass(name, e.getValue(), e.getKey()));
             }
             // A plain HashMap that only the generated code reads: its get inlines where a wrapper's would be compiled big
@@ -300,7 +300,7 @@ public final class PolicyCompiler {
             if (b.right() instanceof Expr.ListExpr list && !list.items().isEmpty() && list.items().stream()
                     .allMatch(i -> i instanceof Expr.Literal lit && lit.value() instanceof String)) {
                 Set<String> texts = new HashSet<>();
-                for (Expr i : list.items()) texts.add((String) ((Expr.Literal) i).value());
+                for (Expr i : list.items()) texts.add(((String) ((Expr.Literal) i).value()).intern());
                 return V + (in ? ".inTexts(" : ".notInTexts(") + obj(b.left()) + ", "
                         + constant(texts, "java.util.HashSet") + ", " + obj(b.right()) + ")"; // a plain set: see inTexts
             }
@@ -365,7 +365,8 @@ public final class PolicyCompiler {
             }
             if (e instanceof Expr.ListExpr list) {
                 if (list.items().stream().allMatch(i -> i instanceof Expr.Literal)) {
-                    Object[] items = list.items().stream().map(i -> ((Expr.Literal) i).value()).toArray();
+                    Object[] items = list.items().stream().map(i -> ((Expr.Literal) i).value())
+                            .map(v -> v instanceof String s ? s.intern() : v).toArray();
                     return constant(Collections.unmodifiableList(Arrays.asList(items)), "List");
                 }
                 StringBuilder sb = new StringBuilder("Arrays.asList(new Object[] {");
@@ -433,8 +434,13 @@ public final class PolicyCompiler {
             };
         }
 
-        /** A static final field holding a constant value; equal values share one field. */
+        /**
+         * A static final field holding a constant value; equal values share one field. Texts are interned (as are the
+         * {@code in} sets' members and the action index's keys): an input holding the same instance, as Java literals and
+         * annotation values do, then passes {@code String.equals}' identity check instead of comparing characters.
+         */
         String constant(Object value, String type) {
+            if (value instanceof String s) value = s.intern();
             Object key = value instanceof Pattern p ? List.of("regex", p.pattern(), p.flags()) : List.of(value.getClass(), value);
             String existing = constantFields.get(key);
             if (existing != null) return existing;
