@@ -123,25 +123,103 @@ public final class CanonicalEntry {
             ascii("\",\"intent_id\":");
             string(event.intentId());
             ascii(",\"time\":\"");
-            scratch.setLength(0);
-            time(scratch, event.time());
-            ascii(scratch);
+            time(event.time());
             ascii("\",\"fields\":{");
             firstField = true;
-            // forEach, not entrySet(): an unmodifiable map's entry iterator allocates a wrapper per field.
-            event.fields().forEach(writeField);
+            AuditPayload typed = event.written();
+            if (typed != null) {
+                typed.writeFields(fields); // straight from the payload: no map of its fields is made
+            } else {
+                event.fields().forEach(storedField); // forEach, not entrySet(): no entry wrapper per field
+            }
             ascii("}}");
         }
 
         private boolean firstField;
-        private final BiConsumer<String, Object> writeField = this::field;
 
-        private void field(String name, Object value) {
+        /** Writes a field of an event that is not typed (decoded, or made by hand) as it is: it is what is stored. */
+        private final BiConsumer<String, Object> storedField = (name, value) -> {
+            name(name);
+            value(name, value);
+        };
+
+        /** Writes each field of a typed payload as it comes, bounded as {@link AuditLimits#bounding} bounds its stored fields. */
+        private final AuditPayload.FieldWriter fields = new AuditPayload.FieldWriter() {
+            @Override
+            public void field(String name, Object value) {
+                name(name);
+                value(name, value instanceof String s ? AuditLimits.bounded(s)
+                        : value instanceof List<?> l ? AuditLimits.bounded(strings(l)) : value);
+            }
+
+            @Override
+            public void put(String name, String value) {
+                name(name);
+                if (value == null) ascii("null");
+                else string(AuditLimits.bounded(value));
+            }
+
+            @Override
+            public void put(String name, long value) {
+                name(name);
+                number(value);
+            }
+
+            @Override
+            public void put(String name, boolean value) {
+                name(name);
+                ascii(value ? "true" : "false");
+            }
+
+            @Override
+            public void put(String name, List<String> value) {
+                name(name);
+                value(name, AuditLimits.bounded(value));
+            }
+        };
+
+        @SuppressWarnings("unchecked")
+        private static List<String> strings(List<?> list) {
+            return (List<String>) list;
+        }
+
+        private void name(String name) {
             if (!firstField) put((byte) ',');
             firstField = false;
             string(name);
             put((byte) ':');
-            value(name, value);
+        }
+
+        /** The second whose {@code yyyy-MM-ddTHH:mm:ss.} is in {@link #secondText}: consecutive entries mostly share it. */
+        private long second = Long.MIN_VALUE;
+        private final byte[] secondText = new byte[20];
+
+        /** The stored form of a time ({@link CanonicalEntry#formatTime}), formatting its second only when it changed. */
+        private void time(Instant t) {
+            long s = t.getEpochSecond();
+            if (s != second) {
+                scratch.setLength(0);
+                CanonicalEntry.time(scratch, t);
+                if (scratch.length() != 27) { // a year outside 0000-9999: written whole, not kept
+                    second = Long.MIN_VALUE;
+                    ascii(scratch);
+                    return;
+                }
+                for (int i = 0; i < 20; i++) secondText[i] = (byte) scratch.charAt(i);
+                second = s;
+            }
+            ensure(27);
+            System.arraycopy(secondText, 0, bytes, length, 20);
+            length += 20;
+            int micros = t.getNano() / 1000;
+            for (int p = length + 5; p >= length; p--, micros /= 10) bytes[p] = (byte) ('0' + micros % 10);
+            length += 6;
+            bytes[length++] = 'Z';
+        }
+
+        private void number(long value) {
+            scratch.setLength(0);
+            ascii(scratch.append(value)); // not append(Object): that would allocate Long.toString's String
         }
 
         /** Clears, then writes {@code kind} followed by an entry's canonical bytes: its position, then {@code body}. */
@@ -175,8 +253,7 @@ public final class CanonicalEntry {
             } else if (v instanceof String s) {
                 string(s);
             } else if (v instanceof Long l) {
-                scratch.setLength(0);
-                ascii(scratch.append(l.longValue())); // not append(Object): that would allocate Long.toString's String
+                number(l);
             } else if (v instanceof Boolean bool) {
                 ascii(bool ? "true" : "false");
             } else if (v instanceof List<?> list) {
