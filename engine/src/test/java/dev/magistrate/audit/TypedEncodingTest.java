@@ -74,6 +74,30 @@ class TypedEncodingTest {
     }
 
     @Test
+    void aReusedBufferWritesRepeatedAndChangingValuesAsAFreshOneDoes() {
+        CanonicalEntry.Buffer reused = new CanonicalEntry.Buffer();
+        String reason = "T0 because 'reads' matched: caf\u00e9 \"quoted\"";
+        String equalCopy = new String(reason.toCharArray());
+        String huge = "y".repeat(AuditLimits.MAX_STRING_CHARS + 10);
+        Instant t = Instant.parse("2026-11-30T23:59:59.5Z");
+        // The same string objects again and again (kept after the second), an equal copy, other values, a summarised one.
+        List<String> reasons = List.of(reason, reason, reason, equalCopy, "other", reason, reason, huge, huge, huge, reason, "", "");
+        for (int i = 0; i < reasons.size(); i++) {
+            AuditPayload.Decision d = new AuditPayload.Decision("read_logs", "T0", "allow", List.of("reads"), "9a1e0c", 0, List.of(), false,
+                    reasons.get(i), List.of(), null, List.of());
+            AuditPayload.IntentSubmitted s = new AuditPayload.IntentSubmitted("read_logs", null, "agent-" + (i % 2), null, null, null, null,
+                    "{}", "d" + i, null);
+            for (AuditPayload p : List.of(new AuditPayload.CallGranted(s, d), d, new AuditPayload.IntentDenied(reasons.get(i), "x", "policy"))) {
+                AuditEvent e = AuditEvent.of("i-" + i, t, p);
+                reused.body(e);
+                assertEquals(new String(CanonicalEntry.encodeBody(e), StandardCharsets.UTF_8), new String(reused.toArray(), StandardCharsets.UTF_8),
+                        i + " " + p.type());
+                assertEquals(e.fields(), CanonicalEntry.decode(CanonicalEntry.encode(0, CanonicalEntry.NO_PREVIOUS, e)).event().fields());
+            }
+        }
+    }
+
+    @Test
     void entriesWrittenStraightFromPayloadsVerifyAndReadBackInARealLog(@TempDir Path dir) {
         AuditPayload.IntentSubmitted s = new AuditPayload.IntentSubmitted("read_logs", "prod/web", "ops-agent", "why \"5xx\"? caf\u00e9", null,
                 "0.25", null, "{\"lines\":100}", "5e0b", null);
