@@ -321,18 +321,20 @@ public final class CanonicalEntry {
         /** A JSON string in canonical form, as UTF-8. */
         private void string(String s) {
             int n = s.length();
-            ensure(n + 2);
+            ensure(2 * n + 2); // room for every char escaped as two bytes
             int p = length;
             bytes[p++] = '"';
             for (int i = 0; i < n; i++) {
                 char c = s.charAt(i);
-                if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-                    // Escapes or non-ASCII: the one definition of the canonical form writes it, then it is UTF-8 encoded.
+                if (c < 0x20 || c >= 0x7f) {
+                    // Control characters or non-ASCII: the one definition of the canonical form writes it, then it is UTF-8 encoded.
                     scratch.setLength(0);
                     CanonicalJson.appendString(scratch, s);
                     put(scratch.toString().getBytes(StandardCharsets.UTF_8));
                     return;
                 }
+                // The two escapes of printable ASCII, as CanonicalJson.appendString writes them (an intent's arguments are JSON).
+                if (c == '"' || c == '\\') bytes[p++] = '\\';
                 bytes[p++] = (byte) c;
             }
             bytes[p++] = '"';

@@ -98,6 +98,24 @@ class TypedEncodingTest {
     }
 
     @Test
+    void everyStringIsWrittenAsTheCanonicalFormDefinesIt() {
+        List<String> strings = List.of("", "plain", "{\"lines\":100,\"service\":\"web\"}", "back\\slash \\\"", "\"", "\\",
+                "quote \" then newline\n", "tab\tand \u0001", "del \u007f", "caf\u00e9 \"x\"", "\ud83d\ude00 \"", "\"\u2615");
+        CanonicalEntry.Buffer reused = new CanonicalEntry.Buffer();
+        for (String v : strings) {
+            StringBuilder expected = new StringBuilder();
+            dev.magistrate.canonical.CanonicalJson.appendString(expected, v);
+            for (AuditEvent e : List.of(AuditEvent.of("i-1", CanonicalEntryGoldenTest.T, new AuditPayload.IntentDenied(v, v, "policy")),
+                    AuditEvent.of(AuditEventType.INTENT_DENIED, "i-1", CanonicalEntryGoldenTest.T, "reason", v))) {
+                reused.body(e);
+                String body = new String(reused.toArray(), StandardCharsets.UTF_8);
+                assertTrue(body.contains("\"reason\":" + expected + (e.written() != null ? ",\"by\":" + expected : "}")), body);
+                assertEquals(v, CanonicalEntry.decode(CanonicalEntry.encode(0, CanonicalEntry.NO_PREVIOUS, e)).event().fields().get("reason"));
+            }
+        }
+    }
+
+    @Test
     void entriesWrittenStraightFromPayloadsVerifyAndReadBackInARealLog(@TempDir Path dir) {
         AuditPayload.IntentSubmitted s = new AuditPayload.IntentSubmitted("read_logs", "prod/web", "ops-agent", "why \"5xx\"? caf\u00e9", null,
                 "0.25", null, "{\"lines\":100}", "5e0b", null);
