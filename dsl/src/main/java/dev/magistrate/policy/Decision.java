@@ -94,8 +94,17 @@ public final class Decision {
 
     public boolean isDefault() { return matchedRules.isEmpty(); }
 
+    /** {@link #explain()}, made on first use: decisions are shared per matched rule set, so each line is built once, not per call. */
+    private String explanation;
+
     /** One line a person or a model can read: what was decided and because of which rules. */
     public String explain() {
+        String e = explanation; // a race builds two equal strings; a String is safe to publish without a lock
+        if (e == null) explanation = e = explanation();
+        return e;
+    }
+
+    private String explanation() {
         StringBuilder sb = new StringBuilder();
         sb.append(effect.wireName()).append(" at ").append(tier);
         if (effect == Effect.DENY) {

@@ -39,44 +39,62 @@ public record AuditEvent(AuditEventType type, String intentId, Instant time, Map
      * within {@link AuditLimits} (a larger one is stored summarised: prefix, length, SHA-256).
      */
     public static AuditEvent of(String intentId, Instant time, AuditPayload payload) {
-        return new AuditEvent(payload.type(), intentId, time, new TypedFields(AuditLimits.bounded(payload.fields())));
+        return new AuditEvent(payload.type(), intentId, time, new TypedFields(payload));
+    }
+
+    /** The payload this event was made of with {@link #of(String, Instant, AuditPayload)}, else null (a decoded or untyped event). */
+    AuditPayload written() {
+        return fields instanceof TypedFields typed ? typed.payload : null;
     }
 
     /**
-     * A typed payload's bounded fields, read-only: every name is a literal and every value a String, Long, Boolean, an
-     * immutable list of strings or null by the records' construction, so the constructor does not check and copy them again
-     * (one map less per entry on the call path). Only {@link #of(String, Instant, AuditPayload)} makes one.
+     * A typed payload's bounded fields, read-only, made from the payload when first read: the log encodes an entry straight
+     * from its payload ({@link #written()}), so on the call path no map is built at all. Every name is a literal and every
+     * value a String, Long, Boolean, an immutable list of strings or null by the records' construction, so the constructor
+     * does not check and copy them again. Only {@link #of(String, Instant, AuditPayload)} makes one.
      */
     private static final class TypedFields extends AbstractMap<String, Object> {
-        private final Map<String, Object> fields;
+        private final AuditPayload payload;
+        /** Made once when first read; a race makes two equal maps, each published safely by the unmodifiable wrapper's final field. */
+        private Map<String, Object> fields;
 
-        TypedFields(Map<String, Object> fields) {
-            this.fields = Collections.unmodifiableMap(fields);
+        TypedFields(AuditPayload payload) {
+            this.payload = payload;
+        }
+
+        private Map<String, Object> fields() {
+            Map<String, Object> f = fields;
+            if (f == null) {
+                Map<String, Object> m = new LinkedHashMap<>(32);
+                payload.writeFields(AuditLimits.bounding(m::put));
+                fields = f = Collections.unmodifiableMap(m);
+            }
+            return f;
         }
 
         @Override
         public Set<Entry<String, Object>> entrySet() {
-            return fields.entrySet();
+            return fields().entrySet();
         }
 
         @Override
         public Object get(Object name) {
-            return fields.get(name);
+            return fields().get(name);
         }
 
         @Override
         public boolean containsKey(Object name) {
-            return fields.containsKey(name);
+            return fields().containsKey(name);
         }
 
         @Override
         public int size() {
-            return fields.size();
+            return fields().size();
         }
 
         @Override
         public void forEach(BiConsumer<? super String, ? super Object> action) {
-            fields.forEach(action);
+            fields().forEach(action);
         }
     }
 

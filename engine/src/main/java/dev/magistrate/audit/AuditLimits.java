@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 
 /**
  * How much one audit entry stores (docs/audit-events.md, "Limits"). Values of typed events above the
@@ -83,12 +82,11 @@ public final class AuditLimits {
     }
 
     /**
-     * The fields of a typed event as they are stored: every string and list bounded, names and order unchanged. Bounds
-     * {@code fields} in place and returns it: a payload's {@code fields()} is a new map each time (no copy per entry).
+     * The fields of a typed event as they are stored: a writer that hands every string and list bounded to {@code out},
+     * names and order unchanged.
      */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> bounded(Map<String, Object> fields) {
-        fields.replaceAll((name, v) -> v instanceof String s ? bounded(s) : v instanceof List<?> l ? bounded((List<String>) l) : v);
-        return fields;
+    static AuditPayload.FieldWriter bounding(AuditPayload.FieldWriter out) {
+        return (name, v) -> out.field(name, v instanceof String s ? bounded(s) : v instanceof List<?> l ? bounded((List<String>) l) : v);
     }
 }

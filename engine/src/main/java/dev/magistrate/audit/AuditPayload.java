@@ -7,9 +7,9 @@ import java.util.Map;
 /**
  * The typed fields of each audit event type: one record per {@link AuditEventType}, the one definition
  * that the engine writes with ({@link AuditEvent#of(String, java.time.Instant, AuditPayload)}) and the
- * readers read with ({@link AuditEvent#payload()}). Each record's {@link #fields()} lists its fields by
- * their documented names in the documented order (docs/audit-events.md): that map is what the
- * canonical bytes hold, so the order of the puts is part of the on-disk format. Each record's
+ * readers read with ({@link AuditEvent#payload()}). Each record's {@link #writeFields} writes its fields by
+ * their documented names in the documented order (docs/audit-events.md): that is what the canonical
+ * bytes hold, so the order of the puts is part of the on-disk format. Each record's
  * {@code read} is the strict inverse: a field that is missing or of the wrong type is a
  * {@link MalformedAuditEventException} naming the type and the field. Fields an entry holds beyond
  * these (written by a newer engine) are not read here; they stay in {@link AuditEvent#fields()}.
@@ -20,8 +20,43 @@ public sealed interface AuditPayload {
 
     AuditEventType type();
 
+    /**
+     * Writes the fields by their documented names, in the documented order: the one definition of an entry's fields. The log
+     * encodes an entry straight from here into its canonical bytes, with no map in between ({@link CanonicalEntry}).
+     */
+    void writeFields(FieldWriter out);
+
     /** The fields by their documented names, in the documented order: a new map each time, the caller's to change. */
-    Map<String, Object> fields();
+    default Map<String, Object> fields() {
+        Map<String, Object> m = new LinkedHashMap<>(32); // 21 fields at most (CALL_GRANTED): never resized
+        writeFields(m::put);
+        return m;
+    }
+
+    /**
+     * Where a payload writes its fields, one call per field in order. The value types are those an entry may hold (see
+     * {@link AuditEvent}); a String or list may be null where the field does not apply.
+     */
+    @FunctionalInterface
+    interface FieldWriter {
+        void field(String name, Object value);
+
+        default void put(String name, String value) {
+            field(name, value);
+        }
+
+        default void put(String name, long value) {
+            field(name, value);
+        }
+
+        default void put(String name, boolean value) {
+            field(name, value);
+        }
+
+        default void put(String name, List<String> value) {
+            field(name, value);
+        }
+    }
 
     /**
      * Reads the typed fields of a stored event.
@@ -88,11 +123,9 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>(32); // 21 fields at most, one map, never resized
-            submitted.putFields(m);
-            decision.putFields(m); // "action" is already there, with the same value: it keeps its place
-            return m;
+        public void writeFields(FieldWriter m) {
+            submitted.writeFields(m);
+            decision.writeVerdict(m); // "action", which both hold with the same value, once: the submission's
         }
 
         @Override
@@ -113,10 +146,8 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("reason", reason);
-            return m;
         }
 
         static IntentAbandoned read(StoredFields f) {
@@ -133,13 +164,7 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            putFields(m);
-            return m;
-        }
-
-        void putFields(Map<String, Object> m) {
+        public void writeFields(FieldWriter m) {
             m.put("action", action);
             m.put("resource", resource);
             m.put("agent", agent);
@@ -191,14 +216,13 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            putFields(m);
-            return m;
+        public void writeFields(FieldWriter m) {
+            m.put("action", action);
+            writeVerdict(m);
         }
 
-        void putFields(Map<String, Object> m) {
-            m.put("action", action);
+        /** Every field after {@code action}. */
+        void writeVerdict(FieldWriter m) {
             m.put("tier", tier);
             m.put("effect", effect);
             m.put("rules", rules);
@@ -236,13 +260,11 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("backend", backend);
             m.put("required_approvals", requiredApprovals);
             m.put("required_roles", requiredRoles);
             m.put("timeout_ms", timeoutMs);
-            return m;
         }
 
         static ApprovalRequested read(StoredFields f) {
@@ -264,15 +286,13 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("approver", approver);
             m.put("roles", roles);
             m.put("verdict", verdict);
             m.put("comment", comment);
             m.put("accepted", accepted);
             m.put("rejection", rejection);
-            return m;
         }
 
         static Vote read(StoredFields f) {
@@ -296,13 +316,11 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("warrant_id", warrantId);
             m.put(WARRANT_FIELD, warrant);
             m.put("approved_by", approvedBy);
             m.put("expires_at", expiresAt);
-            return m;
         }
 
         static WarrantIssued read(StoredFields f) {
@@ -318,12 +336,10 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("reason", reason);
             m.put("by", by);
             m.put("stage", stage);
-            return m;
         }
 
         static IntentDenied read(StoredFields f) {
@@ -339,11 +355,9 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("reason", reason);
             m.put("waited_ms", waitedMs);
-            return m;
         }
 
         static IntentTimedOut read(StoredFields f) {
@@ -359,11 +373,9 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("warrant_id", warrantId);
             m.put("reason", reason);
-            return m;
         }
 
         static WarrantVerified read(StoredFields f) {
@@ -379,11 +391,9 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("warrant_id", warrantId);
             m.put("reason", reason);
-            return m;
         }
 
         static WarrantRejected read(StoredFields f) {
@@ -399,10 +409,8 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("warrant_id", warrantId);
-            return m;
         }
 
         static ExecutionStarted read(StoredFields f) {
@@ -418,12 +426,10 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("result_summary", resultSummary);
             m.put("result_sha256", resultSha256);
             m.put("duration_ms", durationMs);
-            return m;
         }
 
         static ExecutionCompleted read(StoredFields f) {
@@ -439,12 +445,10 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("exception", exception);
             m.put("message", message);
             m.put("duration_ms", durationMs);
-            return m;
         }
 
         static ExecutionFailed read(StoredFields f) {
@@ -466,12 +470,10 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("reason", reason);
             m.put("damaged_records", damagedRecords);
             m.put("damaged_bytes", damagedBytes);
-            return m;
         }
 
         static LogRecovered read(StoredFields f) {
@@ -496,14 +498,12 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("channel", channel);
             m.put("subject", subject);
             m.put("allowed", allowed);
             m.put("intent", intent);
             m.put("detail", detail);
-            return m;
         }
 
         static Access read(StoredFields f) {
@@ -530,8 +530,7 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("by", by);
             m.put("requested_args", requestedArgs);
             m.put("approved_args", approvedArgs);
@@ -539,7 +538,6 @@ public sealed interface AuditPayload {
             m.put("tier", tier);
             m.put("rules", rules);
             m.put("discarded_approvals", discardedApprovals);
-            return m;
         }
 
         static ArgumentsEdited read(StoredFields f) {
@@ -556,11 +554,9 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("by", by);
             m.put("question", question);
-            return m;
         }
 
         static InformationRequested read(StoredFields f) {
@@ -586,15 +582,13 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("effect", effect);
             m.put("tier", tier);
             m.put("rules", rules);
             m.put("policy_version", policyVersion);
             m.put("source", source);
             m.put("error", error);
-            return m;
         }
 
         static ShadowDecision read(StoredFields f) {
@@ -619,14 +613,12 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("trigger", trigger);
             m.put("previous_version", previousVersion);
             m.put("version", version);
             m.put("source", source);
             m.put("rules", rules);
-            return m;
         }
 
         static PolicyLoaded read(StoredFields f) {
@@ -646,13 +638,11 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("trigger", trigger);
             m.put("error", error);
             m.put("kept_version", keptVersion);
             m.put("source", source);
-            return m;
         }
 
         static PolicyRejected read(StoredFields f) {
@@ -678,8 +668,7 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("grant_id", grantId);
             m.put("opened_by", openedBy);
             m.put("roles", roles);
@@ -690,7 +679,6 @@ public sealed interface AuditPayload {
             m.put("uses", uses);
             m.put("expires_at", expiresAt);
             m.put("policy_version", policyVersion);
-            return m;
         }
 
         static BreakGlassOpened read(StoredFields f) {
@@ -716,13 +704,11 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("grant_id", grantId);
             m.put("effect", effect);
             m.put("overrode", overrode);
             m.put("uses_left", usesLeft);
-            return m;
         }
 
         static BreakGlassUsed read(StoredFields f) {
@@ -741,14 +727,12 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("grant_id", grantId);
             m.put("reviewer", reviewer);
             m.put("credential", credential);
             m.put("verdict", verdict);
             m.put("comment", comment);
-            return m;
         }
 
         static BreakGlassReviewed read(StoredFields f) {
@@ -775,14 +759,12 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("trigger", trigger);
             m.put("signals", signals);
             m.put("rollback_action", rollbackAction);
             m.put("rollback_intent_id", rollbackIntentId);
             m.put("error", error);
-            return m;
         }
 
         static RollbackTriggered read(StoredFields f) {
@@ -804,15 +786,13 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("witness", witness);
             m.put("status", status);
             m.put("refusal", refusal);
             m.put("tree_size", treeSize);
             m.put("witnessed_size", witnessedSize);
             m.put("reason", reason);
-            return m;
         }
 
         static WitnessRefused read(StoredFields f) {
@@ -838,15 +818,13 @@ public sealed interface AuditPayload {
         }
 
         @Override
-        public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
+        public void writeFields(FieldWriter m) {
             m.put("request_id", requestId);
             m.put("status", status);
             m.put("replica", replica);
             m.put("approved_by", approvedBy);
             m.put("rule", rule);
             m.put("reason", reason);
-            return m;
         }
 
         static FleetAnswer read(StoredFields f) {

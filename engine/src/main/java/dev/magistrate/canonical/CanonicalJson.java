@@ -54,18 +54,26 @@ public final class CanonicalJson {
         return "sha256:" + sha256Hex(encodeUtf8(args));
     }
 
-    public static String sha256Hex(byte[] bytes) {
+    /**
+     * One SHA-256 per thread, reused: {@code MessageDigest.getInstance} looks the provider up and constructs the digest
+     * reflectively, about a fifth of a microsecond on every governed call (twice: the arguments and the result).
+     */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
-            char[] out = new char[digest.length * 2];
-            for (int i = 0; i < digest.length; i++) {
-                out[2 * i] = HEX[(digest[i] >> 4) & 0xF];
-                out[2 * i + 1] = HEX[digest[i] & 0xF];
-            }
-            return new String(out);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every JVM", e);
         }
+    });
+
+    public static String sha256Hex(byte[] bytes) {
+        byte[] digest = SHA256.get().digest(bytes); // digest() resets it for the next use
+        char[] out = new char[digest.length * 2];
+        for (int i = 0; i < digest.length; i++) {
+            out[2 * i] = HEX[(digest[i] >> 4) & 0xF];
+            out[2 * i + 1] = HEX[digest[i] & 0xF];
+        }
+        return new String(out);
     }
 
     private static void write(StringBuilder sb, Object value, int depth) {

@@ -91,8 +91,8 @@ public final class ToolCalls {
         }
         Intent intent;
         try {
-            Intent.Builder b = magistrate.intent(m.action()).resource(m.resource()).parentIntentId(parentIntentId).minimumTier(m.minimumTier())
-                    .args(m.namedArguments(args));
+            Intent.Builder b = m.namedArguments(args, magistrate.intent(m.action()).resource(m.resource()).parentIntentId(parentIntentId)
+                    .minimumTier(m.minimumTier()));
             if (m.justificationIndex() >= 0) {
                 Object j = args[m.justificationIndex()];
                 b.justification(j == null ? null : String.valueOf(j));

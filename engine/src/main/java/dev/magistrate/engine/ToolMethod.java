@@ -1,10 +1,9 @@
 package dev.magistrate.engine;
 
+import dev.magistrate.intent.Intent;
 import dev.magistrate.policy.Tier;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * A governed method as an adapter (the agent, the Spring starter) describes it, worked out once when its class is
@@ -34,11 +33,10 @@ public record ToolMethod(String action, String resource, String[] parameterNames
                 where, refusal, null);
     }
 
-    /** The arguments by name, in parameter order. */
-    public Map<String, Object> namedArguments(Object[] args) {
-        Map<String, Object> named = new LinkedHashMap<>(parameterNames.length * 2);
-        for (int i = 0; i < parameterNames.length && i < args.length; i++) named.put(parameterNames[i], args[i]);
-        return named;
+    /** Adds the arguments to {@code intent} by name, in parameter order (straight into the intent's map: no map of their own). */
+    public Intent.Builder namedArguments(Object[] args, Intent.Builder intent) {
+        for (int i = 0; i < parameterNames.length && i < args.length; i++) intent.arg(parameterNames[i], args[i]);
+        return intent;
     }
 
     @Override

@@ -57,7 +57,7 @@ public final class Intent implements PolicyInput {
         this.id = b.id != null ? b.id : TimeOrderedId.next();
         this.action = requireText(b.action, "action");
         this.resource = b.resource;
-        this.argsByName = new LinkedHashMap<>(b.args);
+        this.argsByName = b.takeArgs(); // the builder's own map, not a copy: it copies before it changes again
         this.args = Collections.unmodifiableMap(argsByName);
         this.justification = b.justification;
         this.urgency = b.urgency;
@@ -144,7 +144,9 @@ public final class Intent implements PolicyInput {
         private String id;
         private String action;
         private String resource;
-        private final Map<String, Object> args = new LinkedHashMap<>();
+        private LinkedHashMap<String, Object> args = new LinkedHashMap<>();
+        /** Set when an intent was built with {@link #args}: it owns that map now, so the builder adds to a copy. */
+        private boolean argsTaken;
         private String justification;
         private String urgency;
         private Number estimatedCost;
@@ -168,6 +170,10 @@ public final class Intent implements PolicyInput {
         public Builder arg(String name, Object value) {
             Objects.requireNonNull(name, "argument name");
             if (args.containsKey(name)) throw new IllegalArgumentException("argument '" + name + "' given twice");
+            if (argsTaken) {
+                args = new LinkedHashMap<>(args);
+                argsTaken = false;
+            }
             args.put(name, value);
             return this;
         }
@@ -215,6 +221,11 @@ public final class Intent implements PolicyInput {
 
         public Intent build() {
             return new Intent(this);
+        }
+
+        private LinkedHashMap<String, Object> takeArgs() {
+            argsTaken = true;
+            return args;
         }
     }
 }
