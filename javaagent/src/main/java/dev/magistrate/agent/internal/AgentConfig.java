@@ -1,5 +1,6 @@
 package dev.magistrate.agent.internal;
 
+import dev.magistrate.audit.ChronicleAuditLog;
 import dev.magistrate.audit.Durability;
 import dev.magistrate.engine.Magistrate;
 import dev.magistrate.engine.MagistrateSettings;
@@ -123,7 +124,8 @@ public final class AgentConfig {
             String key = String.valueOf(e.getKey());
             if (!key.startsWith("magistrate.") || key.startsWith("magistrate.agent.jar") || key.equals(AGENT_CACHE_DIR) || key.startsWith("magistrate.testapp")
                     || key.startsWith("magistrate.policy.dumpSource")
-                    || key.startsWith(Magistrate.SIGNAL_PROPERTY_PREFIX)) continue; // signals: the engine reads them itself
+                    || key.startsWith(Magistrate.SIGNAL_PROPERTY_PREFIX) // signals: the engine reads them itself
+                    || key.equals(ChronicleAuditLog.LOW_SPACE_PROPERTY)) continue; // so does the audit log its low-space warning
             put(values, sources, key, resolve(key, String.valueOf(e.getValue()), workingDir), "system property -D" + key);
         }
         for (Map.Entry<String, String> e : argValues.entrySet()) {

@@ -47,4 +47,13 @@ class ConfigFileTest {
         e = assertThrows(AgentConfig.ConfigException.class, () -> load("- a\n- b\n"));
         assertTrue(e.getMessage().endsWith("a configuration file is a mapping of settings"), e.getMessage());
     }
+
+    @Test
+    void theAuditLogsLowSpacePropertyIsTheEnginesAndAMisspellingOfItIsStillRefused() {
+        // docs/audit-trail.md tells users to set it with -D; the agent once refused it as an unknown setting, which denied every call.
+        AgentConfig.load("", Map.of(), Map.of("magistrate.audit.lowSpaceWarningBytes", "1048576"), dir).settings();
+        AgentConfig.ConfigException e = assertThrows(AgentConfig.ConfigException.class,
+                () -> AgentConfig.load("", Map.of(), Map.of("magistrate.audit.lowSpaceWarningByte", "1048576"), dir));
+        assertTrue(e.getMessage().contains("system property -Dmagistrate.audit.lowSpaceWarningByte: unknown setting"), e.getMessage());
+    }
 }
