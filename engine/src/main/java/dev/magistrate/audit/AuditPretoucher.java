@@ -5,12 +5,10 @@ import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.core.io.ReferenceOwner;
 
-import java.io.IOException;
-import java.nio.file.FileStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * Takes the page faults of the audit queue's mapped file on its own thread, ahead of the writer. The first write into a
@@ -43,8 +41,8 @@ final class AuditPretoucher {
 
     private final ReferenceOwner owner = ReferenceOwner.temporary("magistrate-audit-pretouch");
     private final Thread thread;
-    private final Path directory;
-    private FileStore fileStore;
+    /** Free bytes under the audit directory, or -1 when unknown: the log's own measure. */
+    private final LongSupplier freeBytes;
 
     /** The chunk of the mapped cycle file the appender wrote into last. */
     private volatile BytesStore<?, ?> store;
@@ -54,14 +52,14 @@ final class AuditPretoucher {
     /** How far the chunk last seen is touched (Long.MAX_VALUE: to its end, or given up); for tests. */
     private volatile long touchedUpTo;
 
-    private AuditPretoucher(Path directory) {
-        this.directory = directory;
+    private AuditPretoucher(Path directory, LongSupplier freeBytes) {
+        this.freeBytes = freeBytes;
         thread = new Thread(this::run, "magistrate-audit-pretouch " + directory);
         thread.setDaemon(true);
     }
 
-    static AuditPretoucher start(Path directory) {
-        AuditPretoucher p = new AuditPretoucher(directory);
+    static AuditPretoucher start(Path directory, LongSupplier freeBytes) {
+        AuditPretoucher p = new AuditPretoucher(directory, freeBytes);
         p.thread.start();
         return p;
     }
@@ -110,7 +108,7 @@ final class AuditPretoucher {
             }
             if (System.nanoTime() - spaceLookedAt >= FREE_SPACE_LOOK_NANOS) {
                 spaceLookedAt = System.nanoTime();
-                spaceToTouch = freeBytes() >= MIN_FREE_BYTES;
+                spaceToTouch = freeBytes.getAsLong() >= MIN_FREE_BYTES;
             }
             if (s != null && spaceToTouch) {
                 try {
@@ -131,15 +129,6 @@ final class AuditPretoucher {
             idleLooks = end == lastSeen && s == touching ? idleLooks + 1 : 0;
             lastSeen = end;
             LockSupport.parkNanos(this, idleLooks > 200 ? IDLE_LOOK_NANOS : ACTIVE_LOOK_NANOS);
-        }
-    }
-
-    private long freeBytes() {
-        try {
-            if (fileStore == null) fileStore = Files.getFileStore(directory); // reads the mount table: once
-            return fileStore.getUsableSpace();
-        } catch (IOException | RuntimeException e) {
-            return -1;
         }
     }
 

@@ -14,6 +14,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -78,6 +79,8 @@ public final class ChronicleAuditLog implements AuditSink {
     private final ScheduledExecutorService checkpointTimer;
     /** Takes the mapped file's page faults ahead of the writer. */
     private final AuditPretoucher pretoucher;
+    /** The file system of the directory, found on first use; a race finds it twice. */
+    private volatile FileStore fileStore;
 
     // Guarded by lock.
     private MerkleTree tree;
@@ -117,7 +120,7 @@ public final class ChronicleAuditLog implements AuditSink {
         openQueue();
         staging = Bytes.allocateElasticDirect(64 << 10); // grows for a rare large entry
         staging.singleThreadedCheckDisabled(true); // used by whichever thread holds the lock
-        pretoucher = AuditPretoucher.start(options.directory());
+        pretoucher = AuditPretoucher.start(options.directory(), this::freeBytes);
         if (options.checkpointEveryMillis() > 0) {
             checkpointTimer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "magistrate-audit-checkpoint");
@@ -516,9 +519,12 @@ public final class ChronicleAuditLog implements AuditSink {
         tree.append(lastLeaf);
     }
 
+    /** Free bytes under the directory, or -1 when unknown; read by appenders, the timer and the pretouch thread. */
     private long freeBytes() {
         try {
-            return Files.getFileStore(options.directory()).getUsableSpace();
+            FileStore store = fileStore;
+            if (store == null) fileStore = store = Files.getFileStore(options.directory()); // reads the mount table: once
+            return store.getUsableSpace(); // asks the file system each time (statvfs), so a grown disk is seen
         } catch (IOException e) {
             return -1;
         }

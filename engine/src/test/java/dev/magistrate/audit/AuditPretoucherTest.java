@@ -29,7 +29,7 @@ class AuditPretoucherTest {
 
     @Test
     void pagesAheadOfTheWriterAreTouchedAndEveryRecordReadsBackAsWritten() throws Exception {
-        AuditPretoucher pretoucher = AuditPretoucher.start(tmp);
+        AuditPretoucher pretoucher = AuditPretoucher.start(tmp, () -> tmp.toFile().getUsableSpace());
         try (SingleChronicleQueue queue = ChronicleQueues.open(tmp, false, Clock.systemUTC(), null)) {
             ExcerptAppender appender = queue.createAppender();
             int records = 20_000; // about 12 MB: the writer crosses thousands of touched pages
