@@ -291,15 +291,21 @@ public final class CanonicalEntry {
             if (prev.length != 32) throw new IllegalArgumentException("prev must be a 32-byte hash");
             ensure(INDEX_KEY.length + 20 + PREV_KEY.length + 66);
             put(INDEX_KEY);
-            scratch.setLength(0);
-            ascii(scratch.append(index));
+            int digits = 1;
+            for (long v = index; v >= 10; v /= 10) digits++;
+            long v = index;
+            for (int p = length + digits - 1; p >= length; p--, v /= 10) bytes[p] = (byte) ('0' + v % 10);
+            length += digits;
             put(PREV_KEY);
+            int p = length;
             for (byte b : prev) {
-                bytes[length++] = HEX_DIGITS[(b >> 4) & 0xf];
-                bytes[length++] = HEX_DIGITS[b & 0xf];
+                char pair = HEX_PAIRS[b & 0xff];
+                bytes[p++] = (byte) (pair >> 8);
+                bytes[p++] = (byte) pair;
             }
-            bytes[length++] = '"';
-            bytes[length++] = ',';
+            bytes[p++] = '"';
+            bytes[p++] = ',';
+            length = p;
         }
 
         private void value(String name, Object v) {
@@ -384,6 +390,12 @@ public final class CanonicalEntry {
     private static final byte[] INDEX_KEY = "{\"index\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PREV_KEY = ",\"prev\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** The two lower-case hex digits of each byte value, high digit in the high byte: a link is 32 lookups, not 64. */
+    private static final char[] HEX_PAIRS = new char[256];
+
+    static {
+        for (int i = 0; i < 256; i++) HEX_PAIRS[i] = (char) (HEX_DIGITS[i >> 4] << 8 | HEX_DIGITS[i & 0xf]);
+    }
 
     /** Where an entry says it stands: its index and the leaf hash of the entry before it. */
     public record Position(long index, byte[] prev) {

@@ -208,8 +208,10 @@ public final class ChronicleAuditLog implements AuditSink {
                 }
                 record.record(LogRecord.ENTRY, index, lastLeaf, body);
                 write(record.bytes(), record.length());
-                // The record already holds the previous leaf (as hex), so its array is free for this entry's.
-                MerkleTree.leafHash(sha256, record.bytes(), 1, record.length() - 1, lastLeaf);
+                // The record already holds the previous leaf (as hex), so its array is free for this entry's. The leaf hash
+                // is SHA-256(0x00 || entry): the kind byte, written already, becomes the 0x00, and the bytes go in one update.
+                record.bytes()[0] = 0;
+                MerkleTree.hashInto(sha256, record.bytes(), record.length(), lastLeaf);
                 tree.append(lastLeaf);
                 if (options.durability() == Durability.SYNC_EACH_APPEND) sync();
                 if (options.checkpointEveryEntries() > 0 && tree.size() - signedSize >= options.checkpointEveryEntries()) {

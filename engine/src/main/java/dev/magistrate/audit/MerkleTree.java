@@ -102,6 +102,12 @@ public final class MerkleTree {
         digestInto(sha256, out, 0);
     }
 
+    /** Writes SHA-256 of the first {@code length} bytes of {@code bytes} into {@code out}; a leaf when {@code bytes[0]} is 0. */
+    static void hashInto(MessageDigest sha256, byte[] bytes, int length, byte[] out) {
+        sha256.update(bytes, 0, length);
+        digestInto(sha256, out, 0);
+    }
+
     private static void digestInto(MessageDigest sha256, byte[] out, int offset) {
         try {
             sha256.digest(out, offset, 32);

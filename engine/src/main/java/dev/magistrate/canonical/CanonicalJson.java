@@ -68,12 +68,12 @@ public final class CanonicalJson {
 
     public static String sha256Hex(byte[] bytes) {
         byte[] digest = SHA256.get().digest(bytes); // digest() resets it for the next use
-        char[] out = new char[digest.length * 2];
+        byte[] out = new byte[digest.length * 2];
         for (int i = 0; i < digest.length; i++) {
-            out[2 * i] = HEX[(digest[i] >> 4) & 0xF];
-            out[2 * i + 1] = HEX[digest[i] & 0xF];
+            out[2 * i] = (byte) HEX[(digest[i] >> 4) & 0xF];
+            out[2 * i + 1] = (byte) HEX[digest[i] & 0xF];
         }
-        return new String(out);
+        return new String(out, StandardCharsets.ISO_8859_1); // one copy into a Latin-1 string; chars would be compressed first
     }
 
     private static void write(StringBuilder sb, Object value, int depth) {
