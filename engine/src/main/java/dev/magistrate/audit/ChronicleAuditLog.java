@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -63,8 +64,24 @@ public final class ChronicleAuditLog implements AuditSink {
     private SingleChronicleQueue queue;
     private ExcerptAppender appender;
     private final ReentrantLock lock = new ReentrantLock();
-    /** How long an appender spins for the lock before it queues: a few appends' time under the lock. */
-    private static final long SPIN_NANOS = 5_000;
+    /** Entries waiting for the thread that holds the lock to write them (see {@link #appendThroughHolder}). */
+    private final ConcurrentLinkedQueue<Waiter> waiting = new ConcurrentLinkedQueue<>();
+    /** How long a waiting entry's thread spins before it queues for the lock: a few appends' time under the lock. */
+    private static final long WAIT_SPIN_NANOS = 5_000;
+    /** At most this many entries of other threads are written by a holder before it lets go. */
+    private static final int MAX_WRITTEN_FOR_OTHERS = 32;
+
+    /** One thread's entry waiting in {@link #waiting}; a thread has one at a time, so each thread reuses its own. */
+    private static final class Waiter {
+        CanonicalEntry.Buffer body;
+        long index;
+        RuntimeException error;
+        volatile boolean done; // after index or error
+    }
+
+    private static final ThreadLocal<Waiter> WAITER = ThreadLocal.withInitial(Waiter::new);
+    /** Entries a holder wrote for another thread (guarded by lock). */
+    private long writtenForOthers;
     private final MessageDigest sha256 = MerkleTree.sha256();
     /**
      * Records go into the queue from here, off the heap (guarded by lock): Chronicle copies a native source into the mapped
@@ -196,56 +213,103 @@ public final class ChronicleAuditLog implements AuditSink {
             throw new IllegalArgumentException("audit entry too large: " + event.type() + " for intent " + AuditLimits.bounded(event.intentId())
                     + " encodes to " + body.length() + " bytes, the log accepts at most " + AuditLimits.MAX_ENTRY_BYTES);
         }
-        lockSpinningFirst();
-        try {
-            checkUsable();
-            long index = tree.size();
+        if (lock.tryLock()) {
             try {
-                // A new daily cycle starts with a checkpoint, so that older cycles can be pruned.
-                if (index > 0 && queue.cycle() != lastCycle) {
-                    writeCheckpoint(false);
-                    if (options.retainCycles() > 0) RetentionPolicy.prune(options.directory(), options.retainCycles(), queue);
-                }
-                record.record(LogRecord.ENTRY, index, lastLeaf, body);
-                write(record.bytes(), record.length());
-                // The record already holds the previous leaf (as hex), so its array is free for this entry's. The leaf hash
-                // is SHA-256(0x00 || entry): the kind byte, written already, becomes the 0x00, and the bytes go in one update.
-                record.bytes()[0] = 0;
-                MerkleTree.hashInto(sha256, record.bytes(), record.length(), lastLeaf);
-                tree.append(lastLeaf);
-                if (options.durability() == Durability.SYNC_EACH_APPEND) sync();
-                if (options.checkpointEveryEntries() > 0 && tree.size() - signedSize >= options.checkpointEveryEntries()) {
-                    writeCheckpoint(false);
-                }
-            } catch (RuntimeException | InternalError e) {
-                // A write into the mapped file that the file system cannot back (a full disk) surfaces as an
-                // InternalError (SIGBUS) or an IOException; the record may be torn. Refuse appends until a
-                // rescan finds where the intact log ends and space is back (recover); never latch for good.
-                writeFailure = e;
-                lastRecoveryNanos = System.nanoTime();
-                throw new IllegalStateException("audit log could not write entry " + index + " (" + freeSpaceText()
-                        + "); calls are denied until it can write again: " + e, e);
+                return writeEntry(body);
+            } finally {
+                writeWaiting();
+                lock.unlock();
             }
-            warnIfLowOnSpace();
-            return index;
-        } finally {
-            lock.unlock();
         }
+        return appendThroughHolder(body);
     }
 
     /**
-     * Takes the lock, spinning for up to {@link #SPIN_NANOS} before queueing: an append holds it for about a microsecond,
-     * while a thread that parks must be woken by the next holder, which costs 4 us at the median and 40 us at p99 in this
-     * product's VMs (futex wake and an inter-processor interrupt), on the holder's path and the waiter's.
+     * The lock is taken: the entry waits in {@link #waiting} for the thread that holds the lock, which writes it before it
+     * lets go (flat combining). The log's state (record buffer, Chronicle's appender, the tree) then stays in the cache of
+     * one CPU, where handing the lock from thread to thread moved it every time (two appending threads wrote 0.5-0.65x the
+     * entries of one), and no holder has to wake a parked waiter (4 us at the median, 40 us at p99 in this product's VMs).
+     * A waiter spins, taking the lock itself whenever it is free and writing what waits, its own entry included, so nothing
+     * waits for a holder that has gone; after {@link #WAIT_SPIN_NANOS} it queues for the lock like any other thread.
      */
-    private void lockSpinningFirst() {
-        if (lock.tryLock()) return;
-        long deadline = System.nanoTime() + SPIN_NANOS;
-        do {
-            Thread.onSpinWait();
-            if (!lock.isLocked() && lock.tryLock()) return;
-        } while (System.nanoTime() - deadline < 0);
-        lock.lock();
+    private long appendThroughHolder(CanonicalEntry.Buffer body) {
+        Waiter w = WAITER.get();
+        w.body = body;
+        w.error = null;
+        w.done = false;
+        waiting.add(w);
+        long spinUntil = System.nanoTime() + WAIT_SPIN_NANOS;
+        while (!w.done) {
+            if (!lock.isLocked() && lock.tryLock()) {
+                try {
+                    writeWaiting();
+                } finally {
+                    lock.unlock();
+                }
+            } else if (System.nanoTime() - spinUntil < 0) {
+                Thread.onSpinWait();
+            } else {
+                // Many threads on few CPUs: spinning would take the holder's CPU. Queue for the lock (the holder wakes it).
+                lock.lock();
+                try {
+                    writeWaiting();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+        w.body = null;
+        if (w.error != null) throw new IllegalStateException(w.error.getMessage(), w.error); // thrown here, with this caller's stack
+        return w.index;
+    }
+
+    /** Writes entries that wait, in the order they came, a bounded number so that the holder's own caller is not held up for long. Under lock. */
+    private void writeWaiting() {
+        for (int i = 0; i < MAX_WRITTEN_FOR_OTHERS; i++) {
+            Waiter w = waiting.poll();
+            if (w == null) return;
+            try {
+                w.index = writeEntry(w.body);
+                writtenForOthers++;
+            } catch (RuntimeException e) {
+                w.error = e;
+            }
+            w.done = true;
+        }
+    }
+
+    /** Writes one entry whose body is encoded; returns its index. Under lock. */
+    private long writeEntry(CanonicalEntry.Buffer body) {
+        checkUsable();
+        long index = tree.size();
+        try {
+            // A new daily cycle starts with a checkpoint, so that older cycles can be pruned.
+            if (index > 0 && queue.cycle() != lastCycle) {
+                writeCheckpoint(false);
+                if (options.retainCycles() > 0) RetentionPolicy.prune(options.directory(), options.retainCycles(), queue);
+            }
+            record.record(LogRecord.ENTRY, index, lastLeaf, body);
+            write(record.bytes(), record.length());
+            // The record already holds the previous leaf (as hex), so its array is free for this entry's. The leaf hash
+            // is SHA-256(0x00 || entry): the kind byte, written already, becomes the 0x00, and the bytes go in one update.
+            record.bytes()[0] = 0;
+            MerkleTree.hashInto(sha256, record.bytes(), record.length(), lastLeaf);
+            tree.append(lastLeaf);
+            if (options.durability() == Durability.SYNC_EACH_APPEND) sync();
+            if (options.checkpointEveryEntries() > 0 && tree.size() - signedSize >= options.checkpointEveryEntries()) {
+                writeCheckpoint(false);
+            }
+        } catch (RuntimeException | InternalError e) {
+            // A write into the mapped file that the file system cannot back (a full disk) surfaces as an
+            // InternalError (SIGBUS) or an IOException; the record may be torn. Refuse appends until a
+            // rescan finds where the intact log ends and space is back (recover); never latch for good.
+            writeFailure = e;
+            lastRecoveryNanos = System.nanoTime();
+            throw new IllegalStateException("audit log could not write entry " + index + " (" + freeSpaceText()
+                    + "); calls are denied until it can write again: " + e, e);
+        }
+        warnIfLowOnSpace();
+        return index;
     }
 
     /** Signs and writes a checkpoint of the current tree now, into the queue and the checkpoint file. Returns the signed note. */
@@ -275,6 +339,21 @@ public final class ChronicleAuditLog implements AuditSink {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Entries written by the thread that held the lock for another appending thread; for tests and diagnostics. */
+    long entriesWrittenForOthers() {
+        lock.lock();
+        try {
+            return writtenForOthers;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Entries waiting for the lock's holder to write them now. */
+    int entriesWaiting() {
+        return waiting.size();
     }
 
     /** The directory of the queue. */
@@ -566,6 +645,7 @@ public final class ChronicleAuditLog implements AuditSink {
         try {
             if (closed) return;
             try {
+                while (!waiting.isEmpty()) writeWaiting(); // entries already on their way are written, not refused
                 if (failure == null && writeFailure == null) {
                     if (signedSize < tree.size()) writeCheckpoint(true);
                     else writeCheckpointFile();
