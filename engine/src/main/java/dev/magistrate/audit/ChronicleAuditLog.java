@@ -308,7 +308,7 @@ public final class ChronicleAuditLog implements AuditSink {
             throw new IllegalStateException("audit log could not write entry " + index + " (" + freeSpaceText()
                     + "); calls are denied until it can write again: " + e, e);
         }
-        warnIfLowOnSpace();
+        if (checkpointTimer == null) warnIfLowOnSpace(); // otherwise the timer looks, and the append reads no clock for it
         return index;
     }
 
@@ -364,7 +364,9 @@ public final class ChronicleAuditLog implements AuditSink {
     private void checkpointIfDue() {
         lock.lock();
         try {
-            if (closed || failure != null || signedSize == tree.size()) return;
+            if (closed || failure != null) return;
+            warnIfLowOnSpace();
+            if (signedSize == tree.size()) return;
             if (writeFailure != null) {
                 recover();
                 return;
@@ -616,7 +618,10 @@ public final class ChronicleAuditLog implements AuditSink {
         return free < 0 ? "free space unknown" : free + " bytes free under " + options.directory();
     }
 
-    /** Warns once when free space under the directory falls below {@link #LOW_SPACE_WARNING_BYTES}; looks at most every 10 s. */
+    /**
+     * Warns once when free space under the directory falls below {@link #LOW_SPACE_WARNING_BYTES}; looks at most every 10 s,
+     * from the checkpoint timer (or after an append when there is no timer).
+     */
     private void warnIfLowOnSpace() {
         long now = System.nanoTime();
         if (lastSpaceCheckNanos != 0 && now - lastSpaceCheckNanos < TimeUnit.SECONDS.toNanos(10)) return;

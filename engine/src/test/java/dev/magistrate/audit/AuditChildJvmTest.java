@@ -193,4 +193,17 @@ class AuditChildJvmTest {
         assertTrue(out.remove("-Dchronicle.analytics.disable=true"));
         return out;
     }
+
+    @Test
+    void lowSpaceIsWarnedOnceByTheCheckpointTimerNotOnTheAppendPath() throws Exception {
+        Path dir = tmp.resolve("audit");
+        try (Child child = new Child(childJvm(AuditChildProcess.class,
+                List.of("-D" + ChronicleAuditLog.LOW_SPACE_PROPERTY + "=" + Long.MAX_VALUE), "low-space", dir.toString()))) {
+            assertTrue(child.awaitLine("CLOSED", 30_000), "child output: " + child.lines);
+            List<String> warnings = child.lines.stream().filter(l -> l.contains("bytes free (warning below")).toList();
+            assertEquals(1, warnings.size(), "one warning: " + child.lines);
+            assertTrue(warnings.get(0).startsWith("WARN [magistrate-audit-checkpoint]"), warnings.get(0));
+            assertTrue(warnings.get(0).contains(ChronicleAuditLog.LOW_SPACE_PROPERTY), warnings.get(0));
+        }
+    }
 }

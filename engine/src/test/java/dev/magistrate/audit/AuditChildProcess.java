@@ -22,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code <index>;} after each append returns (the parent kills it).</li>
  * <li>{@code hold DIR}: opens the log, prints {@code READY}, closes it when stdin closes.</li>
  * <li>{@code open DIR}: tries to open the log; prints {@code OPENED} or {@code REFUSED <message>}.</li>
+ * <li>{@code low-space DIR}: routes the engine's log lines to stdout, appends 3 entries, waits 0.8 s and closes.</li>
  * <li>{@code network DIR} / {@code network-control DIR}: installs the outbound-connection detector,
  * then uses the audit log (or deliberately connects out), and prints {@code ATTEMPTS n} and each attempt.</li>
  * </ul>
@@ -66,6 +67,22 @@ public final class AuditChildProcess {
                 out.println("HALTING");
                 out.flush();
                 Runtime.getRuntime().halt(9);
+            }
+            case "low-space" -> {
+                // Run with -Dmagistrate.audit.lowSpaceWarningBytes above the free space: the warning comes from the
+                // checkpoint timer's thread, which looks while nothing is appended.
+                dev.magistrate.log.MagistrateLog.routeTo((source, level, message, error) -> {
+                    out.println(level + " [" + Thread.currentThread().getName() + "] " + message);
+                    out.flush();
+                });
+                // The timer first looks 300 ms after the open, well after the appends: those must not look themselves.
+                try (ChronicleAuditLog log = ChronicleAuditLog.open(AuditTestSupport.options(dir).withCheckpointEvery(1000, 300))) {
+                    AuditTestSupport.appendEvents(log, 0, 3);
+                    out.println("APPENDED");
+                    out.flush();
+                    Thread.sleep(800);
+                }
+                out.println("CLOSED");
             }
             case "open" -> {
                 try (ChronicleAuditLog log = ChronicleAuditLog.open(AuditTestSupport.options(dir))) {
