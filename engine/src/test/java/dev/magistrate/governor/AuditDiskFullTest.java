@@ -1,5 +1,6 @@
 package dev.magistrate.governor;
 
+import dev.magistrate.audit.AuditEvent;
 import dev.magistrate.audit.AuditEventType;
 import dev.magistrate.audit.AuditLogOptions;
 import dev.magistrate.audit.AuditLogReader;
@@ -24,6 +25,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -179,5 +182,65 @@ class AuditDiskFullTest {
         } else {
             assertEquals(intact + 6, types.size(), "the unfinished record is overwritten by the next writer");
         }
+    }
+
+    /**
+     * Four threads fill the disk at once, so that many entries are written by the thread holding the log's lock for
+     * another (flat combining), the failing one among them. Every caller is told the truth: each index handed out holds
+     * that caller's entry after recovery, and no entry stands in the log for a caller that was told its write failed.
+     */
+    @Test
+    void threadsThatFillTheDiskTogetherAreEachToldTheTruth() throws Exception {
+        Path dir = disk.resolve("audit");
+        Map<Long, String> acknowledged = new ConcurrentHashMap<>();
+        List<Throwable> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
+        int refused;
+        try (ChronicleAuditLog log = open()) {
+            CountDownLatch go = new CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                String thread = "t" + t;
+                Thread w = new Thread(() -> {
+                    try {
+                        go.await();
+                        for (int n = 0; n < 20_000; n++) {
+                            String marker = thread + "-" + n;
+                            try {
+                                acknowledged.put(log.append(AuditEvent.of(AuditEventType.INTENT_ABANDONED, marker,
+                                        java.time.Instant.now(), "reason", marker + " " + "x".repeat(2000))), marker);
+                            } catch (IllegalStateException full) {
+                                refusals.incrementAndGet();
+                                return;
+                            }
+                        }
+                        unexpected.add(new AssertionError(thread + ": a 4 MiB disk never filled"));
+                    } catch (Throwable e) {
+                        unexpected.add(e);
+                    }
+                });
+                w.start();
+                threads.add(w);
+            }
+            go.countDown();
+            for (Thread w : threads) w.join(120_000);
+            refused = refusals.get();
+        }
+        assertEquals(List.of(), unexpected);
+        assertEquals(4, refused, "each thread was refused once the disk was full");
+        assertTrue(acknowledged.size() > 100, "only " + acknowledged.size() + " entries before the disk filled");
+        growDisk();
+        try (ChronicleAuditLog log = open()) {
+            assertTrue(log.size() >= acknowledged.size());
+        }
+        assertEquals(VerificationResult.Status.OK, verify(dir).status(), verify(dir).summary());
+        Map<Long, String> inLog = new java.util.HashMap<>();
+        try (AuditLogReader r = AuditLogReader.open(dir)) {
+            CanonicalEntry.Decoded d;
+            while ((d = r.nextEntry()) != null) {
+                if (d.event().type() == AuditEventType.INTENT_ABANDONED) inLog.put(d.index(), d.event().intentId());
+            }
+        }
+        assertEquals(acknowledged, inLog, "the entries in the log are exactly those whose callers were given an index");
     }
 }
