@@ -218,8 +218,7 @@ public final class CanonicalEntry {
 
         /** Writes a typed payload's field name ({@code ,"name":}), from the bytes kept for it. */
         private Field typedName(String name) {
-            if (!firstField) put((byte) ',');
-            firstField = false;
+            separator();
             Field f = fieldsByName.get(name);
             if (f != null) {
                 put(f.name);
@@ -239,10 +238,15 @@ public final class CanonicalEntry {
         }
 
         private void name(String name) {
-            if (!firstField) put((byte) ',');
-            firstField = false;
+            separator();
             string(name);
             put((byte) ':');
+        }
+
+        /** The comma before every field but the first. */
+        private void separator() {
+            if (!firstField) put((byte) ',');
+            firstField = false;
         }
 
         /** The second whose {@code yyyy-MM-ddTHH:mm:ss.} is in {@link #secondText}: consecutive entries mostly share it. */
@@ -291,11 +295,7 @@ public final class CanonicalEntry {
             if (prev.length != 32) throw new IllegalArgumentException("prev must be a 32-byte hash");
             ensure(INDEX_KEY.length + 20 + PREV_KEY.length + 66);
             put(INDEX_KEY);
-            int digits = 1;
-            for (long v = index; v >= 10; v /= 10) digits++;
-            long v = index;
-            for (int p = length + digits - 1; p >= length; p--, v /= 10) bytes[p] = (byte) ('0' + v % 10);
-            length += digits;
+            number(index);
             put(PREV_KEY);
             int p = length;
             for (byte b : prev) {

@@ -241,22 +241,18 @@ public final class ChronicleAuditLog implements AuditSink {
         waiting.add(w);
         long spinUntil = System.nanoTime() + WAIT_SPIN_NANOS;
         while (!w.done) {
-            if (!lock.isLocked() && lock.tryLock()) {
-                try {
-                    writeWaiting();
-                } finally {
-                    lock.unlock();
+            boolean held = !lock.isLocked() && lock.tryLock();
+            if (!held) {
+                if (System.nanoTime() - spinUntil < 0) {
+                    Thread.onSpinWait();
+                    continue;
                 }
-            } else if (System.nanoTime() - spinUntil < 0) {
-                Thread.onSpinWait();
-            } else {
-                // Many threads on few CPUs: spinning would take the holder's CPU. Queue for the lock (the holder wakes it).
-                lock.lock();
-                try {
-                    writeWaiting();
-                } finally {
-                    lock.unlock();
-                }
+                lock.lock(); // many threads on few CPUs: spinning would take the holder's CPU; the holder wakes it
+            }
+            try {
+                writeWaiting();
+            } finally {
+                lock.unlock();
             }
         }
         w.body = null;
