@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,8 +26,14 @@ class LazyInstrumentationIT {
     Path dir;
 
     private AgentRun.Result run(String... args) throws Exception {
-        return AgentRun.run(AgentRun.java(), dir, List.of("-Xlog:class+load:file=" + dir.resolve("classes.log"),
-                "-javaagent:" + AgentRun.JAR + "=config=" + dir.resolve("magistrate.yaml")), AgentRun.appClasspath(), APP, args);
+        return run(List.of(), args);
+    }
+
+    private AgentRun.Result run(List<String> jvmOptions, String... args) throws Exception {
+        List<String> options = new ArrayList<>(jvmOptions);
+        options.add("-Xlog:class+load:file=" + dir.resolve("classes.log"));
+        options.add("-javaagent:" + AgentRun.JAR + "=config=" + dir.resolve("magistrate.yaml"));
+        return AgentRun.run(AgentRun.java(), dir, options, AgentRun.appClasspath(), APP, args);
     }
 
     @Test
@@ -42,6 +49,19 @@ class LazyInstrumentationIT {
         String loaded = Files.readString(dir.resolve("classes.log"));
         assertTrue(loaded.contains("example.app.ExitApp "), "the application ran under the agent");
         assertTrue(loaded.contains("dev.magistrate.agent.internal.GovernedClassFilter "), "the filter was installed");
+        assertFalse(loaded.contains(BYTE_BUDDY_BUILDER), "Byte Buddy's agent builder was never loaded");
+    }
+
+    @Test
+    void theEnginesCompiledPolicyDoesNotLoadByteBuddy() throws Exception {
+        InterceptionIT.workDir(dir, "");
+        // The audit trail is opened after the policy is compiled, and its class loaded through every transformer: once the
+        // directory exists, the generated class has been offered to the filter. The async-context advice, which the start
+        // installs with Byte Buddy once the engine is open, is turned off.
+        AgentRun.Result r = run(List.of("-Dmagistrate.async.context=off"), "when-exists", dir.resolve("audit").toString());
+        assertEquals(0, r.exit(), r::toString);
+        String loaded = Files.readString(dir.resolve("classes.log"));
+        assertTrue(loaded.contains("dev.magistrate.policy.generated."), "the policy was compiled and its class loaded");
         assertFalse(loaded.contains(BYTE_BUDDY_BUILDER), "Byte Buddy's agent builder was never loaded");
     }
 

@@ -30,6 +30,7 @@ import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
 import static net.bytebuddy.matcher.ElementMatchers.is;
 import static net.bytebuddy.matcher.ElementMatchers.isAnnotation;
 import static net.bytebuddy.matcher.ElementMatchers.isBootstrapClassLoader;
+import static net.bytebuddy.matcher.ElementMatchers.isChildOf;
 import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.nameContains;
 import static net.bytebuddy.matcher.ElementMatchers.named;
@@ -261,8 +262,9 @@ public final class AgentInstaller {
                 .with(AgentBuilder.LocationStrategy.ForClassLoader.STRONG.withFallbackTo(ClassFileLocator.ForClassLoader.of(agentLoader)))
                 .with(new FailureListener())
                 // Skip what really belongs to the JDK or to us, by defining loader, never by package name: an
-                // application class in a package that happens to start with "sun." or "jdk." is governed too.
-                .ignore(any(), isBootstrapClassLoader().or(is(ClassLoader.getPlatformClassLoader())).or(is(agentLoader)))
+                // application class in a package that happens to start with "sun." or "jdk." is governed too. Ours
+                // include the loaders our loader is parent to (Janino's, for each compiled policy).
+                .ignore(any(), isBootstrapClassLoader().or(is(ClassLoader.getPlatformClassLoader())).or(isChildOf(agentLoader)))
                 .or(named("dev.magistrate.agent.MagistrateAgent").or(named("dev.magistrate.agent.AgentClassLoader"))
                         .or(nameStartsWith("dev.magistrate.agent.AgentClassLoader$")).or(isSynthetic())
                         // Spring's CGLIB proxies override a governed method only to hand the call to the bean, whose own method

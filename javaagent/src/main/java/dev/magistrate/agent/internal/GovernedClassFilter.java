@@ -21,8 +21,9 @@ import java.util.function.Supplier;
  * or required annotation (its descriptor is then in the constant pool), a method overriding or implementing an annotated
  * one (the class then has a supertype other than {@code Object}, and other than a {@code java.} class unless a governing
  * annotation is a JDK type), and a configured {@code CLASS#METHOD} pattern (matched on the class name here). Classes of
- * the bootstrap, platform and agent loaders are skipped, as the installer ignores them, and so are the JDK's generated
- * reflection accessors; bytes it cannot read go to Byte Buddy.
+ * the bootstrap and platform loaders, of the agent's loader and of the loaders it is parent to (Janino's, which defines
+ * each compiled policy) are skipped, as the installer ignores them, and so are the JDK's generated reflection accessors;
+ * bytes it cannot read go to Byte Buddy.
  */
 final class GovernedClassFilter implements ClassFileTransformer {
 
@@ -53,7 +54,7 @@ final class GovernedClassFilter implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain, byte[] bytes)
             throws IllegalClassFormatException {
-        if (loader == null || loader == PLATFORM || loader == agentLoader || className == null || bytes == null) return null;
+        if (loader == null || loader == PLATFORM || className == null || bytes == null || ours(loader)) return null;
         if (!couldBeGoverned(loader, className, bytes)) return null;
         ClassFileTransformer t = transformer.get();
         try {
@@ -72,6 +73,14 @@ final class GovernedClassFilter implements ClassFileTransformer {
             return new byte[0];
         }
         return t.transform(module, loader, className, redefined, domain, bytes);
+    }
+
+    /** The agent's loader or one it is parent to: a compiled policy must not make the engine's thread build Byte Buddy. */
+    private boolean ours(ClassLoader loader) {
+        for (ClassLoader l = loader; l != null; l = l.getParent()) {
+            if (l == agentLoader) return true;
+        }
+        return false;
     }
 
     /**

@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.security.ProtectionDomain;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,15 +25,18 @@ class GovernedClassFilterTest {
     private final AtomicInteger made = new AtomicInteger();
 
     private GovernedClassFilter filter(List<String> annotations, String patternClass) {
-        return new GovernedClassFilter(null, annotations, name -> name.equals(patternClass), () -> {
-            made.incrementAndGet();
-            return new ClassFileTransformer() {
-                @Override
-                public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
-                    return MARK;
-                }
-            };
-        });
+        return new GovernedClassFilter(null, annotations, name -> name.equals(patternClass), this::byteBuddy);
+    }
+
+    /** Byte Buddy's stand-in: counts how often it is made, and marks what it is given. */
+    private ClassFileTransformer byteBuddy() {
+        made.incrementAndGet();
+        return new ClassFileTransformer() {
+            @Override
+            public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {
+                return MARK;
+            }
+        };
     }
 
     private static byte[] bytes(String className) throws IOException {
@@ -77,5 +82,21 @@ class GovernedClassFilterTest {
         GovernedClassFilter f = filter(List.of(GovernedMethods.GOVERNED_ACTION), null);
         assertNull(f.transform(null, null, "example/app/Tools", null, null, bytes("example.app.Tools")), "the boot loader's");
         assertEquals(MARK, f.transform(null, getClass().getClassLoader(), "example/app/Broken", null, null, new byte[]{(byte) 0xCA, (byte) 0xFE, 0, 0}));
+    }
+
+    @Test
+    void classesOfLoadersTheAgentsLoaderIsParentToAreSkipped() throws Exception {
+        try (URLClassLoader agentLoader = new URLClassLoader(new URL[0], null);
+             URLClassLoader compiledPolicies = new URLClassLoader(new URL[0], agentLoader);
+             URLClassLoader application = new URLClassLoader(new URL[0], getClass().getClassLoader())) {
+            GovernedClassFilter f = new GovernedClassFilter(agentLoader, List.of(GovernedMethods.GOVERNED_ACTION), name -> false, this::byteBuddy);
+            // Janino's loader for a compiled policy is a child of the agent's: what it defines is ours, even a class that
+            // would otherwise be a candidate.
+            assertNull(f.transform(null, agentLoader, "example/app/Tools", null, null, bytes("example.app.Tools")));
+            assertNull(f.transform(null, compiledPolicies, "example/app/Tools", null, null, bytes("example.app.Tools")));
+            assertEquals(0, made.get(), "Byte Buddy is not made for the agent's own classes");
+            assertEquals(MARK, f.transform(null, application, "example/app/Tools", null, null, bytes("example.app.Tools")),
+                    "an application's loader, whatever its depth, is not ours");
+        }
     }
 }
