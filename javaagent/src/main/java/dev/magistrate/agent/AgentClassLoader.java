@@ -22,6 +22,8 @@ final class AgentClassLoader extends URLClassLoader {
 
     static final String LIB = "META-INF/magistrate/lib/";
     static final String BOOT = "META-INF/magistrate/boot/";
+    /** The file names of the agent's own nested jars (the agent's internals, the engine, the DSL...). */
+    private static final String OWN_JARS = "magistrate-";
 
     static {
         ClassLoader.registerAsParallelCapable();
@@ -54,10 +56,14 @@ final class AgentClassLoader extends URLClassLoader {
         try (JarFile jar = new JarFile(agentJar)) {
             List<NestedJarCache.Nested> nested = NestedJarCache.nestedJars(jar, LIB, BOOT);
             Path dir = NestedJarCache.unpack(jar, nested, cacheRoot);
+            List<URL> libraries = new ArrayList<>();
             for (NestedJarCache.Nested n : nested) {
-                if (n.entry().getName().startsWith(LIB)) urls.add(NestedJarCache.file(dir, n).toURI().toURL());
-                else bootstrap = NestedJarCache.file(dir, n);
+                if (!n.entry().getName().startsWith(LIB)) bootstrap = NestedJarCache.file(dir, n);
+                else (n.fileName().startsWith(OWN_JARS) ? urls : libraries).add(NestedJarCache.file(dir, n).toURI().toURL());
             }
+            // A class is looked for in the jars in order, each opened (its whole directory read) when first searched: with
+            // our own jars first, premain's first classes are found before any of the 35 libraries is opened.
+            urls.addAll(libraries);
         }
         if (urls.isEmpty() || bootstrap == null) {
             throw new IOException(agentJar + " lacks " + LIB + "*.jar or " + BOOT + "*.jar: not a complete agent jar");

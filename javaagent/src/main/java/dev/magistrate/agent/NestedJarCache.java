@@ -3,6 +3,7 @@ package dev.magistrate.agent;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ import java.util.zip.CRC32;
  * a start after the first unpacks nothing. Each start checks every cached jar against the size and CRC-32
  * that the agent jar records for it (native, about as fast as reading the files; a digest over 28 MB
  * would cost a cold JVM more than the unpacking it saves) and replaces any that differ. The key is a
- * SHA-256 over the agent jar's table of contents (every entry's name, size and CRC-32): any changed
+ * SHA-256 over the nested jars' entries in the agent jar (name, size and CRC-32 of each): a changed
  * jar gets a fresh directory, and reading it costs nothing beyond the listing the unpacking needs anyway.
  *
  * <p>A cache directory is used only when the current user owns it and nobody else can write it (POSIX
@@ -63,7 +64,7 @@ final class NestedJarCache {
     static Path unpack(JarFile agentJar, List<Nested> nested, Path root) throws IOException {
         if (root != null) {
             try {
-                Path dir = root.resolve(key(agentJar));
+                Path dir = root.resolve(key(nested));
                 ensurePrivateDirectory(root);
                 ensurePrivateDirectory(dir);
                 for (Nested n : nested) {
@@ -124,18 +125,21 @@ final class NestedJarCache {
         return base.toAbsolutePath().resolve("magistrate").resolve("agent");
     }
 
-    /** SHA-256 over every entry's name, size and CRC-32: what the jar holds, without reading its content. */
-    static String key(JarFile jar) throws IOException {
+    /**
+     * SHA-256 over every nested jar's name, size and CRC-32: what the cache holds, without reading its content. Built
+     * without string concatenation, whose first use costs a cold JVM tens of milliseconds (its bootstrap).
+     */
+    static String key(List<Nested> nested) throws IOException {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IOException(e);
         }
-        Enumeration<JarEntry> entries = jar.entries();
-        while (entries.hasMoreElements()) {
-            JarEntry e = entries.nextElement();
-            sha.update((e.getName() + '\0' + e.getSize() + '\0' + e.getCrc() + '\n').getBytes(StandardCharsets.UTF_8));
+        ByteBuffer sizeAndCrc = ByteBuffer.allocate(1 + 2 * Long.BYTES);
+        for (Nested n : nested) {
+            sha.update(n.entry().getName().getBytes(StandardCharsets.UTF_8));
+            sha.update(sizeAndCrc.clear().put((byte) 0).putLong(n.entry().getSize()).putLong(n.entry().getCrc()).array());
         }
         return HexFormat.of().formatHex(sha.digest(), 0, 16);
     }

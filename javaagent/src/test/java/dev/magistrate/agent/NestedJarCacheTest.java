@@ -6,9 +6,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
@@ -93,6 +95,34 @@ class NestedJarCacheTest {
         Path after = unpack(root);
         assertNotEquals(before, after);
         assertArrayEquals("a newer build".getBytes(), Files.readAllBytes(after.resolve("tools.jar")));
+    }
+
+    @Test
+    void aChangeOutsideTheNestedJarsKeepsTheDirectory() throws Exception {
+        Path before = unpack(root);
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(agentJar))) {
+            put(out, "dev/magistrate/agent/MagistrateAgent.class", "loaded from the agent jar itself".getBytes());
+            put(out, AgentClassLoader.LIB + "tools.jar", LIB_JAR);
+            put(out, AgentClassLoader.BOOT + "bridge.jar", BOOT_JAR);
+        }
+        assertEquals(before, unpack(root), "the key covers what the cache holds: the nested jars");
+    }
+
+    @Test
+    void theAgentsOwnJarsAreSearchedBeforeItsLibraries() throws Exception {
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(agentJar))) {
+            put(out, AgentClassLoader.LIB + "zeta-1.0.jar", LIB_JAR);
+            put(out, AgentClassLoader.LIB + "magistrate-engine-1.0.jar", LIB_JAR);
+            put(out, AgentClassLoader.BOOT + "bridge.jar", BOOT_JAR);
+            put(out, AgentClassLoader.LIB + "alpha-1.0.jar", LIB_JAR);
+            put(out, AgentClassLoader.LIB + "magistrate-agent-internal.jar", LIB_JAR);
+        }
+        AgentClassLoader.Extracted extracted = AgentClassLoader.create(agentJar.toFile(), root);
+        try (URLClassLoader loader = (URLClassLoader) extracted.loader()) {
+            List<String> order = Arrays.stream(loader.getURLs()).map(u -> Path.of(u.getPath()).getFileName().toString()).toList();
+            assertEquals(List.of("magistrate-engine-1.0.jar", "magistrate-agent-internal.jar", "zeta-1.0.jar", "alpha-1.0.jar"), order);
+            assertEquals("bridge.jar", extracted.bootstrapJar().getName());
+        }
     }
 
     @Test
