@@ -13,8 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
@@ -25,13 +23,14 @@ import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 
 /**
  * Where the agent's nested jars are unpacked: a per-user cache directory keyed by the agent jar, so that
  * a start after the first unpacks nothing. Each start checks every cached jar against the size and CRC-32
  * that the agent jar records for it (native, about as fast as reading the files; a digest over 28 MB
  * would cost a cold JVM more than the unpacking it saves) and replaces any that differ. The key is a
- * SHA-256 over the nested jars' entries in the agent jar (name, size and CRC-32 of each): a changed
+ * 64-bit checksum over the nested jars' entries in the agent jar (name, size and CRC-32 of each): a changed
  * jar gets a fresh directory, and reading it costs nothing beyond the listing the unpacking needs anyway.
  *
  * <p>A cache directory is used only when the current user owns it and nobody else can write it (POSIX
@@ -100,7 +99,8 @@ final class NestedJarCache {
         try {
             Files.setLastModifiedTime(current, FileTime.fromMillis(System.currentTimeMillis()));
             long cutoff = System.currentTimeMillis() - UNUSED_FOR.toMillis();
-            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, d -> d.getFileName().toString().matches("[0-9a-f]{32}"))) {
+            // 16 hex digits; agents before 2026-12-01 used 32.
+            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, d -> d.getFileName().toString().matches("[0-9a-f]{16}|[0-9a-f]{32}"))) {
                 for (Path d : dirs) {
                     if (d.equals(current) || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) continue;
                     if (Files.getLastModifiedTime(d, LinkOption.NOFOLLOW_LINKS).toMillis() >= cutoff) continue;
@@ -126,22 +126,25 @@ final class NestedJarCache {
     }
 
     /**
-     * SHA-256 over every nested jar's name, size and CRC-32: what the cache holds, without reading its content. Built
-     * without string concatenation, whose first use costs a cold JVM tens of milliseconds (its bootstrap).
+     * CRC-32C and CRC-32 (64 bits, 16 hex digits) over every nested jar's name, size and CRC-32: what the cache holds,
+     * without reading its content. The key only tells builds apart, since every start checks each cached jar against the
+     * agent jar's own size and CRC-32 of it; a SHA-256 would first initialise the JDK's security providers, about 30 ms
+     * of a cold start (the start-up row's budget is 400). Built without string concatenation, whose first use in a cold
+     * JVM bootstraps method handles.
      */
-    static String key(List<Nested> nested) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IOException(e);
-        }
+    static String key(List<Nested> nested) {
+        CRC32C c = new CRC32C();
+        CRC32 d = new CRC32();
         ByteBuffer sizeAndCrc = ByteBuffer.allocate(1 + 2 * Long.BYTES);
         for (Nested n : nested) {
-            sha.update(n.entry().getName().getBytes(StandardCharsets.UTF_8));
-            sha.update(sizeAndCrc.clear().put((byte) 0).putLong(n.entry().getSize()).putLong(n.entry().getCrc()).array());
+            byte[] name = n.entry().getName().getBytes(StandardCharsets.UTF_8);
+            byte[] numbers = sizeAndCrc.clear().put((byte) 0).putLong(n.entry().getSize()).putLong(n.entry().getCrc()).array();
+            c.update(name);
+            c.update(numbers);
+            d.update(name);
+            d.update(numbers);
         }
-        return HexFormat.of().formatHex(sha.digest(), 0, 16);
+        return HexFormat.of().toHexDigits((c.getValue() << 32) | d.getValue());
     }
 
     /** Creates {@code dir} owner-only if missing; refuses one that is a link, someone else's, or writable by others. */

@@ -128,14 +128,17 @@ class NestedJarCacheTest {
     @Test
     void directoriesOfOtherBuildsUnusedForAWeekAreRemovedAndRecentOnesKept() throws Exception {
         Path current = unpack(root);
-        Path stale = Files.createDirectory(root.resolve("0123456789abcdef0123456789abcdef"));
+        assertTrue(current.getFileName().toString().matches("[0-9a-f]{16}"), current.toString());
+        Path stale = Files.createDirectory(root.resolve("0123456789abcdef"));
         Files.write(stale.resolve("tools.jar"), LIB_JAR);
+        Path staleOfAnOlderAgent = Files.createDirectory(root.resolve("0123456789abcdef0123456789abcdef"));
         Path recent = Files.createDirectory(root.resolve("fedcba9876543210fedcba9876543210"));
         Path notOurs = Files.createDirectory(root.resolve("keep-me"));
         long eightDaysAgo = System.currentTimeMillis() - java.time.Duration.ofDays(8).toMillis();
-        for (Path d : List.of(stale, notOurs, current)) Files.setLastModifiedTime(d, java.nio.file.attribute.FileTime.fromMillis(eightDaysAgo));
+        for (Path d : List.of(stale, staleOfAnOlderAgent, notOurs, current)) Files.setLastModifiedTime(d, java.nio.file.attribute.FileTime.fromMillis(eightDaysAgo));
         assertEquals(current, unpack(root), "the same build finds its directory");
         assertFalse(Files.exists(stale), "a build not started for 8 days is removed");
+        assertFalse(Files.exists(staleOfAnOlderAgent), "so is one an older agent keyed with 32 hex digits");
         assertTrue(Files.exists(recent), "a build started recently is kept");
         assertTrue(Files.exists(notOurs), "only directories named like a cache key are touched");
         assertTrue(Files.exists(current.resolve("tools.jar")), "the build in use is kept, however old its directory was");
