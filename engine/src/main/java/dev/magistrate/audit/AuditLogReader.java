@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -70,9 +71,20 @@ public final class AuditLogReader implements AutoCloseable {
      * @throws IllegalStateException when a record cannot be read (run the verifier to learn why)
      */
     public CanonicalEntry.Decoded nextEntry() {
+        return nextEntry(type -> true);
+    }
+
+    /**
+     * As {@link #nextEntry()}, skipping undecoded the entries whose type {@code wanted} refuses: decoding is most of what
+     * reading costs, and a reader that needs a few types (the engine's pass at start) has no use for the rest. An entry
+     * whose type cannot be read without decoding it is decoded, so that it is refused as {@link #nextEntry()} refuses it.
+     */
+    public CanonicalEntry.Decoded nextEntry(Predicate<AuditEventType> wanted) {
         LogRecord rec;
         while ((rec = next()) != null) {
             if (rec instanceof LogRecord.Entry e) {
+                AuditEventType type = CanonicalEntry.peekType(e.bytes());
+                if (type != null && !wanted.test(type)) continue;
                 try {
                     return CanonicalEntry.decode(e.bytes());
                 } catch (IllegalArgumentException bad) {

@@ -435,10 +435,46 @@ public final class CanonicalEntry {
         return new Position(index, prev);
     }
 
+    private static final byte[] TYPE_KEY = "\"type\":\"".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The type of canonical bytes, read after their {@link #position} prefix without decoding the rest: what a reader that
+     * wants some types only needs to skip the others. Null when the bytes do not read so; {@link #decode} then says why.
+     * The prefix's index and link are not checked here: the verifier does that for every entry.
+     */
+    public static AuditEventType peekType(byte[] bytes) {
+        // The prefix's shape only: its numbers and digits are the verifier's (position), not needed to find the type.
+        int p = INDEX_KEY.length;
+        if (bytes.length < p || !Arrays.equals(bytes, 0, p, INDEX_KEY, 0, p)) return null;
+        int digits = p;
+        while (p < bytes.length && bytes[p] >= '0' && bytes[p] <= '9') p++;
+        if (p == digits || bytes.length < p + PREV_KEY.length + 66 || !Arrays.equals(bytes, p, p + PREV_KEY.length, PREV_KEY, 0, PREV_KEY.length)) {
+            return null;
+        }
+        p += PREV_KEY.length + 64;
+        if (bytes[p] != '"' || bytes[p + 1] != ',') return null;
+        p += 2;
+        if (bytes.length < p + TYPE_KEY.length || !Arrays.equals(bytes, p, p + TYPE_KEY.length, TYPE_KEY, 0, TYPE_KEY.length)) return null;
+        int start = p += TYPE_KEY.length;
+        while (p < bytes.length && (bytes[p] >= 'A' && bytes[p] <= 'Z' || bytes[p] == '_')) p++;
+        if (p == start || p >= bytes.length || bytes[p] != '"') return null;
+        try {
+            return AuditEventType.valueOf(new String(bytes, start, p - start, StandardCharsets.US_ASCII));
+        } catch (IllegalArgumentException unknown) {
+            return null;
+        }
+    }
+
+    /** Each byte's value as a lowercase hex digit, -1 for anything else: a table, since the verifier reads 64 per entry. */
+    private static final byte[] HEX_VALUES = new byte[256];
+
+    static {
+        Arrays.fill(HEX_VALUES, (byte) -1);
+        for (int i = 0; i < 16; i++) HEX_VALUES["0123456789abcdef".charAt(i)] = (byte) i;
+    }
+
     private static int hexValue(byte b) {
-        if (b >= '0' && b <= '9') return b - '0';
-        if (b >= 'a' && b <= 'f') return b - 'a' + 10;
-        return -1;
+        return HEX_VALUES[b & 0xFF];
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.magistrate.approval.ApproverDirectory;
 import dev.magistrate.approval.MfaVerifier;
 import dev.magistrate.audit.AuditEvent;
 import dev.magistrate.audit.AuditLogReader;
+import dev.magistrate.audit.AuditEventType;
 import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.audit.CanonicalEntry;
 import dev.magistrate.intent.TimeOrderedId;
@@ -322,6 +323,11 @@ public final class BreakGlass {
         return w.approvedBy().size() == 1 && w.approvedBy().get(0).startsWith(APPROVER_PREFIX);
     }
 
+    /** The entry types a grant's state is read from: what a pass over the trail needs to decode for it. */
+    static boolean reads(AuditEventType type) {
+        return type == AuditEventType.BREAK_GLASS_OPENED || type == AuditEventType.BREAK_GLASS_USED || type == AuditEventType.BREAK_GLASS_REVIEWED;
+    }
+
     /** Takes one audit entry of the trail being read at start (the engine's one pass, {@code PendingAtRestart.find}). */
     void rebuild(CanonicalEntry.Decoded entry) {
         track(grants, entry.event());
@@ -335,7 +341,7 @@ public final class BreakGlass {
         Map<String, State> found = new LinkedHashMap<>();
         try (AuditLogReader reader = AuditLogReader.open(dir)) {
             CanonicalEntry.Decoded entry;
-            while ((entry = reader.nextEntry()) != null) track(found, entry.event());
+            while ((entry = reader.nextEntry(BreakGlass::reads)) != null) track(found, entry.event());
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot read the break-glass grants from the audit trail in " + dir + ": " + e.getMessage(), e);
         }

@@ -9,6 +9,7 @@ import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.approval.ApproverDirectory;
 import dev.magistrate.approval.MfaVerifier;
 import dev.magistrate.audit.AuditEvent;
+import dev.magistrate.audit.AuditEventType;
 import dev.magistrate.audit.AuditObserver;
 import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.audit.AuditSink;
@@ -50,6 +51,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The engine's one entry point: decides intents against the policy, routes those that need people
@@ -115,8 +117,9 @@ public final class Governor implements AutoCloseable {
         // waited for approval when the process stopped (Magistrate.open abandons them once everything is in place).
         WindowCounters.Rebuild rebuild = windows.rebuild(auditDirectory, b.policy.windows(), clock.millis());
         Consumer<CanonicalEntry.Decoded> alongside = rebuild == null ? breakGlass::rebuild : rebuild.andThen(breakGlass::rebuild);
+        Predicate<AuditEventType> alongsideWants = rebuild == null ? BreakGlass::reads : type -> rebuild.wants(type) || BreakGlass.reads(type);
         try {
-            this.waitingAtStart = auditDirectory == null ? List.of() : PendingAtRestart.find(auditDirectory, alongside);
+            this.waitingAtStart = auditDirectory == null ? List.of() : PendingAtRestart.find(auditDirectory, alongsideWants, alongside);
         } catch (RuntimeException e) {
             throw rebuild == null ? e : rebuild.failed(e);
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.magistrate.approval.ApprovalRequest;
 import dev.magistrate.audit.AuditEvent;
+import dev.magistrate.audit.AuditEventType;
 import dev.magistrate.audit.AuditLogReader;
 import dev.magistrate.audit.AuditPayload;
 import dev.magistrate.audit.CanonicalEntry;
@@ -19,10 +20,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The intents that waited for approval when the process stopped, found on start by reading the audit trail: an
@@ -52,22 +56,33 @@ public final class PendingAtRestart {
         Instant requestedAt;
     }
 
+    /**
+     * The types {@link #track} reads. Not {@code CALL_GRANTED}: a call granted in one entry was decided {@code allow} in it,
+     * so it never waits and leaves nothing open, and skipping it undecoded is most of what a T0-heavy trail saves.
+     */
+    private static final Set<AuditEventType> TRACKED = EnumSet.of(AuditEventType.INTENT_SUBMITTED, AuditEventType.DECISION,
+            AuditEventType.APPROVAL_REQUESTED, AuditEventType.WARRANT_ISSUED, AuditEventType.INTENT_DENIED,
+            AuditEventType.INTENT_TIMED_OUT, AuditEventType.INFORMATION_REQUESTED, AuditEventType.INTENT_ABANDONED);
+
     /** Reads the whole log in {@code auditDir} (read-only; a directory without a log has nothing pending). */
     public static List<Waiting> find(Path auditDir) {
-        return find(auditDir, null);
+        return find(auditDir, type -> false, null);
     }
 
     /**
-     * As {@link #find(Path)}, in the same pass handing every entry to {@code alongside} too (when not null): the engine
-     * reads its trail once when it opens, for this and for the windows' counters.
+     * As {@link #find(Path)}, in the same pass handing {@code alongside} the entries of the types {@code alongsideWants}
+     * (when not null): the engine reads its trail once when it opens, for this, the windows' counters and the break-glass
+     * grants. Entries that no one wants are skipped undecoded.
      */
-    static List<Waiting> find(Path auditDir, Consumer<CanonicalEntry.Decoded> alongside) {
+    static List<Waiting> find(Path auditDir, Predicate<AuditEventType> alongsideWants, Consumer<CanonicalEntry.Decoded> alongside) {
         Map<String, InFlight> open = new LinkedHashMap<>();
+        Predicate<AuditEventType> wanted = alongside == null ? TRACKED::contains : type -> TRACKED.contains(type) || alongsideWants.test(type);
         try (AuditLogReader reader = AuditLogReader.open(auditDir)) {
             CanonicalEntry.Decoded d;
-            while ((d = reader.nextEntry()) != null) {
-                if (alongside != null) alongside.accept(d);
-                track(open, d);
+            while ((d = reader.nextEntry(wanted)) != null) {
+                AuditEventType type = d.event().type();
+                if (alongside != null && alongsideWants.test(type)) alongside.accept(d);
+                if (TRACKED.contains(type)) track(open, d);
             }
         }
         List<Waiting> waiting = new ArrayList<>();

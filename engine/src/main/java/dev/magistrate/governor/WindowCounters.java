@@ -183,7 +183,7 @@ final class WindowCounters {
         if (rebuild == null) return;
         try (AuditLogReader reader = AuditLogReader.open(dir)) {
             CanonicalEntry.Decoded entry;
-            while ((entry = reader.nextEntry()) != null) rebuild.accept(entry);
+            while ((entry = reader.nextEntry(rebuild::wants)) != null) rebuild.accept(entry);
         } catch (RuntimeException e) {
             throw rebuild.failed(e);
         }
@@ -225,12 +225,17 @@ final class WindowCounters {
             this.fromMillis = fromMillis;
         }
 
+        /** Whether entries of {@code type} can count: only those are decoded. */
+        boolean wants(AuditEventType type) {
+            return !Collections.disjoint(type.steps(), COUNTED_STEPS);
+        }
+
         @Override
         public void accept(CanonicalEntry.Decoded entry) {
             AuditEvent e = entry.event();
             long at = e.time().toEpochMilli();
             if (at < fromMillis) return;
-            if (Collections.disjoint(e.type().steps(), COUNTED_STEPS)) return; // not even parsed
+            if (!wants(e.type())) return; // not even parsed
             for (AuditPayload step : entry.payload().steps()) count(e.intentId(), at, step);
         }
 

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -63,6 +64,25 @@ class CanonicalEntryTest {
                 s.replace("{\"index\"", "{ \"index\""), s.replace(",\"prev\":\"", ",\"prev\": \""), s.substring(0, 40),
                 s.replace(s.substring(20, 21), "G")}) {
             assertThrows(IllegalArgumentException.class, () -> CanonicalEntry.position(bad.getBytes(StandardCharsets.UTF_8)), bad);
+        }
+    }
+
+    @Test
+    void theTypeIsReadWithoutDecodingAndNothingElseIsTakenForOne() {
+        // Every type's golden bytes, as CanonicalEntryGoldenTest pins them.
+        for (Map.Entry<AuditEventType, String> g : CanonicalEntryGoldenTest.GOLDEN.entrySet()) {
+            assertEquals(g.getKey(), CanonicalEntry.peekType(g.getValue().getBytes(StandardCharsets.UTF_8)), g.getValue());
+        }
+        AuditEvent e = AuditEvent.of(AuditEventType.DECISION, "i", Instant.parse("2026-01-01T00:00:00Z"), "effect", "deny");
+        String s = new String(CanonicalEntry.encode(12, CanonicalEntry.NO_PREVIOUS, e), StandardCharsets.UTF_8);
+        // Null for a prefix of another shape or a type that is not one: the reader then decodes, and says why. (The index's
+        // and the link's digits are the verifier's to check.)
+        for (String bad : new String[]{s.replace("{\"index\"", "{ \"index\""), s.replace("\"index\":12", "\"index\":"),
+                s.replace(",\"prev\":\"", ",\"prev\": \""), s.replace("\"type\":\"DECISION\"", "\"type\":\"DECIDED\""),
+                s.replace("\"type\":\"DECISION\"", "\"type\":\"\""), s.replace("\"type\":\"DECISION\"", "\"type\": \"DECISION\""),
+                s.replace("\"type\":\"DECISION\"", "\"kind\":\"DECISION\""), s.replace("\"type\":\"DECISION\"", "\"type\":\"decision\""),
+                s.substring(0, s.indexOf("DECISION") + 4), s.substring(0, 30)}) {
+            assertNull(CanonicalEntry.peekType(bad.getBytes(StandardCharsets.UTF_8)), bad);
         }
     }
 
