@@ -56,22 +56,41 @@ public final class AuditLogVerifier {
         long firstIndex;
         long signedSize;
         Checkpoint lastCheckpoint;
-        MerkleTree base = new MerkleTree();
-        final LeafHashes leaves = new LeafHashes();
+        /**
+         * The sizes whose roots {@link #checkAgainst} compares (the checkpoint file's, one kept elsewhere), and each root as
+         * the scan passes it. Only these are kept, not the leaves: memory does not grow with the log (32 bytes an entry did,
+         * and refused a log of more than 33 million entries).
+         */
+        final long[] rootSizes;
+        final byte[][] roots;
         /** Torn records (a write cut short) at the tail, not followed by the writer's recovery entry: where, how many, how large. */
         long damageAt = -1;
         long damagedRecords;
         long damagedBytes;
 
+        Scan(long... rootSizes) {
+            this.rootSizes = rootSizes;
+            this.roots = new byte[rootSizes.length][];
+            keepRoots();
+        }
+
         long entries() {
             return tree.size();
         }
 
-        /** Root of the first {@code size} entries (size >= firstIndex). */
+        /** Keeps the tree's root if its size is one of {@link #rootSizes}: after every entry, and where the tree starts. */
+        void keepRoots() {
+            for (int i = 0; i < rootSizes.length; i++) {
+                if (rootSizes[i] == tree.size()) roots[i] = tree.root();
+            }
+        }
+
+        /** Root of the first {@code size} entries (firstIndex <= size <= entries), for a size given when the scan began. */
         byte[] rootAt(long size) {
-            MerkleTree t = new MerkleTree(base.size(), base.frontier());
-            for (long i = firstIndex; i < size; i++) t.append(leaves.get((int) (i - firstIndex)));
-            return t.root();
+            for (int i = 0; i < rootSizes.length; i++) {
+                if (rootSizes[i] == size && roots[i] != null) return roots[i];
+            }
+            throw new IllegalStateException("no root was kept for " + size + " entries");
         }
     }
 
@@ -89,20 +108,20 @@ public final class AuditLogVerifier {
 
     Scan scan(Path dir, Checkpoint external) {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("no audit directory at " + dir);
-        Scan s = new Scan();
-        try {
-            // Read the file before the queue: a live writer puts a checkpoint into the queue before the
-            // file, so the queue read afterwards always holds at least what the file was signed for.
-            Path file = dir.resolve(CHECKPOINT_FILE);
-            String fileNote = null;
-            IOException fileError = null;
-            if (Files.exists(file)) {
-                try {
-                    fileNote = Files.readString(file, StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    fileError = e;
-                }
+        // Read the file before the queue: a live writer puts a checkpoint into the queue before the
+        // file, so the queue read afterwards always holds at least what the file was signed for.
+        Path file = dir.resolve(CHECKPOINT_FILE);
+        String fileNote = null;
+        IOException fileError = null;
+        if (Files.exists(file)) {
+            try {
+                fileNote = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                fileError = e;
             }
+        }
+        Scan s = new Scan(sizeLine(fileNote), external == null ? -1 : external.size());
+        try {
             boolean incompleteTail = scanQueue(dir, s);
             if (fileNote != null || fileError != null) {
                 Checkpoint cp;
@@ -134,6 +153,18 @@ public final class AuditLogVerifier {
             s.result = new VerificationResult(f.status, s.entries(), s.firstIndex, f.index, f.getMessage(), s.lastCheckpoint);
         }
         return s;
+    }
+
+    /** The size a checkpoint note says it is signed for, read before its signature is checked; -1 when it says none. */
+    private static long sizeLine(String note) {
+        if (note == null) return -1;
+        String[] lines = note.split("\n", 3);
+        if (lines.length < 3 || !lines[1].matches("0|[1-9][0-9]{0,18}")) return -1;
+        try {
+            return Long.parseLong(lines[1]);
+        } catch (NumberFormatException outOfRange) {
+            return -1;
+        }
     }
 
     private void checkAgainst(Scan s, Checkpoint cp, String what) {
@@ -202,7 +233,7 @@ public final class AuditLogVerifier {
                     byte[] leaf = MerkleTree.leafHash(e.bytes());
                     if (!MessageDigest.isEqual(d.prev(), s.lastLeaf)) brokenLink(dir, e, leaf, s);
                     s.tree.append(leaf);
-                    s.leaves.add32(leaf);
+                    s.keepRoots();
                     s.lastLeaf = leaf;
                 } else if (rec instanceof LogRecord.CheckpointRecord c) {
                     Checkpoint cp;
@@ -293,7 +324,7 @@ public final class AuditLogVerifier {
             throw new Found(VerificationResult.Status.TAMPERED, cp.size(), "the first checkpoint's resume state does not match its signed root");
         }
         s.tree = t;
-        s.base = new MerkleTree(cp.size(), c.frontier());
+        s.keepRoots();
         s.firstIndex = cp.size();
         s.signedSize = cp.size();
         s.lastLeaf = c.lastLeafHash().clone();

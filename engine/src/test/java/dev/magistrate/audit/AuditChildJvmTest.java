@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -137,6 +138,21 @@ class AuditChildJvmTest {
         }
         assertTrue(System.nanoTime() - start < 10_000_000_000L, "recovery must not hang");
         assertEquals("OK 6 entries", verifier().verify(dir).summary());
+    }
+
+    @Test
+    void openingVerifiesALogLargerThanItsHeapWouldHoldOneHashPerEntry() throws Exception {
+        // 600,000 entries: 19 MB of leaf hashes, which the verification on open once kept (and doubled as it grew). With a
+        // 40 MB heap the open ran out of memory; it now keeps only the roots it compares.
+        Path dir = tmp.resolve("audit");
+        long entries = 600_000;
+        try (ChronicleAuditLog log = ChronicleAuditLog.open(options(dir).withCheckpointEvery(100_000, 60_000))) {
+            for (long n = 0; n < entries; n++) log.append(AuditEvent.of(AuditEventType.VOTE, "i", Instant.EPOCH, "n", n));
+        }
+        try (Child child = new Child(childJvm(AuditChildProcess.class, List.of("-Xmx40m"), "open", dir.toString()))) {
+            List<String> out = child.finish(120_000);
+            assertTrue(out.contains("OPENED " + entries), out.toString());
+        }
     }
 
     @Test
