@@ -158,12 +158,10 @@ public final class AuditLogVerifier {
     /** The size a checkpoint note says it is signed for, read before its signature is checked; -1 when it says none. */
     private static long sizeLine(String note) {
         if (note == null) return -1;
-        String[] lines = note.split("\n", 3);
-        if (lines.length < 3 || !lines[1].matches("0|[1-9][0-9]{0,18}")) return -1;
         try {
-            return Long.parseLong(lines[1]);
-        } catch (NumberFormatException outOfRange) {
-            return -1;
+            return LogProofs.parseUnverified(note).size();
+        } catch (IllegalArgumentException unreadable) {
+            return -1; // its signature check, after the scan, says why
         }
     }
 

@@ -439,21 +439,17 @@ public final class CanonicalEntry {
 
     /**
      * The type of canonical bytes, read after their {@link #position} prefix without decoding the rest: what a reader that
-     * wants some types only needs to skip the others. Null when the bytes do not read so; {@link #decode} then says why.
-     * The prefix's index and link are not checked here: the verifier does that for every entry.
+     * wants some types only needs to skip the others. Null when {@link #position} refuses the prefix or no type follows it;
+     * {@link #decode} then says why.
      */
     public static AuditEventType peekType(byte[] bytes) {
-        // The prefix's shape only: its numbers and digits are the verifier's (position), not needed to find the type.
-        int p = INDEX_KEY.length;
-        if (bytes.length < p || !Arrays.equals(bytes, 0, p, INDEX_KEY, 0, p)) return null;
-        int digits = p;
-        while (p < bytes.length && bytes[p] >= '0' && bytes[p] <= '9') p++;
-        if (p == digits || bytes.length < p + PREV_KEY.length + 66 || !Arrays.equals(bytes, p, p + PREV_KEY.length, PREV_KEY, 0, PREV_KEY.length)) {
+        int p;
+        try {
+            // {"index":I,"prev":"<64 hex>",
+            p = INDEX_KEY.length + Long.toString(position(bytes).index()).length() + PREV_KEY.length + 64 + 2;
+        } catch (IllegalArgumentException notCanonical) {
             return null;
         }
-        p += PREV_KEY.length + 64;
-        if (bytes[p] != '"' || bytes[p + 1] != ',') return null;
-        p += 2;
         if (bytes.length < p + TYPE_KEY.length || !Arrays.equals(bytes, p, p + TYPE_KEY.length, TYPE_KEY, 0, TYPE_KEY.length)) return null;
         int start = p += TYPE_KEY.length;
         while (p < bytes.length && (bytes[p] >= 'A' && bytes[p] <= 'Z' || bytes[p] == '_')) p++;

@@ -80,9 +80,8 @@ public final class PendingAtRestart {
         try (AuditLogReader reader = AuditLogReader.open(auditDir)) {
             CanonicalEntry.Decoded d;
             while ((d = reader.nextEntry(wanted)) != null) {
-                AuditEventType type = d.event().type();
-                if (alongside != null && alongsideWants.test(type)) alongside.accept(d);
-                if (TRACKED.contains(type)) track(open, d);
+                if (alongside != null) alongside.accept(d); // each consumer reads its own types from what it is given
+                track(open, d);
             }
         }
         List<Waiting> waiting = new ArrayList<>();

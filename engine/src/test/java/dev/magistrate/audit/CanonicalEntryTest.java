@@ -75,9 +75,9 @@ class CanonicalEntryTest {
         }
         AuditEvent e = AuditEvent.of(AuditEventType.DECISION, "i", Instant.parse("2026-01-01T00:00:00Z"), "effect", "deny");
         String s = new String(CanonicalEntry.encode(12, CanonicalEntry.NO_PREVIOUS, e), StandardCharsets.UTF_8);
-        // Null for a prefix of another shape or a type that is not one: the reader then decodes, and says why. (The index's
-        // and the link's digits are the verifier's to check.)
+        // Null for a prefix position() refuses or a type that is not one: the reader then decodes, and says why.
         for (String bad : new String[]{s.replace("{\"index\"", "{ \"index\""), s.replace("\"index\":12", "\"index\":"),
+                s.replace("\"index\":12", "\"index\":012"), s.replace(s.substring(20, 21), "G"),
                 s.replace(",\"prev\":\"", ",\"prev\": \""), s.replace("\"type\":\"DECISION\"", "\"type\":\"DECIDED\""),
                 s.replace("\"type\":\"DECISION\"", "\"type\":\"\""), s.replace("\"type\":\"DECISION\"", "\"type\": \"DECISION\""),
                 s.replace("\"type\":\"DECISION\"", "\"kind\":\"DECISION\""), s.replace("\"type\":\"DECISION\"", "\"type\":\"decision\""),
